@@ -1,0 +1,7 @@
+"""Server messages: history family (placeholder until filled)."""
+
+from __future__ import annotations
+
+from ibbot.protocol.responses.base import Encoder, Response
+
+ENCODERS: dict[type[Response], Encoder] = {}

@@ -1,0 +1,1 @@
+"""Shared fixtures; the client oracles live in tests/oracles."""
