@@ -95,7 +95,7 @@ class FieldReader:
             value = Decimal(text)
         except InvalidOperation:
             raise self._fail(text, what) from None
-        if not value.is_finite() or value >= Decimal(UNSET_DOUBLE):
+        if not value.is_finite() or float(value) >= UNSET_DOUBLE:
             return None
         return value
 
