@@ -3,7 +3,7 @@
 Nothing here touches a socket, a loop or a clock; `ServerConnection` is the entry point for a server.
 """
 
-from ibbot.protocol.connection import NEED_DATA, ConnectionClosed, Negotiated, ServerConnection, State
+from ibbot.protocol.connection import NEED_DATA, ConnectionClosed, NeedData, Negotiated, ServerConnection, State
 from ibbot.protocol.ids import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION, SV, ClientMsgId, ServerMsgId
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "SV",
     "ClientMsgId",
     "ConnectionClosed",
+    "NeedData",
     "Negotiated",
     "ServerConnection",
     "ServerMsgId",

@@ -34,12 +34,12 @@ class State(enum.Enum):
     CLOSED = "closed"
 
 
-class _NeedData:
+class NeedData:
     def __repr__(self) -> str:
         return "NEED_DATA"
 
 
-NEED_DATA: Final = _NeedData()
+NEED_DATA: Final = NeedData()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,7 +80,7 @@ class ServerConnection:
         else:
             self._eof = True
 
-    def next_event(self) -> Event | _NeedData:
+    def next_event(self) -> Event | NeedData:
         if self.state is State.CLOSED:
             return ConnectionClosed()
         if self.state is State.AWAIT_HELLO:
@@ -95,7 +95,7 @@ class ServerConnection:
             self.client_id = event.client_id
         return event
 
-    def _next_hello(self) -> Event | _NeedData:
+    def _next_hello(self) -> Event | NeedData:
         head = self._buffer.peek(len(API_SIGN) + 4)
         if not API_SIGN.startswith(head[: len(API_SIGN)]):
             raise HandshakeError("connection did not start with API\\0")
@@ -114,7 +114,7 @@ class ServerConnection:
         self.state = State.HELLO_RECEIVED
         return Negotiated(hello=hello, server_version=self.server_version)
 
-    def _end_or_need_data(self) -> ConnectionClosed | _NeedData:
+    def _end_or_need_data(self) -> ConnectionClosed | NeedData:
         if self._eof:
             self.state = State.CLOSED
             return ConnectionClosed()

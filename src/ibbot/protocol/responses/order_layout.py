@@ -1,0 +1,444 @@
+"""Field writer for the Order/Contract/OrderState body of openOrder (5) and completedOrder (101), per version.
+
+Theory of operation: both messages are one long, flat list of fields whose shape depends on the order
+itself (blocks that exist only when a leading field says so) and on the server version. The layouts follow
+ib_async 2.1.0 `Decoder.openOrder` / `Decoder.completedOrder` and the official `OrderDecoder`; at 157 they
+are also what ibapi 9.81 reads. Conditional blocks, written exactly when the readers expect them:
+
+* delta-neutral order: 8 (openOrder) or 4 (completedOrder) fields when `deltaNeutralOrderType` is non-empty;
+* scale order: 7 fields when 0 < `scalePriceIncrement` (unset is empty, read as UNSET_DOUBLE, so no block);
+* hedge: `hedgeParam` when `hedgeType` is non-empty; algo: count and pairs when `algoStrategy` is non-empty;
+* PEG BENCH: 5 fields; conditions: `ignoreRth`, `cancelOrder` only when there is at least one condition.
+
+Versions: `faProfile` below 177 (FA_PROFILE_DESUPPORT); `duration` from 158 (the official reader's gate;
+ib_async reads it only from 159, but it ignores surplus trailing fields, so writing it at 158 satisfies both
+readers); `postToAts` >= 160; `autoCancelParent` >= 162; minTradeQty..midOffsetAtHalf >= 170.
+
+Unset values: empty where every reader maps empty to "unset" (ibapi's SHOW_UNSET reads, ib_async's object
+parser). A few doubles and ints are read by the official/ibapi 9.81 decoders *without* SHOW_UNSET, so empty
+would become a real 0 there (a cash quantity or trigger price of 0); those carry TWS's own literal maxima,
+which ib_async's `float()`/`int()` also read as UNSET. `Infinite` and the 10.x unset-Decimal are never
+written (ib_async's parser would fail on the first and take the second for a real size).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_float, fmt_int
+from ibbot.protocol.ids import SV
+from ibbot.protocol.types import (
+    Contract,
+    ExecutionCondition,
+    MarginCondition,
+    Order,
+    OrderCondition,
+    OrderState,
+    PercentChangeCondition,
+    PriceCondition,
+    TagValue,
+    TimeCondition,
+    VolumeCondition,
+)
+
+UNSET_DOUBLE_TEXT = "1.7976931348623157E308"  # how TWS spells UNSET_DOUBLE
+UNSET_INTEGER_TEXT = "2147483647"  # UNSET_INTEGER
+PEG_BENCH_TYPES = frozenset({"PEG BENCH", "PEGBENCH"})
+
+
+def fmt_float_max(value: float | None) -> str:
+    """A double that some reader takes without an "empty means unset" rule: unset as TWS's literal max."""
+    if value is None or math.isinf(value) or math.isnan(value):
+        return UNSET_DOUBLE_TEXT
+    return repr(float(value))
+
+
+def fmt_int_max(value: int | None) -> str:
+    """An int that some reader takes without an "empty means unset" rule: unset as the literal max."""
+    return UNSET_INTEGER_TEXT if value is None else str(int(value))
+
+
+def fmt_decimal_max(value: Decimal | None) -> str:
+    return UNSET_DOUBLE_TEXT if value is None else fmt_decimal(value)
+
+
+def contract_fields(c: Contract) -> list[str]:
+    """The 11 contract fields of openOrder, completedOrder and execDetails (no primaryExchange)."""
+    return [
+        fmt_int(c.con_id),
+        c.symbol,
+        c.sec_type,
+        c.last_trade_date_or_contract_month,
+        fmt_float(c.strike),
+        c.right,
+        c.multiplier,
+        c.exchange,
+        c.currency,
+        c.local_symbol,
+        c.trading_class,
+    ]
+
+
+def wire_order_type(order: Order) -> str:
+    """ibapi 9.81 and the official C++/Java readers know only "PEG BENCH"; send that spelling."""
+    return "PEG BENCH" if order.order_type in PEG_BENCH_TYPES else order.order_type
+
+
+def what_if_margin(text: str, what_if: bool) -> str:
+    """A margin figure; in a what-if answer an empty one is TWS's UNSET literal ("not computed").
+
+    ib_async calls float() on initMarginChange of every what-if openOrder, so it must be numeric text;
+    `OpenOrder` checks the non-empty ones when it is built.
+    """
+    return UNSET_DOUBLE_TEXT if what_if and not text else text
+
+
+# --- blocks shared by openOrder and completedOrder ---------------------------------------------------
+
+
+def _tag_values(pairs: tuple[TagValue, ...]) -> list[str]:
+    out = [fmt_int(len(pairs))]
+    for tv in pairs:
+        out += [tv.tag, tv.value]
+    return out
+
+
+def _combo_legs(order: Order, contract: Contract) -> list[str]:
+    """comboLegsDescrip, the contract's legs, the order's per-leg prices, smart-combo routing params."""
+    out = [contract.combo_legs_descrip, fmt_int(len(contract.combo_legs))]
+    for leg in contract.combo_legs:
+        out += [
+            fmt_int(leg.con_id),
+            fmt_int(leg.ratio),
+            leg.action,
+            leg.exchange,
+            fmt_int(leg.open_close),
+            fmt_int(leg.short_sale_slot),
+            leg.designated_location,
+            fmt_int(leg.exempt_code),
+        ]
+    out.append(fmt_int(len(order.order_combo_legs)))
+    out += [fmt_float(price) for price in order.order_combo_legs]
+    return out + _tag_values(order.smart_combo_routing_params)
+
+
+def _scale(order: Order) -> list[str]:
+    out = [
+        fmt_int(order.scale_init_level_size),
+        fmt_int(order.scale_subs_level_size),
+        fmt_float(order.scale_price_increment),
+    ]
+    increment = order.scale_price_increment
+    if increment is not None and 0 < increment and math.isfinite(increment):
+        out += [
+            fmt_float(order.scale_price_adjust_value),
+            fmt_int(order.scale_price_adjust_interval),
+            fmt_float(order.scale_profit_offset),
+            fmt_bool(order.scale_auto_reset),
+            fmt_int(order.scale_init_position),
+            fmt_int(order.scale_init_fill_qty),
+            fmt_bool(order.scale_random_percent),
+        ]
+    return out
+
+
+def _hedge(order: Order) -> list[str]:
+    return [order.hedge_type, order.hedge_param] if order.hedge_type else [order.hedge_type]
+
+
+def _delta_neutral_contract(contract: Contract) -> list[str]:
+    dnc = contract.delta_neutral_contract
+    if dnc is None:
+        return ["0"]
+    return ["1", fmt_int(dnc.con_id), fmt_float(dnc.delta), fmt_float(dnc.price)]
+
+
+def _algo(order: Order) -> list[str]:
+    if not order.algo_strategy:
+        return [""]
+    return [order.algo_strategy, *_tag_values(order.algo_params)]
+
+
+def _peg_bench(order: Order) -> list[str]:
+    if order.order_type not in PEG_BENCH_TYPES:
+        return []
+    return [
+        fmt_int(order.reference_contract_id),
+        fmt_bool(order.is_pegged_change_amount_decrease),
+        fmt_float(order.pegged_change_amount),
+        fmt_float(order.reference_change_amount),
+        order.reference_exchange_id,
+    ]
+
+
+def _condition(cond: OrderCondition) -> list[str]:
+    # Every reader takes: type, conjunction ("a"/"o"), then the type's own fields in this order.
+    head = [fmt_int(cond.cond_type), cond.conjunction]
+    match cond:
+        case PriceCondition():
+            body = [fmt_bool(cond.is_more), fmt_float(cond.price), fmt_int(cond.con_id), cond.exchange]
+            return head + body + [fmt_int(cond.trigger_method)]
+        case TimeCondition():
+            return head + [fmt_bool(cond.is_more), cond.time]
+        case MarginCondition():
+            return head + [fmt_bool(cond.is_more), fmt_int(cond.percent)]
+        case ExecutionCondition():
+            return head + [cond.sec_type, cond.exchange, cond.symbol]
+        case VolumeCondition():
+            return head + [fmt_bool(cond.is_more), fmt_int(cond.volume), fmt_int(cond.con_id), cond.exchange]
+        case PercentChangeCondition():
+            body = [fmt_bool(cond.is_more), fmt_float(cond.change_percent), fmt_int(cond.con_id)]
+            return head + body + [cond.exchange]
+
+
+def _conditions(order: Order) -> list[str]:
+    out = [fmt_int(len(order.conditions))]
+    for cond in order.conditions:
+        out += _condition(cond)
+    if order.conditions:
+        out += [fmt_bool(order.conditions_ignore_rth), fmt_bool(order.conditions_cancel_order)]
+    return out
+
+
+def _peg_best_peg_mid(order: Order, sv: int) -> list[str]:
+    if sv < SV.PEGBEST_PEGMID_OFFSETS:
+        return []
+    return [
+        fmt_int(order.min_trade_qty),
+        fmt_int(order.min_compete_size),
+        fmt_float(order.compete_against_best_offset),  # the "up to mid" infinity is sent as unset
+        fmt_float(order.mid_offset_at_whole),
+        fmt_float(order.mid_offset_at_half),
+    ]
+
+
+def _head(order: Order, *, completed: bool) -> list[str]:
+    """action .. goodAfterTime: openOrder adds clientId and the deprecated sharesAllocation."""
+    out = [
+        order.action,
+        fmt_decimal(order.total_quantity),
+        wire_order_type(order),
+        fmt_float(order.lmt_price),
+        fmt_float(order.aux_price),
+        order.tif,
+        order.oca_group,
+        order.account,
+        order.open_close,
+        fmt_int(order.origin),
+        order.order_ref,
+    ]
+    if not completed:
+        out.append(fmt_int(order.client_id))
+    out += [
+        fmt_int(order.perm_id),
+        fmt_bool(order.outside_rth),
+        fmt_bool(order.hidden),
+        fmt_float(order.discretionary_amt),
+        order.good_after_time,
+    ]
+    if not completed:
+        out.append("")  # sharesAllocation, deprecated
+    return out
+
+
+def _fa(order: Order, sv: int) -> list[str]:
+    out = [order.fa_group, order.fa_method, order.fa_percentage]
+    if sv < SV.FA_PROFILE_DESUPPORT:
+        out.append(order.fa_profile)
+    return out
+
+
+# --- the two bodies -----------------------------------------------------------------------------------
+
+
+def open_order_fields(order: Order, contract: Contract, state: OrderState, sv: int) -> list[str]:
+    """Every field of openOrder after the message id (no version field at SV >= 145)."""
+    out = [fmt_int(order.order_id), *contract_fields(contract), *_head(order, completed=False)]
+    out += _fa(order, sv)
+    out += [
+        order.model_code,
+        order.good_till_date,
+        order.rule80a,
+        fmt_float(order.percent_offset),
+        order.settling_firm,
+        fmt_int(order.short_sale_slot),
+        order.designated_location,
+        fmt_int(order.exempt_code),
+        fmt_int(order.auction_strategy),
+        fmt_float(order.starting_price),
+        fmt_float(order.stock_ref_price),
+        fmt_float(order.delta),
+        fmt_float(order.stock_range_lower),
+        fmt_float(order.stock_range_upper),
+        fmt_int(order.display_size),
+        fmt_bool(order.block_order),
+        fmt_bool(order.sweep_to_fill),
+        fmt_bool(order.all_or_none),
+        fmt_int(order.min_qty),
+        fmt_int(order.oca_type),
+        fmt_bool(order.e_trade_only),
+        fmt_bool(order.firm_quote_only),
+        fmt_float(order.nbbo_price_cap),
+        fmt_int(order.parent_id),
+        fmt_int(order.trigger_method),
+        fmt_float(order.volatility),
+        fmt_int_max(order.volatility_type),
+        order.delta_neutral_order_type,
+        fmt_float(order.delta_neutral_aux_price),
+    ]
+    if order.delta_neutral_order_type:
+        out += [
+            fmt_int(order.delta_neutral_con_id),
+            order.delta_neutral_settling_firm,
+            order.delta_neutral_clearing_account,
+            order.delta_neutral_clearing_intent,
+            order.delta_neutral_open_close,
+            fmt_bool(order.delta_neutral_short_sale),
+            fmt_int(order.delta_neutral_short_sale_slot),
+            order.delta_neutral_designated_location,
+        ]
+    out += [
+        fmt_bool(order.continuous_update),
+        fmt_int_max(order.reference_price_type),
+        fmt_float(order.trail_stop_price),
+        fmt_float(order.trailing_percent),
+        fmt_float(order.basis_points),
+        fmt_int(order.basis_points_type),
+    ]
+    out += _combo_legs(order, contract)
+    out += _scale(order)
+    out += _hedge(order)
+    out += [
+        fmt_bool(order.opt_out_smart_routing),
+        order.clearing_account,
+        order.clearing_intent,
+        fmt_bool(order.not_held),
+    ]
+    out += _delta_neutral_contract(contract)
+    out += _algo(order)
+    what_if = order.what_if
+    out += [
+        fmt_bool(order.solicited),
+        fmt_bool(what_if),
+        state.status,
+        what_if_margin(state.init_margin_before, what_if),
+        what_if_margin(state.maint_margin_before, what_if),
+        what_if_margin(state.equity_with_loan_before, what_if),
+        what_if_margin(state.init_margin_change, what_if),
+        what_if_margin(state.maint_margin_change, what_if),
+        what_if_margin(state.equity_with_loan_change, what_if),
+        what_if_margin(state.init_margin_after, what_if),
+        what_if_margin(state.maint_margin_after, what_if),
+        what_if_margin(state.equity_with_loan_after, what_if),
+        fmt_float(state.commission),
+        fmt_float(state.min_commission),
+        fmt_float(state.max_commission),
+        state.commission_currency,
+        state.warning_text,
+        fmt_bool(order.randomize_size),
+        fmt_bool(order.randomize_price),
+    ]
+    out += _peg_bench(order)
+    out += _conditions(order)
+    out += [
+        order.adjusted_order_type,
+        fmt_float_max(order.trigger_price),
+        fmt_float_max(order.trail_stop_price),  # read a second time here, without SHOW_UNSET
+        fmt_float_max(order.lmt_price_offset),
+        fmt_float_max(order.adjusted_stop_price),
+        fmt_float_max(order.adjusted_stop_limit_price),
+        fmt_float_max(order.adjusted_trailing_amount),
+        fmt_int(order.adjustable_trailing_unit),
+        order.soft_dollar_tier.name,
+        order.soft_dollar_tier.value,
+        order.soft_dollar_tier.display_name,
+        fmt_float_max(order.cash_qty),
+        fmt_bool(order.dont_use_auto_price_for_hedge),
+        fmt_bool(order.is_oms_container),
+        fmt_bool(order.discretionary_up_to_limit_price),
+        fmt_bool(order.use_price_mgmt_algo),
+    ]
+    if sv >= SV.DURATION:
+        out.append(fmt_int(order.duration))
+    if sv >= SV.POST_TO_ATS:
+        out.append(fmt_int(order.post_to_ats))
+    if sv >= SV.AUTO_CANCEL_PARENT:
+        out.append(fmt_bool(order.auto_cancel_parent))
+    return out + _peg_best_peg_mid(order, sv)
+
+
+def completed_order_fields(order: Order, contract: Contract, state: OrderState, sv: int) -> list[str]:
+    """Every field of completedOrder after the message id: no orderId, clientId or version field."""
+    out = [*contract_fields(contract), *_head(order, completed=True)]
+    out += _fa(order, sv)
+    out += [
+        order.model_code,
+        order.good_till_date,
+        order.rule80a,
+        fmt_float(order.percent_offset),
+        order.settling_firm,
+        fmt_int(order.short_sale_slot),
+        order.designated_location,
+        fmt_int(order.exempt_code),
+        fmt_float(order.starting_price),
+        fmt_float(order.stock_ref_price),
+        fmt_float(order.delta),
+        fmt_float(order.stock_range_lower),
+        fmt_float(order.stock_range_upper),
+        fmt_int(order.display_size),
+        fmt_bool(order.sweep_to_fill),
+        fmt_bool(order.all_or_none),
+        fmt_int(order.min_qty),
+        fmt_int(order.oca_type),
+        fmt_int(order.trigger_method),
+        fmt_float(order.volatility),
+        fmt_int_max(order.volatility_type),
+        order.delta_neutral_order_type,
+        fmt_float(order.delta_neutral_aux_price),
+    ]
+    if order.delta_neutral_order_type:
+        out += [
+            fmt_int(order.delta_neutral_con_id),
+            fmt_bool(order.delta_neutral_short_sale),
+            fmt_int(order.delta_neutral_short_sale_slot),
+            order.delta_neutral_designated_location,
+        ]
+    out += [
+        fmt_bool(order.continuous_update),
+        fmt_int_max(order.reference_price_type),
+        fmt_float(order.trail_stop_price),
+        fmt_float(order.trailing_percent),
+    ]
+    out += _combo_legs(order, contract)
+    out += _scale(order)
+    out += _hedge(order)
+    out += [order.clearing_account, order.clearing_intent, fmt_bool(order.not_held)]
+    out += _delta_neutral_contract(contract)
+    out += _algo(order)
+    out += [
+        fmt_bool(order.solicited),
+        state.status,
+        fmt_bool(order.randomize_size),
+        fmt_bool(order.randomize_price),
+    ]
+    out += _peg_bench(order)
+    out += _conditions(order)
+    out += [
+        fmt_float_max(order.trail_stop_price),
+        fmt_float_max(order.lmt_price_offset),
+        fmt_float_max(order.cash_qty),
+        fmt_bool(order.dont_use_auto_price_for_hedge),
+        fmt_bool(order.is_oms_container),
+        order.auto_cancel_date,
+        fmt_decimal_max(order.filled_quantity),
+        fmt_int(order.ref_futures_con_id),
+        fmt_bool(order.auto_cancel_parent),
+        order.shareholder,
+        fmt_bool(order.imbalance_only),
+        fmt_bool(order.route_marketable_to_bbo),
+        fmt_int(order.parent_perm_id),
+        state.completed_time,
+        state.completed_status,
+    ]
+    return out + _peg_best_peg_mid(order, sv)

@@ -1,0 +1,87 @@
+"""Settings of the simulated TWS / IB Gateway: typed, validated once, from defaults, TOML and the command line."""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ibbot.errors import ConfigError
+
+DEFAULT_ACCOUNT = "DU1234567"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimConfig:
+    """Everything `ibbot sim` can be told. TWS's own API settings are here too (read-only, master id, ...)."""
+
+    host: str = "127.0.0.1"  # loopback unless told otherwise
+    port: int = 7497  # TWS paper; 4002 is IB Gateway paper
+    accounts: tuple[str, ...] = (DEFAULT_ACCOUNT,)
+    seed: int = 1
+    state_path: Path | None = None
+    ephemeral: bool = False
+    # TWS "API settings"
+    read_only: bool = False
+    master_client_id: int | None = None
+    trusted_ips: tuple[str, ...] = ()  # empty: loopback only, like "Allow connections from localhost only"
+    time_zone: str = "US/Eastern"  # TWS's local zone: connection time text, naive endDateTime
+    # server behaviour
+    max_clients: int = 32
+    max_output_buffer: int = 8 * 1024 * 1024  # bytes queued to a client that does not read, then it is dropped
+    tick_interval: float = 0.25  # seconds between market-data aggregations, as TWS's ~250 ms
+    exchange_hours: bool = False  # False: data around the clock so bots can be developed at any hour
+    extra: dict[str, Any] = field(default_factory=dict)  # sections other modules validate (limits, faults, ...)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"port {self.port} is not a TCP port")
+        if not self.accounts or any(not a or "," in a for a in self.accounts):
+            raise ConfigError("accounts must be non-empty account codes without commas")
+        if not 1 <= self.max_clients <= 32:
+            raise ConfigError("max_clients must be between 1 and 32 (TWS accepts 32 API clients)")
+        if self.tick_interval <= 0:
+            raise ConfigError("tick_interval must be positive")
+        for ip in self.trusted_ips:
+            try:
+                ipaddress.ip_network(ip, strict=False)
+            except ValueError:
+                raise ConfigError(f"trusted ip {ip!r} is not an address or network") from None
+
+    def allows(self, peer_ip: str) -> bool:
+        """Whether a client from `peer_ip` may connect (loopback always may)."""
+        address = ipaddress.ip_address(peer_ip)
+        if address.is_loopback:
+            return True
+        return any(address in ipaddress.ip_network(ip, strict=False) for ip in self.trusted_ips)
+
+
+_SIMPLE = {f.name for f in fields(SimConfig)} - {"extra"}
+
+
+def load_config(path: Path | None = None, **overrides: Any) -> SimConfig:
+    """Defaults, then the TOML file's `[sim]` table (other tables go to `extra`), then non-None overrides."""
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    if path is not None:
+        try:
+            document = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+        for key, value in document.pop("sim", {}).items():
+            if key not in _SIMPLE:
+                raise ConfigError(f"{path}: unknown setting sim.{key}")
+            values[key] = value
+        extra = document
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    for key in ("accounts", "trusted_ips"):
+        if key in values:
+            values[key] = tuple(values[key])
+    if values.get("state_path") is not None:
+        values["state_path"] = Path(values["state_path"])
+    try:
+        return replace(SimConfig(), **values, extra=extra)
+    except TypeError as exc:
+        raise ConfigError(str(exc)) from None

@@ -1,0 +1,42 @@
+"""IB's error codes and texts as the simulator sends them (reference section 10), in one table."""
+
+from __future__ import annotations
+
+ALREADY_CONNECTED = (
+    326,
+    "Unable to connect as the client id is already in use. Retry with a unique client id.",
+)
+UNKNOWN_MESSAGE = (505, "Fatal Error: Unknown message id.")
+BAD_REQUEST = (320, "Server error when reading an API client request.")
+READ_ONLY = (
+    321,
+    "Error validating request.-'bN' : cause - The API interface is currently in Read-Only mode.",
+)
+NO_SECURITY_DEFINITION = (200, "No security definition has been found for the request")
+CONNECTIVITY_LOST = (1100, "Connectivity between IB and Trader Workstation has been lost.")
+RESTORED_DATA_LOST = (1101, "Connectivity between IB and Trader Workstation has been restored - data lost.")
+RESTORED_DATA_KEPT = (
+    1102,
+    "Connectivity between IB and Trader Workstation has been restored - data maintained.",
+)
+COMPETING_SESSION = (10197, "No market data during competing live session")
+FARM_NOTICES = {
+    # (code, text) for each farm kind when it goes down / comes back, as TWS words them
+    "market": (
+        (2103, "Market data farm connection is broken:usfarm"),
+        (2104, "Market data farm connection is OK:usfarm"),
+    ),
+    "hmds": (
+        (2105, "HMDS data farm connection is broken:ushmds"),
+        (2106, "HMDS data farm connection is OK:ushmds"),
+    ),
+    "secdef": (
+        (2157, "Sec-def data farm connection is broken:secdefnj"),
+        (2158, "Sec-def data farm connection is OK:secdefnj"),
+    ),
+}
+
+
+def NOT_SUPPORTED(what: str) -> tuple[int, str]:
+    """321 is TWS's "Error validating request"; the cause names what the simulator lacks."""
+    return (321, f"Error validating request.-'sim' : cause - The simulator does not provide {what}.")

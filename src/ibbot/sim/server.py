@@ -1,0 +1,235 @@
+"""The asyncio TCP server of `ibbot sim`: sockets, the streaming timer and fault injection; the only I/O in sim/.
+
+Theory of operation: one task per client reads bytes into its `ServerConnection`, hands each decoded request to
+the `Simulator` and writes what comes back. A timer task calls `Simulator.step` every `tick_interval` and writes
+the streamed messages. Writes never wait: a client whose unread output passes `max_output_buffer` is dropped
+(the simulator must never stall the others, nor grow without bound, for one client that does not read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from types import TracebackType
+from zoneinfo import ZoneInfo
+
+from ibbot.clock import Clock, LiveClock
+from ibbot.errors import ProtocolError
+from ibbot.protocol import ConnectionClosed, NeedData, Negotiated, ServerConnection
+from ibbot.protocol.handshake import format_connection_time
+from ibbot.protocol.requests.session import StartApi
+from ibbot.protocol.responses import Response
+from ibbot.sim.config import SimConfig
+from ibbot.sim.outbox import Outbox
+from ibbot.sim.session import ClientSession
+from ibbot.sim.simulator import Simulator
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 64 * 1024
+
+
+@dataclass(eq=False)
+class _Client:
+    conn: ServerConnection
+    writer: asyncio.StreamWriter
+    peer: str
+    session: ClientSession | None = None
+    closing: bool = False
+    latency: float = 0.0
+    pending: list[asyncio.TimerHandle] = field(default_factory=list)
+
+
+class SimServer:
+    """`async with SimServer(config) as server:` listens on `server.port` until the block ends."""
+
+    def __init__(self, config: SimConfig, *, clock: Clock | None = None, simulator: Simulator | None = None) -> None:
+        self.config = config
+        self.clock = clock or LiveClock()
+        self.sim = simulator or Simulator(config)
+        self._server: asyncio.Server | None = None
+        self._clients: set[_Client] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ticker: asyncio.Task[None] | None = None
+        self.latency = 0.0  # seconds added before every write (a fault)
+        self.port = config.port
+
+    # --- lifecycle -------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._on_connect, self.config.host, self.port, limit=READ_SIZE)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._ticker = asyncio.create_task(self._tick_loop(), name="ibbot-sim-ticker")
+        log.info("ibbot sim listening on %s:%d", self.config.host, self.port)
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        if self._server is not None:
+            self._server.close()
+        await self.drop_all()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> SimServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    async def drop_all(self) -> None:
+        """Close every client connection (a fault, and shutdown)."""
+        for client in list(self._clients):
+            self._close(client)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def client_count(self) -> int:
+        return sum(1 for c in self._clients if c.session is not None)
+
+    # --- one client ------------------------------------------------------------------------------------
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        peer_info = writer.get_extra_info("peername")
+        peer = str(peer_info[0]) if peer_info else "?"
+        client = _Client(ServerConnection(), writer, peer, latency=self.latency)
+        try:
+            if not self.config.allows(peer):
+                log.warning("refused client from %s: not a trusted IP", peer)
+                return
+            if len(self._clients) >= self.config.max_clients:
+                log.warning("refused client from %s: %d clients already connected", peer, len(self._clients))
+                return
+            self._clients.add(client)
+            await self._serve(client, reader)
+        except ProtocolError as exc:
+            log.warning("client %s: protocol error, closing: %s", self._name(client), exc)
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            log.info("client %s: connection lost: %s", self._name(client), exc)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._close(client)
+            self._tasks.discard(task)
+
+    async def _serve(self, client: _Client, reader: asyncio.StreamReader) -> None:
+        conn = client.conn
+        while not client.closing:
+            data = await reader.read(READ_SIZE)
+            conn.receive_data(data)
+            while not client.closing:
+                event = conn.next_event()
+                if isinstance(event, NeedData):
+                    break
+                if isinstance(event, ConnectionClosed):
+                    return
+                if isinstance(event, Negotiated):
+                    now = self.clock.now().astimezone(_tws_zone(self.config))
+                    self._write(client, conn.accept(format_connection_time(now)))
+                    continue
+                if client.session is None:
+                    if isinstance(event, StartApi):
+                        self._admit(client, event)
+                    continue  # TWS ignores requests before startApi
+                self.deliver(self.sim.handle(client.session, event, self.clock.now()))
+            if not data:
+                return
+
+    def _admit(self, client: _Client, start: StartApi) -> None:
+        session, out = self.sim.admit(start.client_id, client.conn.server_version, client.peer, self.clock.now())
+        if session is None:
+            log.warning("client from %s refused: client id %d already in use", client.peer, start.client_id)
+            self._send(client, out.for_client(start.client_id))
+            client.closing = True
+            return
+        client.session = session
+        log.info(
+            "client %d connected from %s (server version %d)",
+            start.client_id,
+            client.peer,
+            session.server_version,
+        )
+        self.deliver(out)
+
+    # --- output ----------------------------------------------------------------------------------------
+
+    def deliver(self, out: Outbox) -> None:
+        if not out:
+            return
+        by_id = {c.session.client_id: c for c in self._clients if c.session is not None}
+        for client_id, messages in out.items():
+            client = by_id.get(client_id)
+            if client is not None:
+                self._send(client, messages)
+        for client_id in out.close:
+            client = by_id.get(client_id)
+            if client is not None:
+                self._close(client)
+
+    def _send(self, client: _Client, messages: list[Response]) -> None:
+        if messages and not client.writer.is_closing():
+            self._write(client, client.conn.send_many(messages))
+
+    def _write(self, client: _Client, data: bytes) -> None:
+        if self.latency > 0:
+            loop = asyncio.get_running_loop()
+            client.pending.append(loop.call_later(self.latency, self._write_now, client, data))
+        else:
+            self._write_now(client, data)
+
+    def _write_now(self, client: _Client, data: bytes) -> None:
+        writer = client.writer
+        if writer.is_closing():
+            return
+        writer.write(data)
+        if writer.transport.get_write_buffer_size() > self.config.max_output_buffer:
+            log.warning("client %s does not read its data; disconnecting it", self._name(client))
+            writer.transport.abort()
+            self._close(client)
+
+    def _close(self, client: _Client) -> None:
+        client.closing = True
+        for handle in client.pending:
+            handle.cancel()
+        client.pending.clear()
+        if client.session is not None:
+            self.sim.release(client.session)
+            log.info("client %d disconnected", client.session.client_id)
+            client.session = None
+        self._clients.discard(client)
+        if not client.writer.is_closing():
+            client.writer.close()
+
+    @staticmethod
+    def _name(client: _Client) -> str:
+        return f"{client.session.client_id}@{client.peer}" if client.session else client.peer
+
+    # --- time ------------------------------------------------------------------------------------------
+
+    async def _tick_loop(self) -> None:
+        interval = self.config.tick_interval
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.deliver(self.sim.step(self.clock.now()))
+            except Exception:  # a bug in one step must not stop the market; it is logged loudly
+                log.exception("simulator step failed")
+
+
+def _tws_zone(config: SimConfig) -> ZoneInfo:
+    return ZoneInfo(config.time_zone)

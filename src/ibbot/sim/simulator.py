@@ -1,0 +1,122 @@
+"""The simulated TWS as a pure core: every client session and the shared services, no sockets, time passed in.
+
+The server feeds it decoded requests (`handle`) and the passing of time (`step`) and writes out what it
+returns: an `Outbox` of responses per client id. Admission (`admit`) applies TWS's rules for a new API client:
+one session per client id (326 and close otherwise), then managedAccounts, nextValidId and the farm notices.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from ibbot.protocol.requests import BadRequest, Request, UnknownRequest
+from ibbot.protocol.responses.session import ManagedAccounts, NextValidId
+from ibbot.sim import errors
+from ibbot.sim.api import account, connection, orders
+from ibbot.sim.api.base import Context, Handler
+from ibbot.sim.config import SimConfig
+from ibbot.sim.outbox import Outbox
+from ibbot.sim.session import ClientSession
+
+log = logging.getLogger(__name__)
+
+HANDLERS: dict[type, Handler] = {
+    **connection.HANDLERS,
+    **account.HANDLERS,
+    **orders.HANDLERS,
+}
+
+
+class Simulator:
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.sessions: dict[int, ClientSession] = {}
+        self.farms_up: dict[str, bool] = {"market": True, "hmds": True, "secdef": True}
+        self._next_order_id = 1
+        self.tws_zone = ZoneInfo(config.time_zone)
+        self.cash: dict[str, Decimal] = {account: Decimal(1_000_000) for account in config.accounts}
+
+    # --- clients ---------------------------------------------------------------------------------------
+
+    def admit(
+        self, client_id: int, server_version: int, peer: str, now: datetime
+    ) -> tuple[ClientSession | None, Outbox]:
+        """A client sent startApi: its session and greeting, or None and the refusal (then close)."""
+        out = Outbox()
+        if client_id in self.sessions:
+            out.error(client_id, -1, *errors.ALREADY_CONNECTED)
+            return None, out
+        session = ClientSession(client_id=client_id, server_version=server_version, peer=peer)
+        self.sessions[client_id] = session
+        out.to(client_id, ManagedAccounts(accounts=self.config.accounts))
+        out.to(client_id, NextValidId(order_id=self.next_valid_id(session)))
+        for farm, up in self.farms_up.items():
+            down_notice, up_notice = errors.FARM_NOTICES[farm]
+            out.error(client_id, -1, *(up_notice if up else down_notice))
+        return session, out
+
+    def release(self, session: ClientSession) -> None:
+        """The client went away: its subscriptions end (its orders stay, as in TWS)."""
+        if self.sessions.get(session.client_id) is session:
+            del self.sessions[session.client_id]
+
+    def is_master(self, session: ClientSession) -> bool:
+        """clientId 0 and the configured master client see every client's orders."""
+        return session.client_id in (0, self.config.master_client_id)
+
+    def next_valid_id(self, session: ClientSession) -> int:
+        return max(self._next_order_id, session.next_order_id)
+
+    def note_order_id(self, order_id: int) -> None:
+        self._next_order_id = max(self._next_order_id, order_id + 1)
+
+    def account_values(self, account: str) -> list[tuple[str, str, str]]:
+        """(key, value, currency) of updateAccountValue for `account`, the keys ib_async reads."""
+        cash = self.cash[account]
+        money = f"{cash:.2f}"
+        values = [("AccountCode", account, ""), ("AccountType", "INDIVIDUAL", ""), ("Currency", "USD", "USD")]
+        for key in (
+            "NetLiquidation",
+            "TotalCashValue",
+            "SettledCash",
+            "EquityWithLoanValue",
+            "AvailableFunds",
+            "ExcessLiquidity",
+            "FullAvailableFunds",
+            "FullExcessLiquidity",
+            "CashBalance",
+        ):
+            values.append((key, money, "USD"))
+        values.append(("BuyingPower", f"{cash * 4:.2f}", "USD"))
+        for key in ("GrossPositionValue", "InitMarginReq", "MaintMarginReq", "UnrealizedPnL", "RealizedPnL"):
+            values.append((key, "0.00", "USD"))
+        values.append(("Cushion", "1", ""))
+        values.append(("Leverage-S", "0.00", ""))
+        return values
+
+    # --- requests and time -----------------------------------------------------------------------------
+
+    def handle(self, session: ClientSession, request: Request | UnknownRequest | BadRequest, now: datetime) -> Outbox:
+        out = Outbox()
+        ctx = Context(self, session, now, out)
+        if isinstance(request, UnknownRequest):
+            log.warning("client %d sent unknown message id %d", session.client_id, request.msg_id)
+            ctx.error(-1, *errors.UNKNOWN_MESSAGE)
+            return out
+        if isinstance(request, BadRequest):
+            log.warning("client %d sent a bad %s: %s", session.client_id, request.msg_id.name, request.reason)
+            ctx.error(request.req_id, errors.BAD_REQUEST[0], f"{errors.BAD_REQUEST[1]} {request.reason}")
+            return out
+        handler = HANDLERS.get(type(request))
+        if handler is None:
+            ctx.error(-1, *errors.NOT_SUPPORTED(type(request).__name__))
+            return out
+        handler(ctx, request)
+        return out
+
+    def step(self, now: datetime) -> Outbox:
+        """Advance streams to `now`: market data, bars, account updates."""
+        return Outbox()

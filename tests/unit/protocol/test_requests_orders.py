@@ -1,0 +1,893 @@
+"""Order-family requests: what ib_async 2.1.0 (157..178) and ibapi 9.81 (157) send decodes to the typed requests.
+
+The expectation of every placeOrder test is the client's own order object, converted field by field
+(`expected`), never hand-written bytes; each scenario also checks a few decoded values by hand, so a slip in
+the converter cannot hide one in the decoder. `decode_place_order` counts unread fields: any leftover means
+our walk is out of step with the client's layout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import ib_async as ia
+import pytest
+from ib_async.util import UNSET_DOUBLE, UNSET_INTEGER
+
+from ibbot.protocol.requests import BadRequest, decode_request
+from ibbot.protocol.requests.orders import (
+    CancelOrder,
+    ExecutionFilter,
+    ExerciseOptions,
+    PlaceOrder,
+    ReqAllOpenOrders,
+    ReqAutoOpenOrders,
+    ReqCompletedOrders,
+    ReqExecutions,
+    ReqGlobalCancel,
+    ReqOpenOrders,
+    decode_place_order,
+)
+from ibbot.protocol.types import (
+    ComboLeg,
+    Contract,
+    DeltaNeutralContract,
+    ExecutionCondition,
+    MarginCondition,
+    Order,
+    OrderCondition,
+    PercentChangeCondition,
+    PriceCondition,
+    SoftDollarTier,
+    TagValue,
+    TimeCondition,
+    VolumeCondition,
+)
+from oracles import ib_async_requests, ibapi_requests
+
+# 157 and every version where placeOrder's layout changes (cancelOrder's too, at 169)
+VERSIONS = [157, 158, 160, 162, 166, 169, 170, 177, 178]
+
+# --- the oracle side: ib_async objects -> the typed values we must decode -----------------------------
+
+_SENT_FROM = {
+    "duration": 158,
+    "post_to_ats": 160,
+    "auto_cancel_parent": 162,
+    "advanced_error_override": 166,
+    "manual_order_time": 169,
+    "min_trade_qty": 170,
+    "min_compete_size": 170,
+    "compete_against_best_offset": 170,
+    "mid_offset_at_whole": 170,
+    "mid_offset_at_half": 170,
+}
+
+
+def camel(name: str) -> str:
+    if name == "rule80a":
+        return "rule80A"
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _tags(values: Any) -> tuple[TagValue, ...]:
+    return tuple(TagValue(tag=t.tag, value=t.value) for t in values or [])
+
+
+def _condition(c: Any) -> OrderCondition:
+    if isinstance(c, ia.PriceCondition):
+        return PriceCondition(
+            conjunction=c.conjunction,
+            is_more=c.isMore,
+            price=c.price,
+            con_id=c.conId,
+            exchange=c.exch,
+            trigger_method=c.triggerMethod,
+        )
+    if isinstance(c, ia.TimeCondition):
+        return TimeCondition(conjunction=c.conjunction, is_more=c.isMore, time=c.time)
+    if isinstance(c, ia.MarginCondition):
+        return MarginCondition(conjunction=c.conjunction, is_more=c.isMore, percent=c.percent)
+    if isinstance(c, ia.ExecutionCondition):
+        return ExecutionCondition(conjunction=c.conjunction, sec_type=c.secType, exchange=c.exch, symbol=c.symbol)
+    if isinstance(c, ia.VolumeCondition):
+        return VolumeCondition(
+            conjunction=c.conjunction, is_more=c.isMore, volume=c.volume, con_id=c.conId, exchange=c.exch
+        )
+    assert isinstance(c, ia.PercentChangeCondition)
+    return PercentChangeCondition(
+        conjunction=c.conjunction,
+        is_more=c.isMore,
+        change_percent=c.changePercent,
+        con_id=c.conId,
+        exchange=c.exch,
+    )
+
+
+def _value(name: str, v: Any) -> Any:
+    if name == "total_quantity":
+        return Decimal(str(v))
+    if name in ("algo_params", "smart_combo_routing_params", "order_misc_options"):
+        return _tags(v)
+    if name == "order_combo_legs":
+        return tuple(None if leg.price == UNSET_DOUBLE else float(leg.price) for leg in v or [])
+    if name == "conditions":
+        return tuple(_condition(c) for c in v)
+    if name == "soft_dollar_tier":
+        return SoftDollarTier(name=v.name, value=v.val)  # displayName is not sent
+    if name == "filled_quantity":
+        return None if v == UNSET_DOUBLE else Decimal(str(v))
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, int):
+        return None if v == UNSET_INTEGER else v
+    return None if v == UNSET_DOUBLE else float(v)
+
+
+def expected_contract(c: Any) -> Contract:
+    """The contract fields placeOrder carries; the others stay at their defaults."""
+    dnc = c.deltaNeutralContract
+    return Contract(
+        con_id=c.conId,
+        symbol=c.symbol,
+        sec_type=c.secType,
+        last_trade_date_or_contract_month=c.lastTradeDateOrContractMonth,
+        strike=float(c.strike),
+        right=c.right,
+        multiplier=c.multiplier,
+        exchange=c.exchange,
+        primary_exchange=c.primaryExchange,
+        currency=c.currency,
+        local_symbol=c.localSymbol,
+        trading_class=c.tradingClass,
+        sec_id_type=c.secIdType,
+        sec_id=c.secId,
+        combo_legs=tuple(
+            ComboLeg(
+                con_id=leg.conId,
+                ratio=leg.ratio,
+                action=leg.action,
+                exchange=leg.exchange,
+                open_close=leg.openClose,
+                short_sale_slot=leg.shortSaleSlot,
+                designated_location=leg.designatedLocation,
+                exempt_code=leg.exemptCode,
+            )
+            for leg in c.comboLegs or []
+        ),
+        delta_neutral_contract=DeltaNeutralContract(con_id=dnc.conId, delta=dnc.delta, price=dnc.price)
+        if dnc
+        else None,
+    )
+
+
+def expected(order_id: int, contract: Any, order: Any, sv: int) -> PlaceOrder:
+    """Every attribute of ib_async's Order, converted; fields the version does not carry stay default."""
+    defaults = Order()
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Order):
+        sent = sv >= _SENT_FROM.get(f.name, 0) and not (f.name == "fa_profile" and sv >= 177)
+        values[f.name] = _value(f.name, getattr(order, camel(f.name))) if sent else getattr(defaults, f.name)
+    values["order_id"] = order_id
+    return PlaceOrder(order_id=order_id, contract=expected_contract(contract), order=Order(**values))
+
+
+def decode_all(frames: list[list[str]], sv: int) -> list[PlaceOrder]:
+    """Decode placeOrder frames; every field must be consumed, and the table must agree."""
+    out = []
+    for frame in frames:
+        request, leftover = decode_place_order(frame, sv)
+        assert leftover == 0, f"{leftover} fields left unread: {frame[-leftover:]}"
+        assert decode_request(frame, sv) == request
+        out.append(request)
+    return out
+
+
+def ib_async_place(sv: int, orders: list[tuple[int, Any, Any]]) -> list[PlaceOrder]:
+    def call(c: Any) -> None:
+        for order_id, contract, order in orders:
+            c.placeOrder(order_id, contract, order)
+
+    return decode_all(ib_async_requests(sv, call), sv)
+
+
+# --- ib_async objects -> ibapi 9.81 objects, for the same scenarios at 157 ---------------------------
+
+
+def to_ibapi(contract: Any, order: Any) -> tuple[Any, Any]:
+    from ibapi import order_condition as ioc
+    from ibapi.contract import ComboLeg as IComboLeg
+    from ibapi.contract import Contract as IContract
+    from ibapi.contract import DeltaNeutralContract as IDeltaNeutral
+    from ibapi.order import Order as IOrder
+    from ibapi.order import OrderComboLeg as IOrderComboLeg
+    from ibapi.softdollartier import SoftDollarTier as ISoftDollarTier
+    from ibapi.tag_value import TagValue as ITagValue
+
+    ic = IContract()
+    for name in vars(ic):
+        if name not in ("comboLegs", "deltaNeutralContract") and hasattr(contract, name):
+            setattr(ic, name, getattr(contract, name))
+    ic.comboLegs = []
+    for leg in contract.comboLegs or []:
+        il = IComboLeg()
+        for name in vars(il):
+            setattr(il, name, getattr(leg, name))
+        ic.comboLegs.append(il)
+    if contract.deltaNeutralContract:
+        ic.deltaNeutralContract = IDeltaNeutral()
+        for name in ("conId", "delta", "price"):
+            setattr(ic.deltaNeutralContract, name, getattr(contract.deltaNeutralContract, name))
+
+    io = IOrder()
+    for name in vars(io):
+        value = getattr(order, name, None)
+        if value is None:
+            continue
+        if name in ("algoParams", "smartComboRoutingParams", "orderMiscOptions"):
+            value = [ITagValue(t.tag, t.value) for t in value]
+        elif name == "orderComboLegs":
+            legs = []
+            for leg in value:
+                il = IOrderComboLeg()
+                il.price = leg.price
+                legs.append(il)
+            value = legs
+        elif name == "softDollarTier":
+            value = ISoftDollarTier(value.name, value.val, value.displayName)
+        elif name == "conditions":
+            conds = []
+            for c in value:
+                ic_ = ioc.Create(c.condType)
+                ic_.isConjunctionConnection = c.conjunction == "a"
+                for src, dst in (("isMore", "isMore"), ("exch", "exchange"), ("conId", "conId")):
+                    if hasattr(c, src):
+                        setattr(ic_, dst, getattr(c, src))
+                for attr in ("price", "triggerMethod", "time", "percent", "secType", "symbol", "volume"):
+                    if hasattr(c, attr):
+                        setattr(ic_, attr, getattr(c, attr))
+                if hasattr(c, "changePercent"):
+                    ic_.changePercent = c.changePercent
+                conds.append(ic_)
+            value = conds
+        setattr(io, name, value)
+    return ic, io
+
+
+def ibapi_place(orders: list[tuple[int, Any, Any]]) -> list[PlaceOrder]:
+    translated = [(oid, *to_ibapi(c, o)) for oid, c, o in orders]
+
+    def call(client: Any) -> None:
+        for order_id, contract, order in translated:
+            client.placeOrder(order_id, contract, order)
+
+    return decode_all(ibapi_requests(call), 157)
+
+
+# --- scenarios ---------------------------------------------------------------------------------------
+
+STOCK = dict(symbol="AAPL", exchange="SMART", currency="USD")
+
+
+@dataclass
+class Scenario:
+    name: str
+    build: Callable[[], list[tuple[int, Any, Any]]]
+    check: Callable[[list[PlaceOrder]], bool]
+
+
+def _one(contract: Any, order: Any, order_id: int = 7) -> Callable[[], list[tuple[int, Any, Any]]]:
+    return lambda: [(order_id, contract(), order())]
+
+
+def _bracket() -> list[tuple[int, Any, Any]]:
+    stock = ia.Stock(**STOCK)
+    parent = ia.LimitOrder("BUY", 100, 150.0, transmit=False, orderRef="entry")
+    take = ia.LimitOrder("SELL", 100, 160.0, parentId=10, transmit=False, tif="GTC")
+    stop = ia.StopOrder("SELL", 100, 145.0, parentId=10, transmit=True, tif="GTC")
+    return [(10, stock, parent), (11, stock, take), (12, stock, stop)]
+
+
+def _bag() -> Any:
+    return ia.Contract(
+        secType="BAG",
+        symbol="SPY",
+        exchange="SMART",
+        currency="USD",
+        comboLegs=[
+            ia.ComboLeg(conId=1001, ratio=1, action="BUY", exchange="SMART"),
+            ia.ComboLeg(
+                conId=1002,
+                ratio=2,
+                action="SELL",
+                exchange="CBOE",
+                openClose=2,
+                shortSaleSlot=2,
+                designatedLocation="LOC1",
+                exemptCode=3,
+            ),
+        ],
+    )
+
+
+def _bag_order() -> Any:
+    return ia.LimitOrder(
+        "BUY",
+        3,
+        1.25,
+        orderComboLegs=[ia.OrderComboLeg(price=0.75), ia.OrderComboLeg()],
+        smartComboRoutingParams=[ia.TagValue("NonGuaranteed", "1"), ia.TagValue("LeginPrio", "-1")],
+    )
+
+
+def _option() -> Any:
+    contract = ia.Option("SPY", "20250620", 450.0, "C", "SMART", multiplier="100", currency="USD")
+    contract.conId = 555001
+    contract.deltaNeutralContract = ia.DeltaNeutralContract(conId=756733, delta=0.45, price=451.5)
+    return contract
+
+
+def _delta_neutral() -> Any:
+    return ia.Order(
+        action="BUY",
+        totalQuantity=2,
+        orderType="VOL",
+        volatility=0.25,
+        volatilityType=2,
+        continuousUpdate=True,
+        referencePriceType=1,
+        deltaNeutralOrderType="LMT",
+        deltaNeutralAuxPrice=1.5,
+        deltaNeutralConId=756733,
+        deltaNeutralSettlingFirm="FIRM",
+        deltaNeutralClearingAccount="CLR1",
+        deltaNeutralClearingIntent="IB",
+        deltaNeutralOpenClose="O",
+        deltaNeutralShortSale=True,
+        deltaNeutralShortSaleSlot=1,
+        deltaNeutralDesignatedLocation="DL",
+    )
+
+
+def _scale() -> Any:
+    return ia.LimitOrder(
+        "BUY",
+        1000,
+        50.0,
+        scaleInitLevelSize=100,
+        scaleSubsLevelSize=50,
+        scalePriceIncrement=0.05,
+        scalePriceAdjustValue=0.01,
+        scalePriceAdjustInterval=60,
+        scaleProfitOffset=0.5,
+        scaleAutoReset=True,
+        scaleInitPosition=10,
+        scaleInitFillQty=5,
+        scaleRandomPercent=True,
+        scaleTable="1/2/3",
+        activeStartTime="20250101 09:30:00 US/Eastern",
+        activeStopTime="20250101 16:00:00 US/Eastern",
+    )
+
+
+def _conditions() -> Any:
+    return ia.LimitOrder(
+        "BUY",
+        10,
+        99.0,
+        conditions=[
+            ia.PriceCondition(isMore=False, price=101.5, conId=265598, exch="SMART", triggerMethod=2),
+            ia.TimeCondition(conjunction="o", time="20250101 10:00:00 US/Eastern"),
+            ia.MarginCondition(isMore=False, percent=30),
+            ia.ExecutionCondition(secType="STK", exch="SMART", symbol="MSFT"),
+            ia.VolumeCondition(conjunction="o", volume=100000, conId=272093, exch="SMART"),
+            ia.PercentChangeCondition(changePercent=-2.5, conId=265598, exch="SMART"),
+        ],
+        conditionsIgnoreRth=True,
+        conditionsCancelOrder=True,
+    )
+
+
+def _everything_else() -> Any:
+    """The straight fields and the version-gated tail, all set (the tail is dropped by version)."""
+    return ia.LimitOrder(
+        "SSHORT",
+        Decimal("12.5"),
+        Decimal("10.05"),
+        account="DU123",
+        openClose="C",
+        origin=1,
+        blockOrder=True,
+        sweepToFill=True,
+        displaySize=5,
+        triggerMethod=7,
+        hidden=True,
+        discretionaryAmt=0.1,
+        faGroup="grp",
+        faMethod="EqualQuantity",
+        faPercentage="50",
+        faProfile="prof",
+        modelCode="MODEL",
+        shortSaleSlot=2,
+        designatedLocation="LOC",
+        exemptCode=4,
+        rule80A="I",
+        settlingFirm="SF",
+        allOrNone=True,
+        minQty=3,
+        percentOffset=0.02,
+        nbboPriceCap=11.0,
+        auctionStrategy=2,
+        optOutSmartRouting=True,
+        clearingAccount="CA",
+        clearingIntent="Away",
+        notHeld=True,
+        solicited=True,
+        randomizeSize=True,
+        randomizePrice=True,
+        adjustedOrderType="STP LMT",
+        triggerPrice=9.5,
+        lmtPriceOffset=0.05,
+        adjustedStopPrice=9.0,
+        adjustedStopLimitPrice=8.9,
+        adjustedTrailingAmount=0.2,
+        adjustableTrailingUnit=1,
+        extOperator="op",
+        softDollarTier=ia.SoftDollarTier(name="tier", val="v1", displayName="Tier 1"),
+        cashQty=125.0,
+        mifid2DecisionMaker="dm",
+        mifid2DecisionAlgo="da",
+        mifid2ExecutionTrader="et",
+        mifid2ExecutionAlgo="ea",
+        dontUseAutoPriceForHedge=True,
+        isOmsContainer=True,
+        discretionaryUpToLimitPrice=True,
+        usePriceMgmtAlgo=True,
+        duration=30,
+        postToAts=1,
+        autoCancelParent=True,
+        advancedErrorOverride="8229",
+        manualOrderTime="20250101 10:00:00",
+    )
+
+
+def _sec_id_contract() -> Any:
+    return ia.Contract(secType="BOND", secIdType="ISIN", secId="US912828Z780", exchange="SMART", currency="USD")
+
+
+def _peg_best(offset: float) -> Any:
+    order = ia.Order(action="BUY", totalQuantity=100, orderType="PEG BEST", lmtPrice=10.0)
+    order.minCompeteSize = 100
+    order.competeAgainstBestOffset = offset
+    if offset == math.inf:
+        order.midOffsetAtWhole, order.midOffsetAtHalf = 0.01, 0.005
+    return order
+
+
+def _o(p: list[PlaceOrder]) -> Order:
+    return p[0].order
+
+
+SCENARIOS = [
+    Scenario(
+        "mkt",
+        _one(lambda: ia.Stock(**STOCK), lambda: ia.MarketOrder("BUY", 100)),
+        lambda p: _o(p).order_type == "MKT" and _o(p).total_quantity == 100 and _o(p).lmt_price is None,
+    ),
+    Scenario(
+        "lmt",
+        _one(
+            lambda: ia.Stock(**STOCK, primaryExchange="NASDAQ"),
+            lambda: ia.LimitOrder("SELL", 10.5, 187.25, tif="GTC", outsideRth=True, orderRef="r1"),
+        ),
+        lambda p: _o(p).lmt_price == 187.25
+        and _o(p).total_quantity == Decimal("10.5")
+        and _o(p).outside_rth
+        and p[0].contract.primary_exchange == "NASDAQ",
+    ),
+    Scenario(
+        "stp",
+        _one(lambda: ia.Stock(**STOCK), lambda: ia.StopOrder("BUY", 50, 101.5)),
+        lambda p: _o(p).aux_price == 101.5 and _o(p).lmt_price is None,
+    ),
+    Scenario(
+        "stp_lmt",
+        _one(lambda: ia.Stock(**STOCK), lambda: ia.StopLimitOrder("BUY", 50, 102.0, 101.5)),
+        lambda p: (_o(p).order_type, _o(p).lmt_price, _o(p).aux_price) == ("STP LMT", 102.0, 101.5),
+    ),
+    Scenario(
+        "trail_percent",
+        _one(
+            lambda: ia.Stock(**STOCK),
+            lambda: ia.Order(
+                action="SELL", totalQuantity=100, orderType="TRAIL", trailingPercent=1.5, trailStopPrice=98.0
+            ),
+        ),
+        lambda p: _o(p).trailing_percent == 1.5 and _o(p).trail_stop_price == 98.0 and _o(p).aux_price is None,
+    ),
+    Scenario(
+        "trail_amount",
+        _one(
+            lambda: ia.Stock(**STOCK),
+            lambda: ia.Order(action="SELL", totalQuantity=100, orderType="TRAIL", auxPrice=2.0),
+        ),
+        lambda p: _o(p).aux_price == 2.0 and _o(p).trailing_percent is None,
+    ),
+    Scenario(
+        "bracket",
+        _bracket,
+        lambda p: [(x.order_id, x.order.parent_id, x.order.transmit) for x in p]
+        == [(10, 0, False), (11, 10, False), (12, 10, True)],
+    ),
+    Scenario(
+        "oca",
+        _one(lambda: ia.Stock(**STOCK), lambda: ia.LimitOrder("BUY", 1, 5.0, ocaGroup="g1", ocaType=2)),
+        lambda p: (_o(p).oca_group, _o(p).oca_type) == ("g1", 2),
+    ),
+    Scenario(
+        "bag",
+        _one(_bag, _bag_order),
+        lambda p: [leg.con_id for leg in p[0].contract.combo_legs] == [1001, 1002]
+        and p[0].contract.combo_legs[1].exempt_code == 3
+        and _o(p).order_combo_legs == (0.75, None)
+        and _o(p).smart_combo_routing_params[0] == TagValue(tag="NonGuaranteed", value="1"),
+    ),
+    Scenario(
+        "delta_neutral",
+        _one(_option, _delta_neutral),
+        lambda p: _o(p).delta_neutral_con_id == 756733
+        and _o(p).delta_neutral_short_sale
+        and _o(p).volatility == 0.25
+        and p[0].contract.delta_neutral_contract == DeltaNeutralContract(con_id=756733, delta=0.45, price=451.5),
+    ),
+    Scenario(
+        "scale",
+        _one(lambda: ia.Stock(**STOCK), _scale),
+        lambda p: _o(p).scale_price_increment == 0.05
+        and _o(p).scale_init_fill_qty == 5
+        and _o(p).scale_random_percent
+        and _o(p).active_stop_time.startswith("20250101 16"),
+    ),
+    Scenario(
+        "hedge",
+        _one(
+            lambda: ia.Stock(**STOCK),
+            lambda: ia.LimitOrder("SELL", 100, 10.0, parentId=9, hedgeType="B", hedgeParam="beta=1.2"),
+        ),
+        lambda p: (_o(p).hedge_type, _o(p).hedge_param, _o(p).parent_id) == ("B", "beta=1.2", 9),
+    ),
+    Scenario(
+        "algo",
+        _one(
+            lambda: ia.Stock(**STOCK),
+            lambda: ia.LimitOrder(
+                "BUY",
+                100,
+                10.0,
+                algoStrategy="Adaptive",
+                algoParams=[ia.TagValue("adaptivePriority", "Normal"), ia.TagValue("x", "")],
+                algoId="a1",
+                orderMiscOptions=[ia.TagValue("k1", "v1"), ia.TagValue("k2", "v2")],
+            ),
+        ),
+        lambda p: _o(p).algo_params[0] == TagValue(tag="adaptivePriority", value="Normal")
+        and len(_o(p).algo_params) == 2
+        and _o(p).order_misc_options == (TagValue(tag="k1", value="v1"), TagValue(tag="k2", value="v2")),
+    ),
+    Scenario(
+        "peg_bench",
+        _one(
+            lambda: ia.Stock(**STOCK),
+            lambda: ia.Order(
+                action="BUY",
+                totalQuantity=100,
+                orderType="PEG BENCH",
+                startingPrice=100.0,
+                stockRefPrice=200.0,
+                stockRangeLower=190.0,
+                stockRangeUpper=210.0,
+                referenceContractId=756733,
+                isPeggedChangeAmountDecrease=True,
+                peggedChangeAmount=0.5,
+                referenceChangeAmount=0.25,
+                referenceExchangeId="ISLAND",
+            ),
+        ),
+        lambda p: (_o(p).reference_contract_id, _o(p).pegged_change_amount, _o(p).reference_exchange_id)
+        == (756733, 0.5, "ISLAND")
+        and _o(p).is_pegged_change_amount_decrease,
+    ),
+    Scenario(
+        "conditions",
+        _one(lambda: ia.Stock(**STOCK), _conditions),
+        lambda p: [c.cond_type for c in _o(p).conditions] == [1, 3, 4, 5, 6, 7]
+        and _o(p).conditions[1].conjunction == "o"
+        and _o(p).conditions[2] == MarginCondition(is_more=False, percent=30)
+        and _o(p).conditions_ignore_rth
+        and _o(p).conditions_cancel_order,
+    ),
+    Scenario(
+        "what_if",
+        _one(lambda: ia.Stock(**STOCK), lambda: ia.LimitOrder("BUY", 100, 10.0, whatIf=True)),
+        lambda p: _o(p).what_if,
+    ),
+    Scenario(
+        "gtd",
+        _one(
+            lambda: ia.Stock(**STOCK),
+            lambda: ia.LimitOrder(
+                "BUY",
+                100,
+                10.0,
+                tif="GTD",
+                goodTillDate="20250101 16:00:00 US/Eastern",
+                goodAfterTime="20241231 09:30:00 US/Eastern",
+            ),
+        ),
+        lambda p: (_o(p).tif, _o(p).good_till_date) == ("GTD", "20250101 16:00:00 US/Eastern"),
+    ),
+    Scenario(
+        "everything_else",
+        _one(_sec_id_contract, _everything_else),
+        lambda p: p[0].contract.sec_id == "US912828Z780"
+        and _o(p).soft_dollar_tier == SoftDollarTier(name="tier", value="v1")
+        and _o(p).cash_qty == 125.0
+        and _o(p).total_quantity == Decimal("12.5")
+        and _o(p).lmt_price == 10.05,
+    ),
+    Scenario(
+        "ibkrats_min_trade_qty",
+        _one(
+            lambda: ia.Stock("AAPL", "IBKRATS", "USD"),
+            lambda: ia.LimitOrder("BUY", 100, 10.0, minTradeQty=50),
+        ),
+        lambda p: True,
+    ),
+    Scenario(
+        "peg_best_offset",
+        _one(lambda: ia.Stock("AAPL", "IBKRATS", "USD"), lambda: _peg_best(0.02)),
+        lambda p: _o(p).mid_offset_at_whole is None,
+    ),
+    Scenario(
+        "peg_best_up_to_mid",
+        _one(lambda: ia.Stock("AAPL", "IBKRATS", "USD"), lambda: _peg_best(math.inf)),
+        lambda p: _o(p).compete_against_best_offset in (None, math.inf),
+    ),
+    Scenario(
+        "peg_mid",
+        _one(
+            lambda: ia.Stock("AAPL", "IBKRATS", "USD"),
+            lambda: ia.Order(
+                action="SELL",
+                totalQuantity=100,
+                orderType="PEG MID",
+                lmtPrice=10.0,
+                midOffsetAtWhole=0.02,
+                midOffsetAtHalf=0.01,
+            ),
+        ),
+        lambda p: _o(p).compete_against_best_offset is None,
+    ),
+]
+
+# values that only exist from 170: (scenario, attribute, value there)
+_FROM_170 = {
+    "ibkrats_min_trade_qty": ("min_trade_qty", 50),
+    "peg_best_offset": ("compete_against_best_offset", 0.02),
+    "peg_best_up_to_mid": ("mid_offset_at_half", 0.005),
+    "peg_mid": ("mid_offset_at_whole", 0.02),
+}
+
+
+@pytest.mark.parametrize("sv", VERSIONS)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_ib_async_place_order_decodes(scenario: Scenario, sv: int) -> None:
+    orders = scenario.build()
+    decoded = ib_async_place(sv, orders)
+    assert decoded == [expected(oid, c, o, sv) for oid, c, o in orders]
+    assert scenario.check(decoded)
+    if scenario.name in _FROM_170:
+        attr, value = _FROM_170[scenario.name]
+        assert getattr(decoded[0].order, attr) == (value if sv >= 170 else None)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_ibapi_place_order_decodes_like_ib_async(scenario: Scenario) -> None:
+    orders = scenario.build()
+    decoded = ibapi_place(orders)
+    assert decoded == [expected(oid, c, o, 157) for oid, c, o in orders]
+    assert decoded == ib_async_place(157, scenario.build())
+
+
+def test_version_gated_tail_appears_at_its_version() -> None:
+    def tail(sv: int) -> Order:
+        return ib_async_place(sv, [(1, ia.Stock(**STOCK), _everything_else())])[0].order
+
+    assert (tail(157).duration, tail(157).fa_profile) == (None, "prof")
+    assert tail(158).duration == 30 and tail(158).post_to_ats is None
+    assert tail(160).post_to_ats == 1 and not tail(160).auto_cancel_parent
+    assert tail(162).auto_cancel_parent and tail(162).advanced_error_override == ""
+    assert tail(166).advanced_error_override == "8229" and tail(166).manual_order_time == ""
+    assert tail(169).manual_order_time == "20250101 10:00:00"
+    assert (tail(176).fa_profile, tail(177).fa_profile) == ("prof", "")
+
+
+@pytest.mark.parametrize(("sv", "count"), [(157, 110), (178, 114)])
+def test_plain_limit_order_field_count(sv: int, count: int) -> None:
+    frames = ib_async_requests(sv, lambda c: c.placeOrder(1, ia.Stock(**STOCK), ia.LimitOrder("BUY", 1, 2.0)))
+    assert len(frames[0]) == count
+    assert decode_place_order(frames[0], sv)[1] == 0
+
+
+def test_ibapi_plain_order_with_its_own_defaults() -> None:
+    """ibapi's defaults differ from ib_async's and it writes some unset values as literal maxima."""
+    from ibapi.contract import Contract as IContract
+    from ibapi.order import Order as IOrder
+
+    c = IContract()
+    c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
+    o = IOrder()
+    o.action, o.totalQuantity, o.orderType, o.lmtPrice = "BUY", 100, "LMT", 99.5
+    frames = ibapi_requests(lambda client: client.placeOrder(3, c, o))
+    assert len(frames[0]) == 110
+    assert "1.7976931348623157e+308" in frames[0]  # triggerPrice, cashQty ... sent literally
+    request, leftover = decode_place_order(frames[0], 157)
+    assert leftover == 0
+    order = request.order
+    assert (order.order_id, order.action, order.total_quantity, order.lmt_price) == (3, "BUY", 100, 99.5)
+    assert (order.open_close, order.e_trade_only, order.firm_quote_only) == ("", True, True)
+    assert order.trigger_price is None and order.cash_qty is None and order.min_qty is None
+    assert not order.use_price_mgmt_algo  # ibapi sends None as empty
+
+
+# --- robustness --------------------------------------------------------------------------------------
+
+
+def _plain_frame(sv: int) -> list[str]:
+    return ib_async_requests(sv, lambda c: c.placeOrder(4, ia.Stock(**STOCK), _conditions()))[0]
+
+
+def test_trailing_fields_are_ignored_but_counted() -> None:
+    frame = [*_plain_frame(178), "extra", "more"]
+    request, leftover = decode_place_order(frame, 178)
+    assert leftover == 2
+    assert decode_request(frame, 178) == request
+
+
+def test_truncated_place_order_is_a_bad_request() -> None:
+    bad = decode_request(_plain_frame(178)[:-3], 178)
+    assert isinstance(bad, BadRequest) and "ends before" in bad.reason
+
+
+def test_unknown_condition_type_is_a_bad_request() -> None:
+    frame = _plain_frame(178)
+    # the condition count, then the first (price) condition: type 1, "a", isMore 0, price 101.5
+    first = next(i for i in range(len(frame)) if frame[i : i + 5] == ["6", "1", "a", "0", "101.5"])
+    frame[first + 1] = "2"  # 2 is not a condition type IB defines
+    bad = decode_request(frame, 178)
+    assert isinstance(bad, BadRequest) and "condition type 2" in bad.reason
+
+
+def test_whole_number_condition_values_may_be_written_as_floats() -> None:
+    from ibapi.contract import Contract as IContract
+    from ibapi.order import Order as IOrder
+    from ibapi.order_condition import MarginCondition as IMargin
+    from ibapi.order_condition import VolumeCondition as IVolume
+
+    c = IContract()
+    c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
+    o = IOrder()
+    o.action, o.totalQuantity, o.orderType, o.lmtPrice = "BUY", 1, "LMT", 1.0
+    o.conditions = [IMargin(isMore=True, percent=30.0), IVolume(1, "SMART", False, 5000.0)]
+    frames = ibapi_requests(lambda client: client.placeOrder(3, c, o))
+    request, leftover = decode_place_order(frames[0], 157)
+    assert leftover == 0
+    assert request.order.conditions == (
+        MarginCondition(is_more=True, percent=30),
+        VolumeCondition(is_more=False, volume=5000, con_id=1, exchange="SMART"),
+    )
+    frames[0][frames[0].index("30.0")] = "30.5"
+    assert isinstance(decode_request(frames[0], 157), BadRequest)
+
+
+# --- the other order requests ------------------------------------------------------------------------
+
+
+def one(frames: list[list[str]], sv: int) -> object:
+    assert len(frames) == 1
+    return decode_request(frames[0], sv)
+
+
+@pytest.mark.parametrize("sv", VERSIONS)
+def test_ib_async_order_requests_decode(sv: int) -> None:
+    assert one(ib_async_requests(sv, lambda c: c.cancelOrder(17)), sv) == CancelOrder(order_id=17)
+    if sv >= 169:
+        frames = ib_async_requests(sv, lambda c: c.cancelOrder(17, "20250101 10:00:00"))
+        assert one(frames, sv) == CancelOrder(order_id=17, manual_cancel_order_time="20250101 10:00:00")
+    assert one(ib_async_requests(sv, lambda c: c.reqOpenOrders()), sv) == ReqOpenOrders()
+    assert one(ib_async_requests(sv, lambda c: c.reqAllOpenOrders()), sv) == ReqAllOpenOrders()
+    assert one(ib_async_requests(sv, lambda c: c.reqAutoOpenOrders(True)), sv) == ReqAutoOpenOrders(auto_bind=True)
+    assert one(ib_async_requests(sv, lambda c: c.reqAutoOpenOrders(False)), sv) == ReqAutoOpenOrders(
+        auto_bind=False
+    )
+    assert one(ib_async_requests(sv, lambda c: c.reqGlobalCancel()), sv) == ReqGlobalCancel()
+    assert one(ib_async_requests(sv, lambda c: c.reqCompletedOrders(False)), sv) == ReqCompletedOrders(
+        api_only=False
+    )
+    assert one(ib_async_requests(sv, lambda c: c.reqCompletedOrders(True)), sv) == ReqCompletedOrders(
+        api_only=True
+    )
+    assert one(ib_async_requests(sv, lambda c: c.reqExecutions(5, ia.ExecutionFilter())), sv) == ReqExecutions(
+        req_id=5
+    )
+    flt = ia.ExecutionFilter(3, "DU1", "20250101 09:30:00", "AAPL", "STK", "SMART", "BUY")
+    assert one(ib_async_requests(sv, lambda c: c.reqExecutions(6, flt)), sv) == ReqExecutions(
+        req_id=6,
+        filter=ExecutionFilter(
+            client_id=3,
+            acct_code="DU1",
+            time="20250101 09:30:00",
+            symbol="AAPL",
+            sec_type="STK",
+            exchange="SMART",
+            side="BUY",
+        ),
+    )
+    option = ia.Option("SPY", "20250620", 450.0, "P", "SMART", "100", "USD", primaryExchange="ARCA")
+    option.conId, option.localSymbol, option.tradingClass = 555002, "SPY   250620P00450000", "SPY"
+    got = one(ib_async_requests(sv, lambda c: c.exerciseOptions(8, option, 1, 2, "DU1", 1)), sv)
+    assert got == ExerciseOptions(
+        req_id=8,
+        contract=Contract(
+            con_id=555002,
+            symbol="SPY",
+            sec_type="OPT",
+            last_trade_date_or_contract_month="20250620",
+            strike=450.0,
+            right="P",
+            multiplier="100",
+            exchange="SMART",
+            currency="USD",
+            local_symbol="SPY   250620P00450000",
+            trading_class="SPY",
+        ),  # no primaryExchange in this message
+        exercise_action=1,
+        exercise_quantity=2,
+        account="DU1",
+        override=True,
+    )
+
+
+def test_ibapi_order_requests_decode() -> None:
+    from ibapi.contract import Contract as IContract
+    from ibapi.execution import ExecutionFilter as IExecutionFilter
+
+    assert one(ibapi_requests(lambda c: c.cancelOrder(17)), 157) == CancelOrder(order_id=17)
+    assert one(ibapi_requests(lambda c: c.reqOpenOrders()), 157) == ReqOpenOrders()
+    assert one(ibapi_requests(lambda c: c.reqAllOpenOrders()), 157) == ReqAllOpenOrders()
+    assert one(ibapi_requests(lambda c: c.reqAutoOpenOrders(True)), 157) == ReqAutoOpenOrders(auto_bind=True)
+    assert one(ibapi_requests(lambda c: c.reqGlobalCancel()), 157) == ReqGlobalCancel()
+    assert one(ibapi_requests(lambda c: c.reqCompletedOrders(True)), 157) == ReqCompletedOrders(api_only=True)
+    flt = IExecutionFilter()
+    flt.clientId, flt.acctCode, flt.symbol, flt.side = 2, "DU9", "MSFT", "SELL"
+    assert one(ibapi_requests(lambda c: c.reqExecutions(4, flt)), 157) == ReqExecutions(
+        req_id=4, filter=ExecutionFilter(client_id=2, acct_code="DU9", symbol="MSFT", side="SELL")
+    )
+    opt = IContract()
+    opt.conId, opt.symbol, opt.secType, opt.exchange, opt.currency = 555003, "SPY", "OPT", "SMART", "USD"
+    opt.lastTradeDateOrContractMonth, opt.strike, opt.right, opt.multiplier = "20250620", 450.0, "C", "100"
+    got = one(ibapi_requests(lambda c: c.exerciseOptions(9, opt, 2, 1, "DU9", 0)), 157)
+    assert isinstance(got, ExerciseOptions)
+    assert (got.req_id, got.contract.con_id, got.contract.strike, got.contract.right) == (9, 555003, 450.0, "C")
+    assert (got.exercise_action, got.exercise_quantity, got.account, got.override) == (2, 1, "DU9", False)
+
+
+def test_cancel_order_without_manual_time_at_169_is_accepted() -> None:
+    # ibapi-style cancel (no trailing time) against a 169+ session
+    assert decode_request(["4", "1", "17"], 178) == CancelOrder(order_id=17)
