@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ibbot import __version__
+from ibbot.cli import sim
 from ibbot.protocol import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
 
 
@@ -24,10 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ibbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"ibbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("version", help="print the version and the protocol versions served").set_defaults(
-        func=_cmd_version
-    )
+    sub.add_parser("version", help="print the version and the protocol versions served").set_defaults(func=_cmd_version)
     sub.add_parser("demo", help="run the demo").set_defaults(func=_cmd_demo)
+    sim.add_parser(sub)
     return parser
 
 
