@@ -51,7 +51,9 @@ async def test_duplicate_client_id_gets_326_and_is_closed() -> None:
 async def test_many_clients_at_once() -> None:
     async with running_simulator() as sim:
         clients = [IB() for _ in range(8)]
-        await asyncio.gather(*(ib.connectAsync("127.0.0.1", sim.port, clientId=i, timeout=5) for i, ib in enumerate(clients)))
+        await asyncio.gather(
+            *(ib.connectAsync("127.0.0.1", sim.port, clientId=i, timeout=5) for i, ib in enumerate(clients))
+        )
         assert sim.client_count == 8
         for ib in clients:
             ib.disconnect()

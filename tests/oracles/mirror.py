@@ -24,6 +24,8 @@ def snake(name: str) -> str:
 def _attributes(obj: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(obj):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if hasattr(obj, "_asdict"):  # NamedTuple (ib_async's TagValue, PriceIncrement)
+        return dict(obj._asdict())
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
 
 
@@ -47,9 +49,10 @@ def _item(ours: Any, theirs: Any, path: str) -> Any:
     # Items of a list (TagValue, ...): compared attribute by attribute, then stood in by the client's own.
     if _is_record(ours):
         mine = _attributes(ours)
-        for name, value in _attributes(theirs).items():
-            if snake(name) in mine:
-                assert value == mine[snake(name)], f"{path}.{name}: {value!r} != {mine[snake(name)]!r}"
+        got = {snake(name): value for name, value in _attributes(theirs).items()}
+        assert set(mine) <= set(got), f"{path}: the client has no {set(mine) - set(got)}"
+        for key, value in mine.items():
+            assert got[key] == value, f"{path}.{key}: {got[key]!r} != {value!r}"
         return theirs
     return ours
 

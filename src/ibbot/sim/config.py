@@ -82,6 +82,10 @@ def load_config(path: Path | None = None, **overrides: Any) -> SimConfig:
     if values.get("state_path") is not None:
         values["state_path"] = Path(values["state_path"])
     try:
-        return replace(SimConfig(), **values, extra=extra)
+        config = replace(SimConfig(), **values, extra=extra)
     except TypeError as exc:
         raise ConfigError(str(exc)) from None
+    from ibbot.sim.faults import parse_faults  # validated here so a bad schedule fails before anything starts
+
+    parse_faults(config.extra.get("faults"))
+    return config

@@ -22,6 +22,7 @@ from ibbot.protocol.handshake import format_connection_time
 from ibbot.protocol.requests.session import StartApi
 from ibbot.protocol.responses import Response
 from ibbot.sim.config import SimConfig
+from ibbot.sim.faults import FaultController, parse_faults
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator
@@ -55,6 +56,7 @@ class SimServer:
         self._ticker: asyncio.Task[None] | None = None
         self.latency = 0.0  # seconds added before every write (a fault)
         self.port = config.port
+        self.faults = FaultController(self)
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
@@ -79,11 +81,13 @@ class SimServer:
 
     async def __aenter__(self) -> SimServer:
         await self.start()
+        self.faults.schedule(parse_faults(self.config.extra.get("faults")))
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        await self.faults.cancel()
         await self.stop()
 
     async def drop_all(self) -> None:

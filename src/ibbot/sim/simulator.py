@@ -37,6 +37,9 @@ class Simulator:
         self.farms_up: dict[str, bool] = {"market": True, "hmds": True, "secdef": True}
         self._next_order_id = 1
         self.tws_zone = ZoneInfo(config.time_zone)
+        self.connected_to_ib = True  # False between a 1100 and its 1101/1102
+        self.competing_session = False
+        self.reject_next_orders = 0
         self.cash: dict[str, Decimal] = {account: Decimal(1_000_000) for account in config.accounts}
 
     # --- clients ---------------------------------------------------------------------------------------
@@ -96,6 +99,49 @@ class Simulator:
         values.append(("Cushion", "1", ""))
         values.append(("Leverage-S", "0.00", ""))
         return values
+
+    # --- faults (called by the server's FaultController) -------------------------------------------------
+
+    def _broadcast(self, code: int, text: str) -> Outbox:
+        out = Outbox()
+        for client_id in self.sessions:
+            out.error(client_id, -1, code, text)
+        return out
+
+    def lose_connectivity(self, now: datetime) -> Outbox:
+        """1100: TWS lost IB; streams stop until connectivity is restored."""
+        self.connected_to_ib = False
+        return self._broadcast(*errors.CONNECTIVITY_LOST)
+
+    def restore_connectivity(self, data_lost: bool, now: datetime) -> Outbox:
+        """1101 (every market-data subscription is gone; clients must resubscribe) or 1102 (data kept)."""
+        self.connected_to_ib = True
+        if data_lost:
+            for session in self.sessions.values():
+                self.drop_market_data(session)
+            return self._broadcast(*errors.RESTORED_DATA_LOST)
+        return self._broadcast(*errors.RESTORED_DATA_KEPT)
+
+    def set_farm(self, farm: str, up: bool) -> Outbox:
+        self.farms_up[farm] = up
+        down_notice, up_notice = errors.FARM_NOTICES[farm]
+        return self._broadcast(*(up_notice if up else down_notice))
+
+    def set_competing_session(self, active: bool) -> Outbox:
+        """10197 on every live subscription while another session holds the market-data login."""
+        self.competing_session = active
+        out = Outbox()
+        if active:
+            for session in self.sessions.values():
+                for req_id in self.market_data_ids(session):
+                    out.error(session.client_id, req_id, *errors.COMPETING_SESSION)
+        return out
+
+    def drop_market_data(self, session: ClientSession) -> None:
+        """Forget every market-data subscription of `session` (1101, disconnect)."""
+
+    def market_data_ids(self, session: ClientSession) -> list[int]:
+        return []
 
     # --- requests and time -----------------------------------------------------------------------------
 

@@ -49,9 +49,7 @@ def ib_contract(kind: str) -> Any:
         "option": lambda: ib.Option("SPY", "20240621", 500.0, "P", "SMART", multiplier="100", currency="USD"),
         "future": lambda: ib.Future("ES", "202312", "CME", localSymbol="ESZ3", includeExpired=True),
         "forex": lambda: ib.Forex("USDJPY"),
-        "bond": lambda: ib.Bond(
-            secIdType="ISIN", secId="US912828Z780", issuerId="e1234567", exchange="SMART"
-        ),
+        "bond": lambda: ib.Bond(secIdType="ISIN", secId="US912828Z780", issuerId="e1234567", exchange="SMART"),
     }[kind]()
 
 
@@ -129,9 +127,7 @@ def _small_lookups(send: Any, sv: int) -> None:
     assert decoded(send(lambda cl: cl.reqMatchingSymbols(31, "AAP")), sv) == ReqMatchingSymbols(
         req_id=31, pattern="AAP"
     )
-    assert decoded(
-        send(lambda cl: cl.reqSecDefOptParams(32, "SPY", "", "STK", 756733)), sv
-    ) == ReqSecDefOptParams(
+    assert decoded(send(lambda cl: cl.reqSecDefOptParams(32, "SPY", "", "STK", 756733)), sv) == ReqSecDefOptParams(
         req_id=32,
         underlying_symbol="SPY",
         fut_fop_exchange="",

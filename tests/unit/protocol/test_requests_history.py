@@ -96,8 +96,7 @@ def as_contract(c: Any) -> Contract:
     """Our Contract for a client's contract: the 12 wire fields, includeExpired, and a BAG's legs."""
     wire = {ours: getattr(c, theirs) for ours, theirs in zip(OUR_ATTRS, CONTRACT_ATTRS, strict=True)}
     legs = tuple(
-        ComboLeg(con_id=x.conId, ratio=x.ratio, action=x.action, exchange=x.exchange)
-        for x in c.comboLegs or ()
+        ComboLeg(con_id=x.conId, ratio=x.ratio, action=x.action, exchange=x.exchange) for x in c.comboLegs or ()
     )
     return Contract(**wire, include_expired=c.includeExpired, combo_legs=legs)
 
@@ -148,9 +147,7 @@ def test_ib_async_req_historical_data_variants(sv: int) -> None:
     )
     frames = ib_async_requests(
         sv,
-        lambda cl: cl.reqHistoricalData(
-            43, bag, "20240102-21:00:00", "1 W", "1 hour", "BID_ASK", True, 1, False, []
-        ),
+        lambda cl: cl.reqHistoricalData(43, bag, "20240102-21:00:00", "1 W", "1 hour", "BID_ASK", True, 1, False, []),
     )
     assert len(frames[0]) == 23 + 1 + 4 * 3  # leg count, then 4 fields per leg, after formatDate
     msg = decoded(frames, sv)
@@ -165,9 +162,7 @@ def test_ib_async_req_historical_data_variants(sv: int) -> None:
         format_date=1,
     )
     assert [leg.con_id for leg in msg.contract.combo_legs] == [11, 12, 13]
-    assert decoded(ib_async_requests(sv, lambda cl: cl.cancelHistoricalData(43)), sv) == CancelHistoricalData(
-        req_id=43
-    )
+    assert decoded(ib_async_requests(sv, lambda cl: cl.cancelHistoricalData(43)), sv) == CancelHistoricalData(req_id=43)
 
 
 @pytest.mark.parametrize("kind", [*KINDS, "bag"])
@@ -193,9 +188,7 @@ def test_ibapi_req_historical_data(kind: str, format_date: int) -> None:
         format_date=format_date,
         chart_options=(TagValue(tag="x", value="y"),),
     )
-    assert decoded(ibapi_requests(lambda cl: cl.cancelHistoricalData(41)), 157) == CancelHistoricalData(
-        req_id=41
-    )
+    assert decoded(ibapi_requests(lambda cl: cl.cancelHistoricalData(41)), 157) == CancelHistoricalData(req_id=41)
 
 
 # --- head timestamp (87, 90), histogram (88, 89), historical ticks (96) ------------------------------
@@ -225,9 +218,7 @@ def _other_requests(send: Any, sv: int, c: Any) -> None:
         use_rth=True,
         ignore_size=False,
     )
-    frames = send(
-        lambda cl: cl.reqHistoricalTicks(55, c, "", "20240102-21:00:00", 10, "TRADES", False, True, [])
-    )
+    frames = send(lambda cl: cl.reqHistoricalTicks(55, c, "", "20240102-21:00:00", 10, "TRADES", False, True, []))
     assert decoded(frames, sv) == ReqHistoricalTicks(
         req_id=55,
         contract=as_contract(c),
@@ -267,17 +258,15 @@ class _IbapiContractSwap:
 def test_ib_async_historical_ticks_misc_options() -> None:
     c = ib_contract("stock")
     opts = [IbTagValue("k", "v"), IbTagValue("k2", "v2")]
-    frames = ib_async_requests(
-        178, lambda cl: cl.reqHistoricalTicks(56, c, "", "", 5, "MIDPOINT", True, True, opts)
-    )
+    frames = ib_async_requests(178, lambda cl: cl.reqHistoricalTicks(56, c, "", "", 5, "MIDPOINT", True, True, opts))
     assert decoded(frames, 178).misc_options == (TagValue(tag="k", value="v"), TagValue(tag="k2", value="v2"))
 
 
 def test_malformed_history_requests_become_bad_requests() -> None:
     bag = ib_contract("bag")
-    fields = ib_async_requests(
-        178, lambda cl: cl.reqHistoricalData(1, bag, "", "1 D", "1 min", "TRADES", 1, 1, 0, [])
-    )
+    fields = ib_async_requests(178, lambda cl: cl.reqHistoricalData(1, bag, "", "1 D", "1 min", "TRADES", 1, 1, 0, []))[
+        0
+    ]
     fields[21] = "-1"  # the leg count, right after formatDate
     assert fields[20] == "1" and isinstance(decode_request(fields, 178), BadRequest)
     assert isinstance(decode_request(fields[:10], 178), BadRequest)

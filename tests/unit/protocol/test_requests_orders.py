@@ -390,7 +390,7 @@ def _conditions() -> Any:
             ia.PercentChangeCondition(changePercent=-2.5, conId=265598, exch="SMART"),
         ],
         conditionsIgnoreRth=True,
-        conditionsCancelOrder=True,
+        conditionsCancelOrder=False,  # unequal, so a swap of the two would show
     )
 
 
@@ -610,7 +610,7 @@ SCENARIOS = [
         and _o(p).conditions[1].conjunction == "o"
         and _o(p).conditions[2] == MarginCondition(is_more=False, percent=30)
         and _o(p).conditions_ignore_rth
-        and _o(p).conditions_cancel_order,
+        and not _o(p).conditions_cancel_order,
     ),
     Scenario(
         "what_if",
@@ -891,3 +891,164 @@ def test_ibapi_order_requests_decode() -> None:
 def test_cancel_order_without_manual_time_at_169_is_accepted() -> None:
     # ibapi-style cancel (no trailing time) against a 169+ session
     assert decode_request(["4", "1", "17"], 178) == CancelOrder(order_id=17)
+
+
+# --- property: random ib_async orders survive ib_async-encode -> our decode ---------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NOT_ON_WIRE = {
+    "orderId",
+    "clientId",
+    "permId",
+    "basisPoints",
+    "basisPointsType",
+    "autoCancelDate",
+    "filledQuantity",
+    "refFuturesConId",
+    "shareholder",
+    "imbalanceOnly",
+    "routeMarketableToBbo",
+    "parentPermId",
+}
+_TEXT = st.text(alphabet="abcXYZ019 ./:-", max_size=8)
+_INTS = st.integers(-5, 10**9)
+_FLOATS = st.floats(-1e9, 1e9, allow_nan=False)
+_CONJ = st.sampled_from(["a", "o"])
+_TAGS = st.lists(st.builds(ia.TagValue, _TEXT, _TEXT), max_size=3)
+_CONDITION = st.one_of(
+    st.builds(
+        ia.PriceCondition,
+        conjunction=_CONJ,
+        isMore=st.booleans(),
+        price=_FLOATS,
+        conId=_INTS,
+        exch=_TEXT,
+        triggerMethod=st.integers(0, 8),
+    ),
+    st.builds(ia.TimeCondition, conjunction=_CONJ, isMore=st.booleans(), time=_TEXT),
+    st.builds(ia.MarginCondition, conjunction=_CONJ, isMore=st.booleans(), percent=st.integers(0, 100)),
+    st.builds(ia.ExecutionCondition, conjunction=_CONJ, secType=_TEXT, exch=_TEXT, symbol=_TEXT),
+    st.builds(
+        ia.VolumeCondition, conjunction=_CONJ, isMore=st.booleans(), volume=_INTS, conId=_INTS, exch=_TEXT
+    ),
+    st.builds(
+        ia.PercentChangeCondition,
+        conjunction=_CONJ,
+        isMore=st.booleans(),
+        changePercent=_FLOATS,
+        conId=_INTS,
+        exch=_TEXT,
+    ),
+)
+_ORDER_TYPES = ["MKT", "LMT", "STP", "STP LMT", "TRAIL", "REL", "VOL", "PEG BENCH", "PEG BEST", "PEG MID"]
+
+
+def _field_strategy(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
+    special: dict[str, st.SearchStrategy[Any]] = {
+        "totalQuantity": st.one_of(st.floats(0, 1e7, allow_nan=False), st.decimals(0, 10**6, places=4)),
+        "lmtPrice": st.one_of(st.just(UNSET_DOUBLE), _FLOATS, st.decimals(-(10**6), 10**6, places=4)),
+        "orderType": st.sampled_from(_ORDER_TYPES),
+        "competeAgainstBestOffset": st.one_of(st.just(UNSET_DOUBLE), st.just(math.inf), _FLOATS),
+        "algoParams": _TAGS,
+        "smartComboRoutingParams": _TAGS,
+        "orderMiscOptions": _TAGS,
+        "orderComboLegs": st.lists(
+            st.builds(ia.OrderComboLeg, st.one_of(st.just(UNSET_DOUBLE), _FLOATS)), max_size=3
+        ),
+        "conditions": st.lists(_CONDITION, max_size=4),
+        "softDollarTier": st.builds(ia.SoftDollarTier, _TEXT, _TEXT, _TEXT),
+    }
+    if f.name in special:
+        return special[f.name]
+    default = f.default
+    if isinstance(default, bool):
+        return st.booleans()
+    if isinstance(default, int):
+        return st.one_of(st.just(UNSET_INTEGER), _INTS) if default == UNSET_INTEGER else _INTS
+    if isinstance(default, float):
+        return st.one_of(st.just(UNSET_DOUBLE), _FLOATS) if default == UNSET_DOUBLE else _FLOATS
+    assert isinstance(default, str), f.name
+    return _TEXT
+
+
+_ORDER = st.fixed_dictionaries(
+    {f.name: _field_strategy(f) for f in dataclasses.fields(ia.Order) if f.name not in _NOT_ON_WIRE}
+).map(lambda kw: ia.Order(**kw))
+
+_LEG = st.builds(
+    ia.ComboLeg,
+    conId=_INTS,
+    ratio=st.integers(1, 10),
+    action=st.sampled_from(["BUY", "SELL"]),
+    exchange=_TEXT,
+    openClose=st.integers(0, 3),
+    shortSaleSlot=st.integers(0, 2),
+    designatedLocation=_TEXT,
+    exemptCode=st.integers(-1, 5),
+)
+_CONTRACT = st.builds(
+    ia.Contract,
+    conId=_INTS,
+    symbol=_TEXT,
+    secType=st.sampled_from(["STK", "OPT", "FUT", "BAG"]),
+    lastTradeDateOrContractMonth=_TEXT,
+    strike=_FLOATS,
+    right=st.sampled_from(["", "C", "P"]),
+    multiplier=_TEXT,
+    exchange=st.sampled_from(["SMART", "IBKRATS", ""]),
+    primaryExchange=_TEXT,
+    currency=_TEXT,
+    localSymbol=_TEXT,
+    tradingClass=_TEXT,
+    secIdType=_TEXT,
+    secId=_TEXT,
+    comboLegs=st.lists(_LEG, max_size=3),
+    deltaNeutralContract=st.none() | st.builds(ia.DeltaNeutralContract, _INTS, _FLOATS, _FLOATS),
+)
+
+
+def _consistent(contract: Any, order: Any) -> None:
+    """Reset what the client would not send anyway (its own conditions, from ib_async's placeOrder)."""
+    blank = ia.Order()
+
+    def reset(*names: str) -> None:
+        for name in names:
+            setattr(order, name, getattr(blank, name))
+
+    if contract.secType != "BAG":
+        contract.comboLegs = []
+        reset("orderComboLegs", "smartComboRoutingParams")
+    if not order.deltaNeutralOrderType:
+        reset(*(f"deltaNeutral{x}" for x in ("ConId", "SettlingFirm", "ClearingAccount", "ClearingIntent")))
+        reset(*(f"deltaNeutral{x}" for x in ("OpenClose", "ShortSale", "ShortSaleSlot", "DesignatedLocation")))
+    if not 0 < order.scalePriceIncrement < UNSET_DOUBLE:
+        reset("scalePriceAdjustValue", "scalePriceAdjustInterval", "scaleProfitOffset", "scaleAutoReset")
+        reset("scaleInitPosition", "scaleInitFillQty", "scaleRandomPercent")
+    if not order.hedgeType:
+        reset("hedgeParam")
+    if not order.algoStrategy:
+        reset("algoParams")
+    if order.orderType != "PEG BENCH":
+        reset("referenceContractId", "isPeggedChangeAmountDecrease", "peggedChangeAmount")
+        reset("referenceChangeAmount", "referenceExchangeId")
+    if not order.conditions:
+        reset("conditionsIgnoreRth", "conditionsCancelOrder")
+    if contract.exchange != "IBKRATS":
+        reset("minTradeQty")
+    best = order.orderType == "PEG BEST"
+    if not best:
+        reset("minCompeteSize", "competeAgainstBestOffset")
+    if not (order.orderType == "PEG MID" or (best and order.competeAgainstBestOffset == math.inf)):
+        reset("midOffsetAtWhole", "midOffsetAtHalf")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sv=st.sampled_from(VERSIONS), order_id=st.integers(1, 10**9), contract=_CONTRACT, order=_ORDER)
+def test_random_ib_async_orders_round_trip(sv: int, order_id: int, contract: Any, order: Any) -> None:
+    _consistent(contract, order)
+    frames = ib_async_requests(sv, lambda c: c.placeOrder(order_id, contract, order))
+    request, leftover = decode_place_order(frames[0], sv)
+    assert leftover == 0
+    assert request == expected(order_id, contract, order, sv)

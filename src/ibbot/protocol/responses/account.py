@@ -310,9 +310,7 @@ def _account_update_multi_end(m: AccountUpdateMultiEnd, sv: int) -> bytes:
 
 
 def _pnl_msg(m: PnL, sv: int) -> bytes:
-    return frame_fields(
-        ["94", fmt_int(m.req_id), _pnl(m.daily_pnl), _pnl(m.unrealized_pnl), _pnl(m.realized_pnl)]
-    )
+    return frame_fields(["94", fmt_int(m.req_id), _pnl(m.daily_pnl), _pnl(m.unrealized_pnl), _pnl(m.realized_pnl)])
 
 
 def _pnl_single(m: PnLSingle, sv: int) -> bytes:

@@ -358,9 +358,7 @@ def _soft_dollar_tiers(m: SoftDollarTiers, sv: int) -> bytes:
 
 def _delta_neutral_validation(m: DeltaNeutralValidation, sv: int) -> bytes:
     dn = m.contract
-    return frame_fields(
-        ["56", "1", fmt_int(m.req_id), fmt_int(dn.con_id), fmt_float(dn.delta), fmt_float(dn.price)]
-    )
+    return frame_fields(["56", "1", fmt_int(m.req_id), fmt_int(dn.con_id), fmt_float(dn.delta), fmt_float(dn.price)])
 
 
 ENCODERS: dict[type[Response], Encoder] = {

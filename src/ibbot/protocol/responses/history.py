@@ -1,7 +1,270 @@
-"""Server messages: history family (placeholder until filled)."""
+"""Server messages of the history family: bars, bar updates, head timestamp, histogram, ticks, schedule.
+
+Theory of operation:
+* A bar's `date` is already text in the form the request's formatDate asked for; `bar_date` writes it:
+  formatDate 1 gives `YYYYMMDD  HH:MM:SS` (naive, TWS's own spelling) or `YYYYMMDD HH:MM:SS <zone>`,
+  formatDate 2 epoch seconds, and daily bars are `YYYYMMDD` either way.
+* Volumes and tick sizes are whole units before FRACTIONAL_SIZE_SUPPORT (163): ibapi 9.81 reads them with
+  `int()` (ib_async with float()). Their unit is the caller's business: before HMDS_MARKET_DATA_IN_SHARES
+  (175) TWS sends US-stock historical volumes in round lots of 100, from 175 in shares.
+* historicalData (17) carries its own end (start/end strings); the separate end message (108) is SV 196.
+* Historical ticks' time is epoch seconds; the bid/ask mask here has bit 1 = askPastHigh, bit 2 =
+  bidPastLow, the reverse of tickByTick's (both clients agree).
+"""
 
 from __future__ import annotations
 
-from ibbot.protocol.responses.base import Encoder, Response
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-ENCODERS: dict[type[Response], Encoder] = {}
+from ibbot.errors import LocalProtocolError
+from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_int
+from ibbot.protocol.framing import frame_fields
+from ibbot.protocol.ids import SV, ServerMsgId
+from ibbot.protocol.responses.base import FROZEN, Encoder, Response, require_version
+from ibbot.protocol.responses.sizes import fmt_size
+from ibbot.protocol.types import Bar
+
+
+def bar_date(moment: date | datetime, format_date: int) -> str:
+    """The text of a bar's date as TWS writes it for `formatDate` 1 or 2; a `date` is a daily bar."""
+    if not isinstance(moment, datetime):
+        return moment.strftime("%Y%m%d")
+    if format_date == 2:
+        if moment.tzinfo is None:
+            raise LocalProtocolError("formatDate 2 (epoch seconds) needs an aware datetime")
+        return str(int(moment.timestamp()))
+    if isinstance(moment.tzinfo, ZoneInfo):
+        return moment.strftime("%Y%m%d %H:%M:%S ") + moment.tzinfo.key
+    if moment.tzinfo is not None:
+        raise LocalProtocolError("formatDate 1 needs a naive datetime or one with a ZoneInfo zone")
+    return moment.strftime("%Y%m%d  %H:%M:%S")
+
+
+def _price(value: float) -> str:
+    # Bars and ticks are read with bare float(): a number is required, and repr round-trips.
+    return repr(float(value))
+
+
+@dataclass(**FROZEN)
+class HistoricalData(Response):
+    """historicalData (17): all bars of one request; `start`/`end` are TWS's `YYYYMMDD  HH:MM:SS` texts."""
+
+    msg_id = ServerMsgId.HISTORICAL_DATA
+    req_id: int
+    start: str
+    end: str
+    bars: tuple[Bar, ...]
+
+
+@dataclass(**FROZEN)
+class HistoricalDataUpdate(Response):
+    """historicalDataUpdate (90): the forming bar of a keepUpToDate request."""
+
+    msg_id = ServerMsgId.HISTORICAL_DATA_UPDATE
+    req_id: int
+    bar: Bar
+
+
+@dataclass(**FROZEN)
+class HeadTimestamp(Response):
+    msg_id = ServerMsgId.HEAD_TIMESTAMP
+    req_id: int
+    timestamp: str  # as formatDate asked: `YYYYMMDD-HH:MM:SS` style or epoch seconds
+
+
+@dataclass(**FROZEN)
+class HistogramEntry:
+    price: float
+    count: int  # ib_async reads it with bare int(): whole units at every version
+
+
+@dataclass(**FROZEN)
+class HistogramData(Response):
+    msg_id = ServerMsgId.HISTOGRAM_DATA
+    req_id: int
+    items: tuple[HistogramEntry, ...]
+
+
+@dataclass(**FROZEN)
+class HistoricalTick:
+    """A MIDPOINT tick."""
+
+    time: int
+    price: float
+    size: float = 0
+
+
+@dataclass(**FROZEN)
+class HistoricalTickBidAsk:
+    time: int
+    bid_price: float
+    ask_price: float
+    bid_size: float
+    ask_size: float
+    ask_past_high: bool = False
+    bid_past_low: bool = False
+
+
+@dataclass(**FROZEN)
+class HistoricalTickLast:
+    time: int
+    price: float
+    size: float
+    exchange: str = ""
+    special_conditions: str = ""
+    past_limit: bool = False
+    unreported: bool = False
+
+
+@dataclass(**FROZEN)
+class HistoricalTicks(Response):
+    """historicalTicks (96), MIDPOINT; `done` ends the request (clients may get several messages)."""
+
+    msg_id = ServerMsgId.HISTORICAL_TICKS
+    req_id: int
+    ticks: tuple[HistoricalTick, ...]
+    done: bool = True
+
+
+@dataclass(**FROZEN)
+class HistoricalTicksBidAsk(Response):
+    msg_id = ServerMsgId.HISTORICAL_TICKS_BID_ASK
+    req_id: int
+    ticks: tuple[HistoricalTickBidAsk, ...]
+    done: bool = True
+
+
+@dataclass(**FROZEN)
+class HistoricalTicksLast(Response):
+    msg_id = ServerMsgId.HISTORICAL_TICKS_LAST
+    req_id: int
+    ticks: tuple[HistoricalTickLast, ...]
+    done: bool = True
+
+
+@dataclass(**FROZEN)
+class HistoricalSession:
+    start: str  # `YYYYMMDD-HH:MM:SS`
+    end: str
+    ref_date: str  # `YYYYMMDD`
+
+
+@dataclass(**FROZEN)
+class HistoricalSchedule(Response):
+    """historicalSchedule (106), the answer to whatToShow=SCHEDULE; exists from 165."""
+
+    msg_id = ServerMsgId.HISTORICAL_SCHEDULE
+    req_id: int
+    start: str
+    end: str
+    time_zone: str
+    sessions: tuple[HistoricalSession, ...]
+
+
+def _historical_data(m: HistoricalData, sv: int) -> bytes:
+    # No version field from SYNT_REALTIME_BARS (124), below every version we serve.
+    fields = ["17", fmt_int(m.req_id), m.start, m.end, fmt_int(len(m.bars))]
+    for b in m.bars:
+        fields += [
+            b.date,
+            _price(b.open),
+            _price(b.high),
+            _price(b.low),
+            _price(b.close),
+            fmt_size(b.volume, sv),
+            fmt_decimal(b.wap),
+            fmt_int(b.bar_count),
+        ]
+    return frame_fields(fields)
+
+
+def _historical_data_update(m: HistoricalDataUpdate, sv: int) -> bytes:
+    b = m.bar
+    # IB's order: open, close, high, low, then WAP before volume.
+    return frame_fields(
+        [
+            "90",
+            fmt_int(m.req_id),
+            fmt_int(b.bar_count),
+            b.date,
+            _price(b.open),
+            _price(b.close),
+            _price(b.high),
+            _price(b.low),
+            fmt_decimal(b.wap),
+            fmt_size(b.volume, sv),
+        ]
+    )
+
+
+def _head_timestamp(m: HeadTimestamp, sv: int) -> bytes:
+    return frame_fields(["88", fmt_int(m.req_id), m.timestamp])
+
+
+def _histogram_data(m: HistogramData, sv: int) -> bytes:
+    fields = ["89", fmt_int(m.req_id), fmt_int(len(m.items))]
+    for item in m.items:
+        fields += [_price(item.price), fmt_int(item.count)]
+    return frame_fields(fields)
+
+
+def _historical_ticks(m: HistoricalTicks, sv: int) -> bytes:
+    fields = ["96", fmt_int(m.req_id), fmt_int(len(m.ticks))]
+    for t in m.ticks:
+        fields += [fmt_int(t.time), "0", _price(t.price), fmt_size(t.size, sv)]  # "0": an unused field
+    fields.append(fmt_bool(m.done))
+    return frame_fields(fields)
+
+
+def _historical_ticks_bid_ask(m: HistoricalTicksBidAsk, sv: int) -> bytes:
+    fields = ["97", fmt_int(m.req_id), fmt_int(len(m.ticks))]
+    for t in m.ticks:
+        mask = t.ask_past_high | t.bid_past_low << 1
+        fields += [
+            fmt_int(t.time),
+            fmt_int(mask),
+            _price(t.bid_price),
+            _price(t.ask_price),
+            fmt_size(t.bid_size, sv),
+            fmt_size(t.ask_size, sv),
+        ]
+    fields.append(fmt_bool(m.done))
+    return frame_fields(fields)
+
+
+def _historical_ticks_last(m: HistoricalTicksLast, sv: int) -> bytes:
+    fields = ["98", fmt_int(m.req_id), fmt_int(len(m.ticks))]
+    for t in m.ticks:
+        mask = t.past_limit | t.unreported << 1
+        fields += [
+            fmt_int(t.time),
+            fmt_int(mask),
+            _price(t.price),
+            fmt_size(t.size, sv),
+            t.exchange,
+            t.special_conditions,
+        ]
+    fields.append(fmt_bool(m.done))
+    return frame_fields(fields)
+
+
+def _historical_schedule(m: HistoricalSchedule, sv: int) -> bytes:
+    require_version(sv, SV.HISTORICAL_SCHEDULE, "historicalSchedule")
+    fields = ["106", fmt_int(m.req_id), m.start, m.end, m.time_zone, fmt_int(len(m.sessions))]
+    for s in m.sessions:
+        fields += [s.start, s.end, s.ref_date]
+    return frame_fields(fields)
+
+
+ENCODERS: dict[type[Response], Encoder] = {
+    HistoricalData: _historical_data,
+    HistoricalDataUpdate: _historical_data_update,
+    HeadTimestamp: _head_timestamp,
+    HistogramData: _histogram_data,
+    HistoricalTicks: _historical_ticks,
+    HistoricalTicksBidAsk: _historical_ticks_bid_ask,
+    HistoricalTicksLast: _historical_ticks_last,
+    HistoricalSchedule: _historical_schedule,
+}

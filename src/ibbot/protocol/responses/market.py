@@ -1,9 +1,9 @@
 """Server messages of the market-data family: top-of-book ticks, tick-by-tick, real-time bars (depth: .depth).
 
 Theory of operation:
-* tickPrice (1) and tickSize (2) are the simulator's hottest frames, so they have a hand-written encoder: one
-  bytes %-format and a struct-packed length, no field list, no table lookups (bench/protocol.py measures it).
-  `encode_ticks` frames a whole batch into one bytes object for a single socket write.
+* tickPrice (1) and tickSize (2) are the simulator's hottest frames, so they have hand-written encoders: one
+  bytes %-format, a precomputed length prefix, memoised price texts; no field list, no table lookups
+  (bench/protocol.py measures them). `encode_ticks` frames a batch into one bytes object for one write.
 * Sizes are whole units before FRACTIONAL_SIZE_SUPPORT (163): ibapi 9.81 reads them with `int()` and
   ib_async's `int(text or 0)` would crash on "1.5" in an int field elsewhere, so a fraction is truncated there.
   From 163 a fractional size is written exactly (shortest float text); integral sizes stay integer text.
@@ -14,6 +14,7 @@ Theory of operation:
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -205,44 +206,75 @@ class RealTimeBar(Response):
 # --- encoders ----------------------------------------------------------------------------------------
 
 
-def _bad_size(size: object) -> LocalProtocolError:
-    return LocalProtocolError(f"market-data size must be a finite number, got {size!r}")
+# tickPrice's text of a price costs more than all the rest of its frame, and a feed's prices (and bid/ask
+# sizes) sit on a grid, so their texts are memoised: pure functions' caches, cleared when full.
+_CACHE_SIZE = 1 << 16
+_price_text: dict[float, bytes] = {}
+_size_text: dict[float, bytes] = {}
+_cached_price_text = _price_text.get
+_cached_size_text = _size_text.get
+# A tickPrice/tickSize payload is under 256 bytes unless its ids are absurd: its length prefix is one of these.
+_SHORT_LENGTHS = [bytes((0, 0, 0, n)) for n in range(256)]
+
+
+def _remember(cache: dict[float, bytes], key: float, text: bytes) -> bytes:
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = text
+    return text
+
+
+def _new_price_text(price: float) -> bytes:
+    return _remember(_price_text, price, b"%r" % float(price))
+
+
+def _size_bytes(size: float, sv: int) -> bytes:
+    """A size as `fmt_size` writes it (whole units before 163), or LocalProtocolError if not finite."""
+    if not math.isfinite(size):
+        raise LocalProtocolError(f"market-data size must be a finite number, got {size!r}")
+    if sv < _FRACTIONAL or not size % 1:
+        return b"%d" % size
+    return b"%r" % float(size)
+
+
+def _new_size_text(size: float) -> bytes:
+    return _remember(_size_text, size, _size_bytes(size, _FRACTIONAL))
 
 
 def _tick_price(m: TickPrice, sv: int) -> bytes:
     # Exactly 7 fields (v6): ib_async unpacks them into 7 names.
+    price = m.price
+    price_text = _cached_price_text(price) or _new_price_text(price)
     size = m.size
-    attrib = m.can_auto_execute | m.past_limit << 1 | m.pre_open << 2
-    try:
-        # `%d` also truncates a float; `size % 1` is the cheapest integrality test (nan/inf are not integral).
-        if sv < _FRACTIONAL or not size % 1:
-            payload = b"1\x006\x00%d\x00%d\x00%r\x00%d\x00%d\x00" % (m.req_id, m.tick_type, m.price, size, attrib)
-        else:
-            payload = b"1\x006\x00%d\x00%d\x00%r\x00%r\x00%d\x00" % (m.req_id, m.tick_type, m.price, size, attrib)
-    except (ValueError, OverflowError):
-        raise _bad_size(size) from None
-    return _pack_length(len(payload)) + payload
+    if sv >= _FRACTIONAL:
+        size_text = _cached_size_text(size) or _new_size_text(size)
+    else:
+        size_text = _size_bytes(size, sv)
+    if m.can_auto_execute or m.past_limit or m.pre_open:
+        attrib = m.can_auto_execute | m.past_limit << 1 | m.pre_open << 2
+        payload = b"1\x006\x00%d\x00%d\x00%s\x00%s\x00%d\x00" % (m.req_id, m.tick_type, price_text, size_text, attrib)
+    else:
+        payload = b"1\x006\x00%d\x00%d\x00%s\x00%s\x000\x00" % (m.req_id, m.tick_type, price_text, size_text)
+    n = len(payload)
+    return (_SHORT_LENGTHS[n] if n < 256 else _pack_length(n)) + payload
 
 
 def _tick_size(m: TickSize, sv: int) -> bytes:
+    # Not memoised: volume sizes (tick type 8) grow without repeating.
     size = m.size
-    try:
-        if sv < _FRACTIONAL or not size % 1:
-            payload = b"2\x006\x00%d\x00%d\x00%d\x00" % (m.req_id, m.tick_type, size)
-        else:
-            payload = b"2\x006\x00%d\x00%d\x00%r\x00" % (m.req_id, m.tick_type, size)
-    except (ValueError, OverflowError):
-        raise _bad_size(size) from None
-    return _pack_length(len(payload)) + payload
+    if not size % 1:
+        payload = b"2\x006\x00%d\x00%d\x00%d\x00" % (m.req_id, m.tick_type, size)
+    else:  # fractional, nan or inf
+        payload = b"2\x006\x00%d\x00%d\x00%s\x00" % (m.req_id, m.tick_type, _size_bytes(size, sv))
+    n = len(payload)
+    return (_SHORT_LENGTHS[n] if n < 256 else _pack_length(n)) + payload
 
 
 def encode_ticks(messages: Iterable[TickPrice | TickSize], sv: int) -> bytes:
     """Frame a batch of tickPrice/tickSize messages into one bytes object, ready for one socket write."""
     tick_price = _tick_price
     tick_size = _tick_size
-    return b"".join(
-        [tick_price(m, sv) if type(m) is TickPrice else tick_size(m, sv) for m in messages]  # type: ignore[arg-type]
-    )
+    return b"".join([tick_price(m, sv) if isinstance(m, TickPrice) else tick_size(m, sv) for m in messages])
 
 
 def _tick_string(m: TickString, sv: int) -> bytes:

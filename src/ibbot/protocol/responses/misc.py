@@ -180,9 +180,7 @@ class UserInfo(Response):
 
 
 def _news_bulletin(m: NewsBulletin, sv: int) -> bytes:
-    return frame_fields(
-        ["14", "1", fmt_int(m.bulletin_id), fmt_int(m.bulletin_type), m.message, m.origin_exchange]
-    )
+    return frame_fields(["14", "1", fmt_int(m.bulletin_id), fmt_int(m.bulletin_type), m.message, m.origin_exchange])
 
 
 def _scanner_parameters(m: ScannerParameters, sv: int) -> bytes:
