@@ -85,5 +85,11 @@ def frame(payload: bytes) -> bytes:
 
 
 def frame_fields(fields: list[str]) -> bytes:
-    """Encode text fields as one NUL-terminated, length-prefixed frame."""
-    return frame(("\0".join(fields) + "\0").encode())
+    """Encode text fields as one NUL-terminated, length-prefixed frame.
+
+    A NUL inside a field would shift every later field for the reader, so it is refused (one C-speed scan).
+    """
+    payload = ("\0".join(fields) + "\0").encode()
+    if payload.count(0) != len(fields):
+        raise FrameError("a field contains a NUL byte")
+    return frame(payload)

@@ -81,3 +81,8 @@ def test_long_streams_compact_the_buffer() -> None:
         buf.feed(one)
         assert buf.next_frame() is not None
     assert len(buf) == 0
+
+
+def test_a_nul_inside_a_field_is_refused() -> None:
+    with pytest.raises(FrameError, match="NUL"):
+        frame_fields(["4", "bad\0text"])

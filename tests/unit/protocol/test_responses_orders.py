@@ -503,10 +503,10 @@ _condition = st.one_of(
 
 
 @st.composite
-def orders(draw: st.DrawFn) -> Order:
+def orders(draw: st.DrawFn, *, completed: bool = False) -> Order:
     kw: dict[str, Any] = {}
     for f in dataclasses.fields(Order):
-        if f.name in ALWAYS_ABSENT or f.name in COMPLETED_ONLY:
+        if f.name in ALWAYS_ABSENT or (f.name in COMPLETED_ONLY and not completed):
             continue
         ann = str(f.type)
         if ann == "str":
@@ -520,6 +520,8 @@ def orders(draw: st.DrawFn) -> Order:
         elif ann in ("float", "float | None"):
             kw[f.name] = draw(_price if "None" in ann else _cond_float)
     kw["total_quantity"] = draw(_qty)
+    if completed:
+        kw["filled_quantity"] = draw(st.none() | _qty)
     kw["order_type"] = draw(st.sampled_from(["LMT", "MKT", "STP", "STP LMT", "REL", "PEG BENCH", "VOL"]))
     kw["open_close"] = draw(st.sampled_from(["O", "C", ""]))
     # Blocks that only exist when their leading field says so: keep the rest at its default otherwise.
@@ -562,3 +564,18 @@ def orders(draw: st.DrawFn) -> Order:
 def test_random_orders_decode_equal_in_ib_async(order: Order, sv: int) -> None:
     _, got_order, _ = decode_open_order(sv, order, AAPL, SUBMITTED)
     assert_order_equal(got_order, order, carried_order_fields(sv, completed=False))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(order=orders(completed=True), sv=st.sampled_from(VERSIONS))
+def test_random_completed_orders_decode_equal_in_ib_async(order: Order, sv: int) -> None:
+    data = encode_response(CompletedOrder(order=order, contract=AAPL, state=SUBMITTED), sv)
+    (call,) = ib_async_decode(sv, data)
+    assert_order_equal(call.args[1], order, carried_order_fields(sv, completed=True))
+
+
+def test_ibapi_sees_unset_filled_quantity_of_a_completed_order() -> None:
+    order = dataclasses.replace(SCENARIOS["lmt"][0], filled_quantity=None)
+    calls = ibapi_decode(encode_response(CompletedOrder(order=order, contract=AAPL, state=SUBMITTED), 157))
+    got = calls[0].args[1]
+    assert (got.filledQuantity, got.cashQty, got.trailStopPrice) == (UNSET_DOUBLE,) * 3

@@ -359,8 +359,8 @@ def read_place_order_body(r: FieldReader, sv: int, order_id: int) -> tuple[Contr
     n_conditions = r.int("conditions count")
     if n_conditions:
         o["conditions"] = tuple(read_condition(r) for _ in range(n_conditions))
-        o["conditions_cancel_order"] = r.bool("c")
-        o["conditions_ignore_rth"] = r.bool("c")
+        o["conditions_ignore_rth"] = r.bool("conditions_ignore_rth")
+        o["conditions_cancel_order"] = r.bool("conditions_cancel_order")
 
     _run(r, o, _ADJUSTED)
     o["soft_dollar_tier"] = SoftDollarTier(name=r.str("softDollarTier name"), value=r.str("softDollarTier value"))

@@ -9,6 +9,7 @@ suggestedSizeIncrement. The last-trade date, time and time zone travel in one fi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ibbot.errors import LocalProtocolError
@@ -166,7 +167,7 @@ def _int_text(value: float | None, what: str) -> str:
     """A value both clients read with int(): integral or unset, anything else cannot be sent."""
     if value is None:
         return ""
-    if value != int(value):
+    if not math.isfinite(value) or value != int(value):
         raise LocalProtocolError(f"{what} must be integral for the clients' int() readers, got {value}")
     return str(int(value))
 

@@ -1,8 +1,10 @@
-"""Server messages of the smaller services: news, scanners, fundamentals, verification, WSH, user info.
+"""Server messages of the smaller services: news, scanners, fundamentals, verify, display groups, WSH, user.
 
 Most are a version field and a few strings. ibapi 9.81 reads the versioned ones through its generic
 path, which demands exactly as many fields as its callback has parameters: these layouts carry no extras.
 WSH (104, 105) exist from SV 161 and userInfo (107) from SV 167; ibapi 9.81 knows none of the three.
+ibapi also unicode-escape-decodes every string of that generic path while ib_async takes them as they
+are, so a backslash or non-ASCII text in these strings reads differently in the two clients at SV 157.
 """
 
 from __future__ import annotations

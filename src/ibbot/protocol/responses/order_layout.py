@@ -419,8 +419,8 @@ def completed_order_fields(order: Order, contract: Contract, state: OrderState, 
     out += [
         fmt_bool(order.solicited),
         state.status,
-        fmt_bool(order.randomize_size),
         fmt_bool(order.randomize_price),
+        fmt_bool(order.randomize_size),
     ]
     out += _peg_bench(order)
     out += _conditions(order)
