@@ -7,6 +7,7 @@
         ├── HandshakeError          the "API\\0" hello is malformed or no version can be agreed
         └── FieldError              a field cannot be read as the type its message needs
         LocalProtocolError          we were asked to send something the negotiated version cannot carry
+    └── OrderStateError             the simulator's order engine took a step its status table forbids (a bug)
 
 Errors in a client's *request* (a bad field, an unknown message id) are not exceptions at the connection
 level: `ibbot.protocol.connection` turns them into typed events so one bad message never kills a session.
@@ -41,3 +42,7 @@ class FieldError(ProtocolError):
 
 class LocalProtocolError(IbbotError):
     """We tried to send something the negotiated server version cannot express (a bug on our side)."""
+
+
+class OrderStateError(IbbotError):
+    """An order took a lifecycle step its status table does not allow: a bug in the engine, not the client."""

@@ -156,10 +156,12 @@ class ExchangeCalendar:
     def next_session(self, moment: datetime, *, liquid: bool = False) -> Session:
         """The first session that starts strictly after `moment`."""
         moment = _utc(moment)
-        today = self.local_date(moment)
-        for session in self.sessions(today - _ONE_DAY, today + timedelta(days=_SEARCH_DAYS), liquid=liquid):
-            if session.start > moment:
-                return session
+        day = self.local_date(moment) - _ONE_DAY
+        for _ in range(_SEARCH_DAYS):
+            for session in self.sessions_on(day, liquid=liquid):
+                if session.start > moment:
+                    return session
+            day += _ONE_DAY
         raise ConfigError(f"calendar {self.name}: no session within {_SEARCH_DAYS} days of {moment}")
 
     def next_open(self, moment: datetime, *, liquid: bool = False) -> datetime:

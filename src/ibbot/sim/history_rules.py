@@ -308,31 +308,31 @@ class WhatToShow(enum.Enum):
     OPTION_IMPLIED_VOLATILITY = "OPTION_IMPLIED_VOLATILITY"
 
 
-W = WhatToShow
-_QUOTES = frozenset({W.MIDPOINT, W.BID, W.ASK, W.BID_ASK})
-_LISTED = _QUOTES | {W.TRADES}
+_W = WhatToShow
+_QUOTES = frozenset({_W.MIDPOINT, _W.BID, _W.ASK, _W.BID_ASK})
+_LISTED = _QUOTES | {_W.TRADES}
 # secType -> the series IB's farm keeps for it; other secTypes have the listed series.
 SERIES_BY_SEC_TYPE: dict[str, frozenset[WhatToShow]] = {
     "STK": frozenset(WhatToShow),
-    "IND": frozenset({W.TRADES, W.HISTORICAL_VOLATILITY, W.OPTION_IMPLIED_VOLATILITY}),
+    "IND": frozenset({_W.TRADES, _W.HISTORICAL_VOLATILITY, _W.OPTION_IMPLIED_VOLATILITY}),
     "CASH": _QUOTES,  # forex has no trades: TRADES is IB's classic "no historical market data"
     "CMDTY": _QUOTES,
     "CFD": _QUOTES,
 }
 # The farm's own names for the series, as its refusals print them (BID_ASK fails on its Bid leg first).
 _SERIES_NAMES = {
-    W.TRADES: "Last",
-    W.MIDPOINT: "MidPoint",
-    W.BID: "Bid",
-    W.ASK: "Ask",
-    W.BID_ASK: "Bid",
-    W.ADJUSTED_LAST: "Last",
-    W.HISTORICAL_VOLATILITY: "HistVol",
-    W.OPTION_IMPLIED_VOLATILITY: "OptionImpliedVol",
+    _W.TRADES: "Last",
+    _W.MIDPOINT: "MidPoint",
+    _W.BID: "Bid",
+    _W.ASK: "Ask",
+    _W.BID_ASK: "Bid",
+    _W.ADJUSTED_LAST: "Last",
+    _W.HISTORICAL_VOLATILITY: "HistVol",
+    _W.OPTION_IMPLIED_VOLATILITY: "OptionImpliedVol",
 }
 _FARM_EXCHANGES = {"IDEALPRO": "FXSUBPIP", "SMART": "BEST", "": "BEST"}
 # keepUpToDate streams only these.
-_LIVE_UPDATE_SERIES = frozenset({W.TRADES, W.MIDPOINT, W.BID, W.ASK})
+_LIVE_UPDATE_SERIES = frozenset({_W.TRADES, _W.MIDPOINT, _W.BID, _W.ASK})
 
 
 def parse_what_to_show(text: str) -> WhatToShow | Rejection:
@@ -449,7 +449,7 @@ def validate_historical_request(
     span = parse_duration(duration)
     if isinstance(span, Rejection):
         return span
-    adjusted = what_to_show.strip().upper() == W.ADJUSTED_LAST.value
+    adjusted = what_to_show.strip().upper() == _W.ADJUSTED_LAST.value
     if adjusted and end.given:
         return _invalid("End date not supported with adjusted last")
     size = parse_bar_size(bar_size)

@@ -23,8 +23,8 @@ from ibbot.errors import ConfigError
 from ibbot.protocol.types import Contract, ContractDetails, PriceIncrement, TagValue
 from ibbot.sim.calendar import CALENDARS, calendar_named
 
-SEC_TYPES = frozenset({"STK", "IND", "FUT", "OPT", "FOP", "CASH"})
-DERIVATIVE_SEC_TYPES = frozenset({"FUT", "OPT", "FOP"})
+SEC_TYPES = frozenset({"STK", "IND", "FUT", "CONTFUT", "OPT", "FOP", "CASH"})
+DERIVATIVE_SEC_TYPES = frozenset({"FUT", "CONTFUT", "OPT", "FOP"})
 MAX_CON_ID = 2**31 - 1  # conIds are 32-bit signed integers on the wire
 
 # --- market rules (reqMarketRule): our ids, realistic increments ----------------------------------------
@@ -90,7 +90,7 @@ class Instrument:
 
     con_id: int
     symbol: str
-    sec_type: str  # STK (ETFs too, with stock_type "ETF"), IND, FUT, OPT, FOP, CASH
+    sec_type: str  # STK (ETFs too, with stock_type "ETF"), IND, FUT, OPT, FOP, CASH; CONTFUT in answers only
     exchange: str  # SMART for stocks and options, the venue otherwise
     currency: str
     calendar: str  # a key of ibbot.sim.calendar.CALENDARS
@@ -175,7 +175,8 @@ class Instrument:
     def expiry(self) -> date | None:
         if not self.last_trade_date:
             return None
-        return datetime.strptime(self.last_trade_date, "%Y%m%d").date()  # noqa: DTZ007 - a date, no time
+        text = self.last_trade_date
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
     def rule_ids(self) -> tuple[int, ...]:
         """One market rule id per valid exchange (IB's marketRuleIds lists them in that order)."""
@@ -351,10 +352,9 @@ def _instrument_from_config(index: int, entry: Mapping[str, object]) -> Instrume
             values["min_tick"], values["market_rule_ids"] = 0.005, (FOREX_JPY_RULE,)
     values.setdefault("local_symbol", values["symbol"])
     values.setdefault("trading_class", values["symbol"] if sec_type != "CASH" else values["local_symbol"])
-    if values.get("exchange") and "valid_exchanges" in values:
-        exchange, valid = str(values["exchange"]), values["valid_exchanges"]
-        if isinstance(valid, tuple) and exchange not in valid and "valid_exchanges" not in entry:
-            values["valid_exchanges"] = (exchange,)
+    exchange, valid = str(values.get("exchange", "")), values.get("valid_exchanges", ())
+    if exchange and "valid_exchanges" not in entry and isinstance(valid, tuple) and exchange not in valid:
+        values["valid_exchanges"] = (exchange,)  # a venue outside the defaults trades on itself alone
     if "con_id" not in values:
         extra = f"{values.get('last_trade_date', '')}|{values.get('strike', '')}|{values.get('right', '')}"
         values["con_id"] = user_con_id(str(values["symbol"]), sec_type, str(values["currency"]), extra)
@@ -398,6 +398,8 @@ def _coerce(label: str, key: str, raw: object) -> object:
             return raw
         if key == "multiplier" and isinstance(raw, int | float) and not isinstance(raw, bool):
             return f"{raw:g}"
+        if key in {"last_trade_date", "contract_month"} and type(raw) is int:
+            return str(raw)  # TOML users write 20240802 unquoted
         if key == "right" and isinstance(raw, str):
             return _RIGHTS.get(raw.upper(), raw.upper())
         if not isinstance(raw, str):

@@ -1,4 +1,4 @@
-"""IB's limits as pure rules: message rate, historical pacing, market-data lines, depth, tick-by-tick, permissions.
+"""IB's limits as pure rules: message rate, historical pacing, market-data lines, depth and tick-by-tick.
 
 Theory of operation
 -------------------
@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from ibbot.errors import ConfigError
+from ibbot.sim.history_rules import HMDS_PREFIX, HistoricalQuery
 
 _SECOND = timedelta(seconds=1)
 
@@ -121,8 +122,7 @@ def _reject(code: int, text: str) -> Verdict:
     return Verdict(action=Action.REJECT, code=code, text=text)
 
 
-# IB's texts. 162 is the historical service's code; its texts start with this prefix.
-HMDS_PREFIX = "Historical Market Data Service error message:"
+# IB's texts. 162 is the historical service's code; its texts start with HMDS_PREFIX.
 PACING_VIOLATION = HMDS_PREFIX + "Historical data request pacing violation"
 REALTIME_PACING_VIOLATION = "Invalid Real-time Query:Historical data request pacing violation"
 # IB's documentation gives no code for the 51st open request; TWS answers 322 ("Error processing request")
@@ -155,7 +155,11 @@ class _Window:
             self.total -= events.popleft()[1]
 
     def add(self, now: datetime, weight: int = 1) -> None:
-        self._events.append((now, weight))
+        events = self._events
+        if events and events[-1][0] == now:  # a burst at one instant is one entry: floods stay small
+            events[-1] = (now, events[-1][1] + weight)
+        else:
+            events.append((now, weight))
         self.total += weight
 
 
@@ -189,7 +193,7 @@ class _KeyedWindow:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class HistoricalRequest:
+class HistoricalKey:
     """What pacing needs to know of a reqHistoricalData (or reqHistoricalTicks, with bar_seconds 0).
 
     `instrument` is any key of the contract (its conId); `parameters` holds whatever else makes two requests
@@ -201,6 +205,18 @@ class HistoricalRequest:
     what_to_show: str
     bar_seconds: int | None
     parameters: Hashable = ()
+
+    @classmethod
+    def for_query(cls, query: HistoricalQuery, *, instrument: Hashable, exchange: str) -> HistoricalKey:
+        """The key of a validated reqHistoricalData; requests for "now" with equal fields are identical."""
+        end = query.end if query.end_given else None
+        return cls(
+            instrument=instrument,
+            exchange=exchange,
+            what_to_show=query.what_to_show.value,
+            bar_seconds=query.bar_size.seconds,
+            parameters=(end, query.duration, query.bar_size, query.use_rth, query.keep_up_to_date),
+        )
 
 
 class StreamKind(enum.Enum):
@@ -230,17 +246,17 @@ class ServerPacing:
     def open_historical(self) -> int:
         return len(self._open_historical)
 
-    def begin_historical(self, handle: Hashable, request: HistoricalRequest, now: datetime) -> Verdict:
+    def begin_historical(self, handle: Hashable, key: HistoricalKey, now: datetime) -> Verdict:
         """Admit a historical request (and count it) or say why not; `handle` names it until `end_historical`."""
         limits = self.limits
         if handle in self._open_historical:
             return _reject(322, DUPLICATE_HISTORICAL_ID)
         if limits.max_open_historical is not None and len(self._open_historical) >= limits.max_open_historical:
             return _reject(322, TOO_MANY_OPEN_HISTORICAL.format(max=limits.max_open_historical))
-        if request.bar_seconds is not None and request.bar_seconds <= limits.small_bar_seconds:
-            weight = limits.bid_ask_weight if request.what_to_show.upper() == "BID_ASK" else 1
-            series = (request.instrument, request.exchange.upper(), request.what_to_show.upper())
-            identity = (*series, request.bar_seconds, request.parameters)
+        if key.bar_seconds is not None and key.bar_seconds <= limits.small_bar_seconds:
+            weight = limits.bid_ask_weight if key.what_to_show.upper() == "BID_ASK" else 1
+            series = (key.instrument, key.exchange.upper(), key.what_to_show.upper())
+            identity = (*series, key.bar_seconds, key.parameters)
             if self._paced(now, series, identity, weight):
                 return _reject(162, PACING_VIOLATION)
             self._identical.add(now, identity)
@@ -419,13 +435,15 @@ class ClientPacing:
     def is_open(self, kind: StreamKind, req_id: int) -> bool:
         return (kind, req_id) in self._streams
 
-    def begin_historical(self, req_id: int, request: HistoricalRequest, now: datetime) -> Verdict:
-        verdict = self.server.begin_historical((self, req_id), request, now)
+    def check_historical(self, req_id: int, key: HistoricalKey, now: datetime) -> Verdict:
+        """Admit (and count) a historical request, or say why not; it stays open until `finish_historical`."""
+        verdict = self.server.begin_historical((self, req_id), key, now)
         if verdict.ok:
             self._historical.add(req_id)
         return verdict
 
-    def end_historical(self, req_id: int) -> None:
+    def finish_historical(self, req_id: int) -> None:
+        """The request ended, failed or was cancelled (keepUpToDate ones stay open until cancelled)."""
         if req_id in self._historical:
             self._historical.discard(req_id)
             self.server.end_historical((self, req_id))

@@ -9,6 +9,7 @@ Theory of operation (IB's matching rules for reqContractDetails, message 9):
 - lastTradeDateOrContractMonth is YYYYMM (every expiry of that month) or YYYYMMDD (that day);
 - a request without a security type finds only stocks, indices and forex: an untyped request never
   lists a future's expiries or an option chain (thousands of contracts), as IB refuses those too;
+- CONTFUT (ib_async's ContFuture) finds the front future of each trading class, typed CONTFUT;
 - an ambiguous request answers every match (IB sends them all before contractDetailsEnd), sorted;
   a request that matches nothing answers an empty tuple: the caller sends error 200.
 A request naming another valid exchange than the instrument's own (ISLAND instead of SMART) gets the
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ibbot.errors import ConfigError
@@ -95,6 +96,8 @@ class SecurityMaster:
             if found is None or (exchange and not _trades_on(found, exchange)):
                 return ()
             return (found.on_exchange(exchange) if exchange else found,)
+        if request.sec_type.strip().upper() == "CONTFUT":
+            return self._continuous(request)
         candidates = self._candidates(request)
         if candidates is None:
             return ()
@@ -102,6 +105,14 @@ class SecurityMaster:
         if exchange:
             matches = [i.on_exchange(exchange) for i in matches]
         return tuple(sorted(matches, key=_sort_key))
+
+    def _continuous(self, request: Contract) -> tuple[Instrument, ...]:
+        """CONTFUT: the front future of each trading class, typed CONTFUT (it shares the front's conId)."""
+        futures = self.match(replace(request, sec_type="FUT", last_trade_date_or_contract_month=""))
+        fronts: dict[str, Instrument] = {}
+        for future in futures:  # sorted by expiry: the first of each class is the front
+            fronts.setdefault(future.trading_class, future)
+        return tuple(replace(f, sec_type="CONTFUT") for f in fronts.values())
 
     def _candidates(self, request: Contract) -> tuple[Instrument, ...] | None:
         if request.symbol.strip():

@@ -17,20 +17,13 @@ from typing import Any
 
 import ib_async as ia
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ib_async.util import UNSET_DOUBLE, UNSET_INTEGER
 
 from ibbot.protocol.requests import BadRequest, decode_request
 from ibbot.protocol.requests.orders import (
-    CancelOrder,
-    ExecutionFilter,
-    ExerciseOptions,
     PlaceOrder,
-    ReqAllOpenOrders,
-    ReqAutoOpenOrders,
-    ReqCompletedOrders,
-    ReqExecutions,
-    ReqGlobalCancel,
-    ReqOpenOrders,
     decode_place_order,
 )
 from ibbot.protocol.types import (
@@ -486,10 +479,12 @@ SCENARIOS = [
             lambda: ia.Stock(**STOCK, primaryExchange="NASDAQ"),
             lambda: ia.LimitOrder("SELL", 10.5, 187.25, tif="GTC", outsideRth=True, orderRef="r1"),
         ),
-        lambda p: _o(p).lmt_price == 187.25
-        and _o(p).total_quantity == Decimal("10.5")
-        and _o(p).outside_rth
-        and p[0].contract.primary_exchange == "NASDAQ",
+        lambda p: (
+            _o(p).lmt_price == 187.25
+            and _o(p).total_quantity == Decimal("10.5")
+            and _o(p).outside_rth
+            and p[0].contract.primary_exchange == "NASDAQ"
+        ),
     ),
     Scenario(
         "stp",
@@ -522,8 +517,10 @@ SCENARIOS = [
     Scenario(
         "bracket",
         _bracket,
-        lambda p: [(x.order_id, x.order.parent_id, x.order.transmit) for x in p]
-        == [(10, 0, False), (11, 10, False), (12, 10, True)],
+        lambda p: (
+            [(x.order_id, x.order.parent_id, x.order.transmit) for x in p]
+            == [(10, 0, False), (11, 10, False), (12, 10, True)]
+        ),
     ),
     Scenario(
         "oca",
@@ -533,26 +530,32 @@ SCENARIOS = [
     Scenario(
         "bag",
         _one(_bag, _bag_order),
-        lambda p: [leg.con_id for leg in p[0].contract.combo_legs] == [1001, 1002]
-        and p[0].contract.combo_legs[1].exempt_code == 3
-        and _o(p).order_combo_legs == (0.75, None)
-        and _o(p).smart_combo_routing_params[0] == TagValue(tag="NonGuaranteed", value="1"),
+        lambda p: (
+            [leg.con_id for leg in p[0].contract.combo_legs] == [1001, 1002]
+            and p[0].contract.combo_legs[1].exempt_code == 3
+            and _o(p).order_combo_legs == (0.75, None)
+            and _o(p).smart_combo_routing_params[0] == TagValue(tag="NonGuaranteed", value="1")
+        ),
     ),
     Scenario(
         "delta_neutral",
         _one(_option, _delta_neutral),
-        lambda p: _o(p).delta_neutral_con_id == 756733
-        and _o(p).delta_neutral_short_sale
-        and _o(p).volatility == 0.25
-        and p[0].contract.delta_neutral_contract == DeltaNeutralContract(con_id=756733, delta=0.45, price=451.5),
+        lambda p: (
+            _o(p).delta_neutral_con_id == 756733
+            and _o(p).delta_neutral_short_sale
+            and _o(p).volatility == 0.25
+            and p[0].contract.delta_neutral_contract == DeltaNeutralContract(con_id=756733, delta=0.45, price=451.5)
+        ),
     ),
     Scenario(
         "scale",
         _one(lambda: ia.Stock(**STOCK), _scale),
-        lambda p: _o(p).scale_price_increment == 0.05
-        and _o(p).scale_init_fill_qty == 5
-        and _o(p).scale_random_percent
-        and _o(p).active_stop_time.startswith("20250101 16"),
+        lambda p: (
+            _o(p).scale_price_increment == 0.05
+            and _o(p).scale_init_fill_qty == 5
+            and _o(p).scale_random_percent
+            and _o(p).active_stop_time.startswith("20250101 16")
+        ),
     ),
     Scenario(
         "hedge",
@@ -576,9 +579,11 @@ SCENARIOS = [
                 orderMiscOptions=[ia.TagValue("k1", "v1"), ia.TagValue("k2", "v2")],
             ),
         ),
-        lambda p: _o(p).algo_params[0] == TagValue(tag="adaptivePriority", value="Normal")
-        and len(_o(p).algo_params) == 2
-        and _o(p).order_misc_options == (TagValue(tag="k1", value="v1"), TagValue(tag="k2", value="v2")),
+        lambda p: (
+            _o(p).algo_params[0] == TagValue(tag="adaptivePriority", value="Normal")
+            and len(_o(p).algo_params) == 2
+            and _o(p).order_misc_options == (TagValue(tag="k1", value="v1"), TagValue(tag="k2", value="v2"))
+        ),
     ),
     Scenario(
         "peg_bench",
@@ -599,18 +604,22 @@ SCENARIOS = [
                 referenceExchangeId="ISLAND",
             ),
         ),
-        lambda p: (_o(p).reference_contract_id, _o(p).pegged_change_amount, _o(p).reference_exchange_id)
-        == (756733, 0.5, "ISLAND")
-        and _o(p).is_pegged_change_amount_decrease,
+        lambda p: (
+            (_o(p).reference_contract_id, _o(p).pegged_change_amount, _o(p).reference_exchange_id)
+            == (756733, 0.5, "ISLAND")
+            and _o(p).is_pegged_change_amount_decrease
+        ),
     ),
     Scenario(
         "conditions",
         _one(lambda: ia.Stock(**STOCK), _conditions),
-        lambda p: [c.cond_type for c in _o(p).conditions] == [1, 3, 4, 5, 6, 7]
-        and _o(p).conditions[1].conjunction == "o"
-        and _o(p).conditions[2] == MarginCondition(is_more=False, percent=30)
-        and _o(p).conditions_ignore_rth
-        and not _o(p).conditions_cancel_order,
+        lambda p: (
+            [c.cond_type for c in _o(p).conditions] == [1, 3, 4, 5, 6, 7]
+            and _o(p).conditions[1].conjunction == "o"
+            and _o(p).conditions[2] == MarginCondition(is_more=False, percent=30)
+            and _o(p).conditions_ignore_rth
+            and not _o(p).conditions_cancel_order
+        ),
     ),
     Scenario(
         "what_if",
@@ -635,11 +644,13 @@ SCENARIOS = [
     Scenario(
         "everything_else",
         _one(_sec_id_contract, _everything_else),
-        lambda p: p[0].contract.sec_id == "US912828Z780"
-        and _o(p).soft_dollar_tier == SoftDollarTier(name="tier", value="v1")
-        and _o(p).cash_qty == 125.0
-        and _o(p).total_quantity == Decimal("12.5")
-        and _o(p).lmt_price == 10.05,
+        lambda p: (
+            p[0].contract.sec_id == "US912828Z780"
+            and _o(p).soft_dollar_tier == SoftDollarTier(name="tier", value="v1")
+            and _o(p).cash_qty == 125.0
+            and _o(p).total_quantity == Decimal("12.5")
+            and _o(p).lmt_price == 10.05
+        ),
     ),
     Scenario(
         "ibkrats_min_trade_qty",
@@ -796,107 +807,7 @@ def test_whole_number_condition_values_may_be_written_as_floats() -> None:
     assert isinstance(decode_request(frames[0], 157), BadRequest)
 
 
-# --- the other order requests ------------------------------------------------------------------------
-
-
-def one(frames: list[list[str]], sv: int) -> object:
-    assert len(frames) == 1
-    return decode_request(frames[0], sv)
-
-
-@pytest.mark.parametrize("sv", VERSIONS)
-def test_ib_async_order_requests_decode(sv: int) -> None:
-    assert one(ib_async_requests(sv, lambda c: c.cancelOrder(17)), sv) == CancelOrder(order_id=17)
-    if sv >= 169:
-        frames = ib_async_requests(sv, lambda c: c.cancelOrder(17, "20250101 10:00:00"))
-        assert one(frames, sv) == CancelOrder(order_id=17, manual_cancel_order_time="20250101 10:00:00")
-    assert one(ib_async_requests(sv, lambda c: c.reqOpenOrders()), sv) == ReqOpenOrders()
-    assert one(ib_async_requests(sv, lambda c: c.reqAllOpenOrders()), sv) == ReqAllOpenOrders()
-    assert one(ib_async_requests(sv, lambda c: c.reqAutoOpenOrders(True)), sv) == ReqAutoOpenOrders(auto_bind=True)
-    assert one(ib_async_requests(sv, lambda c: c.reqAutoOpenOrders(False)), sv) == ReqAutoOpenOrders(
-        auto_bind=False
-    )
-    assert one(ib_async_requests(sv, lambda c: c.reqGlobalCancel()), sv) == ReqGlobalCancel()
-    assert one(ib_async_requests(sv, lambda c: c.reqCompletedOrders(False)), sv) == ReqCompletedOrders(
-        api_only=False
-    )
-    assert one(ib_async_requests(sv, lambda c: c.reqCompletedOrders(True)), sv) == ReqCompletedOrders(
-        api_only=True
-    )
-    assert one(ib_async_requests(sv, lambda c: c.reqExecutions(5, ia.ExecutionFilter())), sv) == ReqExecutions(
-        req_id=5
-    )
-    flt = ia.ExecutionFilter(3, "DU1", "20250101 09:30:00", "AAPL", "STK", "SMART", "BUY")
-    assert one(ib_async_requests(sv, lambda c: c.reqExecutions(6, flt)), sv) == ReqExecutions(
-        req_id=6,
-        filter=ExecutionFilter(
-            client_id=3,
-            acct_code="DU1",
-            time="20250101 09:30:00",
-            symbol="AAPL",
-            sec_type="STK",
-            exchange="SMART",
-            side="BUY",
-        ),
-    )
-    option = ia.Option("SPY", "20250620", 450.0, "P", "SMART", "100", "USD", primaryExchange="ARCA")
-    option.conId, option.localSymbol, option.tradingClass = 555002, "SPY   250620P00450000", "SPY"
-    got = one(ib_async_requests(sv, lambda c: c.exerciseOptions(8, option, 1, 2, "DU1", 1)), sv)
-    assert got == ExerciseOptions(
-        req_id=8,
-        contract=Contract(
-            con_id=555002,
-            symbol="SPY",
-            sec_type="OPT",
-            last_trade_date_or_contract_month="20250620",
-            strike=450.0,
-            right="P",
-            multiplier="100",
-            exchange="SMART",
-            currency="USD",
-            local_symbol="SPY   250620P00450000",
-            trading_class="SPY",
-        ),  # no primaryExchange in this message
-        exercise_action=1,
-        exercise_quantity=2,
-        account="DU1",
-        override=True,
-    )
-
-
-def test_ibapi_order_requests_decode() -> None:
-    from ibapi.contract import Contract as IContract
-    from ibapi.execution import ExecutionFilter as IExecutionFilter
-
-    assert one(ibapi_requests(lambda c: c.cancelOrder(17)), 157) == CancelOrder(order_id=17)
-    assert one(ibapi_requests(lambda c: c.reqOpenOrders()), 157) == ReqOpenOrders()
-    assert one(ibapi_requests(lambda c: c.reqAllOpenOrders()), 157) == ReqAllOpenOrders()
-    assert one(ibapi_requests(lambda c: c.reqAutoOpenOrders(True)), 157) == ReqAutoOpenOrders(auto_bind=True)
-    assert one(ibapi_requests(lambda c: c.reqGlobalCancel()), 157) == ReqGlobalCancel()
-    assert one(ibapi_requests(lambda c: c.reqCompletedOrders(True)), 157) == ReqCompletedOrders(api_only=True)
-    flt = IExecutionFilter()
-    flt.clientId, flt.acctCode, flt.symbol, flt.side = 2, "DU9", "MSFT", "SELL"
-    assert one(ibapi_requests(lambda c: c.reqExecutions(4, flt)), 157) == ReqExecutions(
-        req_id=4, filter=ExecutionFilter(client_id=2, acct_code="DU9", symbol="MSFT", side="SELL")
-    )
-    opt = IContract()
-    opt.conId, opt.symbol, opt.secType, opt.exchange, opt.currency = 555003, "SPY", "OPT", "SMART", "USD"
-    opt.lastTradeDateOrContractMonth, opt.strike, opt.right, opt.multiplier = "20250620", 450.0, "C", "100"
-    got = one(ibapi_requests(lambda c: c.exerciseOptions(9, opt, 2, 1, "DU9", 0)), 157)
-    assert isinstance(got, ExerciseOptions)
-    assert (got.req_id, got.contract.con_id, got.contract.strike, got.contract.right) == (9, 555003, 450.0, "C")
-    assert (got.exercise_action, got.exercise_quantity, got.account, got.override) == (2, 1, "DU9", False)
-
-
-def test_cancel_order_without_manual_time_at_169_is_accepted() -> None:
-    # ibapi-style cancel (no trailing time) against a 169+ session
-    assert decode_request(["4", "1", "17"], 178) == CancelOrder(order_id=17)
-
-
 # --- property: random ib_async orders survive ib_async-encode -> our decode ---------------------------
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _NOT_ON_WIRE = {
     "orderId",
@@ -930,9 +841,7 @@ _CONDITION = st.one_of(
     st.builds(ia.TimeCondition, conjunction=_CONJ, isMore=st.booleans(), time=_TEXT),
     st.builds(ia.MarginCondition, conjunction=_CONJ, isMore=st.booleans(), percent=st.integers(0, 100)),
     st.builds(ia.ExecutionCondition, conjunction=_CONJ, secType=_TEXT, exch=_TEXT, symbol=_TEXT),
-    st.builds(
-        ia.VolumeCondition, conjunction=_CONJ, isMore=st.booleans(), volume=_INTS, conId=_INTS, exch=_TEXT
-    ),
+    st.builds(ia.VolumeCondition, conjunction=_CONJ, isMore=st.booleans(), volume=_INTS, conId=_INTS, exch=_TEXT),
     st.builds(
         ia.PercentChangeCondition,
         conjunction=_CONJ,
@@ -954,9 +863,7 @@ def _field_strategy(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
         "algoParams": _TAGS,
         "smartComboRoutingParams": _TAGS,
         "orderMiscOptions": _TAGS,
-        "orderComboLegs": st.lists(
-            st.builds(ia.OrderComboLeg, st.one_of(st.just(UNSET_DOUBLE), _FLOATS)), max_size=3
-        ),
+        "orderComboLegs": st.lists(st.builds(ia.OrderComboLeg, st.one_of(st.just(UNSET_DOUBLE), _FLOATS)), max_size=3),
         "conditions": st.lists(_CONDITION, max_size=4),
         "softDollarTier": st.builds(ia.SoftDollarTier, _TEXT, _TEXT, _TEXT),
     }

@@ -15,7 +15,7 @@ Theory of operation:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ibbot.errors import LocalProtocolError
@@ -37,8 +37,10 @@ def bar_date(moment: date | datetime, format_date: int) -> str:
         return str(int(moment.timestamp()))
     if isinstance(moment.tzinfo, ZoneInfo):
         return moment.strftime("%Y%m%d %H:%M:%S ") + moment.tzinfo.key
+    if moment.tzinfo is UTC:
+        return moment.strftime("%Y%m%d %H:%M:%S UTC")
     if moment.tzinfo is not None:
-        raise LocalProtocolError("formatDate 1 needs a naive datetime or one with a ZoneInfo zone")
+        raise LocalProtocolError("formatDate 1 needs a naive datetime or an IANA (ZoneInfo) or UTC zone")
     return moment.strftime("%Y%m%d  %H:%M:%S")
 
 

@@ -4,9 +4,9 @@ Theory of operation:
 * tickPrice (1) and tickSize (2) are the simulator's hottest frames, so they have hand-written encoders: one
   bytes %-format, a precomputed length prefix, memoised price texts; no field list, no table lookups
   (bench/protocol.py measures them). `encode_ticks` frames a batch into one bytes object for one write.
-* Sizes are whole units before FRACTIONAL_SIZE_SUPPORT (163): ibapi 9.81 reads them with `int()` and
-  ib_async's `int(text or 0)` would crash on "1.5" in an int field elsewhere, so a fraction is truncated there.
-  From 163 a fractional size is written exactly (shortest float text); integral sizes stay integer text.
+* Sizes are whole units before FRACTIONAL_SIZE_SUPPORT (163), where ibapi 9.81 reads them with `int()`:
+  a fraction is truncated there. From 163 a fractional size is written exactly (shortest float text);
+  integral sizes stay integer text at every version.
 * The unit is the caller's business: before MARKET_DATA_IN_SHARES (159) TWS sends US-stock sizes in round
   lots of 100; the encoder writes the number it is given.
 * Option computations (21) carry -1 / -2 for "not computed" (both clients test for them); None writes those.
@@ -31,11 +31,6 @@ from ibbot.protocol.responses.sizes import fmt_size
 
 _pack_length = struct.Struct(">I").pack
 
-# tickPrice attribute mask bits (ibapi 9.81 decoder.processTickPriceMsg).
-CAN_AUTO_EXECUTE = 1
-PAST_LIMIT = 2
-PRE_OPEN = 4
-
 
 # --- top of book -------------------------------------------------------------------------------------
 
@@ -50,6 +45,7 @@ class TickPrice(Response):
     tick_type: int
     price: float  # -1 means "no quote"
     size: float = 0
+    # The attribute mask: bit 1 canAutoExecute, 2 pastLimit, 4 preOpen (ib_async ignores it, ibapi reads it).
     can_auto_execute: bool = False
     past_limit: bool = False
     pre_open: bool = False
@@ -207,7 +203,8 @@ class RealTimeBar(Response):
 
 
 # tickPrice's text of a price costs more than all the rest of its frame, and a feed's prices (and bid/ask
-# sizes) sit on a grid, so their texts are memoised: pure functions' caches, cleared when full.
+# sizes) sit on a grid, so their texts are memoised: pure functions' caches, cleared when full. Prices off
+# the tick grid always miss and cost about twice as much; real quotes never are.
 _CACHE_SIZE = 1 << 16
 _price_text: dict[float, bytes] = {}
 _size_text: dict[float, bytes] = {}
@@ -215,17 +212,6 @@ _cached_price_text = _price_text.get
 _cached_size_text = _size_text.get
 # A tickPrice/tickSize payload is under 256 bytes unless its ids are absurd: its length prefix is one of these.
 _SHORT_LENGTHS = [bytes((0, 0, 0, n)) for n in range(256)]
-
-
-def _remember(cache: dict[float, bytes], key: float, text: bytes) -> bytes:
-    if len(cache) >= _CACHE_SIZE:
-        cache.clear()
-    cache[key] = text
-    return text
-
-
-def _new_price_text(price: float) -> bytes:
-    return _remember(_price_text, price, b"%r" % float(price))
 
 
 def _size_bytes(size: float, sv: int) -> bytes:
@@ -237,17 +223,21 @@ def _size_bytes(size: float, sv: int) -> bytes:
     return b"%r" % float(size)
 
 
-def _new_size_text(size: float) -> bytes:
-    return _remember(_size_text, size, _size_bytes(size, _FRACTIONAL))
-
-
 def _tick_price(m: TickPrice, sv: int) -> bytes:
     # Exactly 7 fields (v6): ib_async unpacks them into 7 names.
     price = m.price
-    price_text = _cached_price_text(price) or _new_price_text(price)
+    price_text = _cached_price_text(price)
+    if price_text is None:
+        if len(_price_text) >= _CACHE_SIZE:
+            _price_text.clear()
+        price_text = _price_text[price] = b"%r" % float(price)
     size = m.size
     if sv >= _FRACTIONAL:
-        size_text = _cached_size_text(size) or _new_size_text(size)
+        size_text = _cached_size_text(size)
+        if size_text is None:
+            if len(_size_text) >= _CACHE_SIZE:
+                _size_text.clear()
+            size_text = _size_text[size] = _size_bytes(size, sv)
     else:
         size_text = _size_bytes(size, sv)
     if m.can_auto_execute or m.past_limit or m.pre_open:

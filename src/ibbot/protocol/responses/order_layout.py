@@ -8,7 +8,8 @@ are also what ibapi 9.81 reads. Conditional blocks, written exactly when the rea
 * delta-neutral order: 8 (openOrder) or 4 (completedOrder) fields when `deltaNeutralOrderType` is non-empty;
 * scale order: 7 fields when 0 < `scalePriceIncrement` (unset is empty, read as UNSET_DOUBLE, so no block);
 * hedge: `hedgeParam` when `hedgeType` is non-empty; algo: count and pairs when `algoStrategy` is non-empty;
-* PEG BENCH: 5 fields; conditions: `ignoreRth`, `cancelOrder` only when there is at least one condition.
+* PEG BENCH (sent with that spelling even for "PEGBENCH"): 5 fields;
+* conditions: `ignoreRth`, `cancelOrder` only when there is at least one condition.
 
 Versions: `faProfile` below 177 (FA_PROFILE_DESUPPORT); `duration` from 158 (the official reader's gate;
 ib_async reads it only from 159, but it ignores surplus trailing fields, so writing it at 158 satisfies both
@@ -81,7 +82,7 @@ def contract_fields(c: Contract) -> list[str]:
 
 
 def wire_order_type(order: Order) -> str:
-    """ibapi 9.81 and the official C++/Java readers know only "PEG BENCH"; send that spelling."""
+    """ib_async and newer official readers take both spellings, ibapi 9.81 only "PEG BENCH": send that one."""
     return "PEG BENCH" if order.order_type in PEG_BENCH_TYPES else order.order_type
 
 
@@ -130,7 +131,7 @@ def _scale(order: Order) -> list[str]:
         fmt_float(order.scale_price_increment),
     ]
     increment = order.scale_price_increment
-    if increment is not None and 0 < increment and math.isfinite(increment):
+    if increment is not None and increment > 0 and math.isfinite(increment):
         out += [
             fmt_float(order.scale_price_adjust_value),
             fmt_int(order.scale_price_adjust_interval),
@@ -177,19 +178,20 @@ def _condition(cond: OrderCondition) -> list[str]:
     head = [fmt_int(cond.cond_type), cond.conjunction]
     match cond:
         case PriceCondition():
-            body = [fmt_bool(cond.is_more), fmt_float(cond.price), fmt_int(cond.con_id), cond.exchange]
-            return head + body + [fmt_int(cond.trigger_method)]
+            more, value = fmt_bool(cond.is_more), fmt_float(cond.price)
+            return [*head, more, value, fmt_int(cond.con_id), cond.exchange, fmt_int(cond.trigger_method)]
         case TimeCondition():
-            return head + [fmt_bool(cond.is_more), cond.time]
+            return [*head, fmt_bool(cond.is_more), cond.time]
         case MarginCondition():
-            return head + [fmt_bool(cond.is_more), fmt_int(cond.percent)]
+            return [*head, fmt_bool(cond.is_more), fmt_int(cond.percent)]
         case ExecutionCondition():
-            return head + [cond.sec_type, cond.exchange, cond.symbol]
+            return [*head, cond.sec_type, cond.exchange, cond.symbol]
         case VolumeCondition():
-            return head + [fmt_bool(cond.is_more), fmt_int(cond.volume), fmt_int(cond.con_id), cond.exchange]
+            more, value = fmt_bool(cond.is_more), fmt_int(cond.volume)
+            return [*head, more, value, fmt_int(cond.con_id), cond.exchange]
         case PercentChangeCondition():
-            body = [fmt_bool(cond.is_more), fmt_float(cond.change_percent), fmt_int(cond.con_id)]
-            return head + body + [cond.exchange]
+            more, value = fmt_bool(cond.is_more), fmt_float(cond.change_percent)
+            return [*head, more, value, fmt_int(cond.con_id), cond.exchange]
 
 
 def _conditions(order: Order) -> list[str]:
@@ -419,8 +421,8 @@ def completed_order_fields(order: Order, contract: Contract, state: OrderState, 
     out += [
         fmt_bool(order.solicited),
         state.status,
-        fmt_bool(order.randomize_price),
         fmt_bool(order.randomize_size),
+        fmt_bool(order.randomize_price),
     ]
     out += _peg_bench(order)
     out += _conditions(order)

@@ -1,0 +1,453 @@
+"""The built-in instruments of the simulator: stocks, ETFs, indices, forex, futures and option chains.
+
+Theory of operation: stocks, ETFs, indices and forex pairs are tables with their real IB conIds (checked
+against public sources; the few we could not confirm get synthetic ids from 1,900,000,000 up). Futures and
+options expire, so their listing depends on `now`: `build_instruments(now)` lists, as of `now`,
+- ES/NQ/MES/MNQ: the next 5 quarterly contracts (March, June, September, December), each expiring on the
+  third Friday (the business day before when that Friday is a holiday);
+- CL: the next 6 monthly contracts; trading ends 3 business days before the 25th of the month before the
+  contract month (4 when the 25th is not a business day);
+- GC: the next 6 even-month contracts; trading ends on the third-last business day of the contract month;
+- options on SPY, QQQ, IWM, AAPL, TSLA: the next 4 weekly Fridays and the next 3 monthly (third-Friday)
+  expiries beyond them (Thursday when the Friday is a holiday), 41 strikes around the reference price,
+  calls and puts, multiplier 100, OCC local symbols (`AAPL  240726C00200000`).
+So the security master is built for a given `now` (`build_security_master(now)`); rebuild it when the
+simulated date moves past an expiry.
+
+Synthetic conIds are derived from the contract alone, so the same contract always has the same conId
+whatever `now` is: a future is 1,950,000,000 + 10,000 x its root's slot + 12 x (year - 2000) + month; an
+option packs (underlying slot < 16, expiry day mod 1024, strike in half points < 4096, right) into
+2,010,000,000 + ((slot x 1024 + day) x 4096 + half_points) x 2 + put, which stays below 2**31 and cannot
+collide while all listed expiries lie within 1024 days of each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from ibbot.errors import ConfigError
+from ibbot.sim import holidays as hol
+from ibbot.sim.instruments import (
+    ENERGY_FUTURE_RULE,
+    EQUITY_INDEX_FUTURE_RULE,
+    FOREX_JPY_RULE,
+    FOREX_ORDER_TYPES,
+    FOREX_RULE,
+    FUTURE_ORDER_TYPES,
+    INDEX_RULE,
+    METAL_FUTURE_RULE,
+    OPTION_EXCHANGES,
+    OPTION_ORDER_TYPES,
+    PENNY_OPTION_RULE,
+    SEC_TYPE_DEFAULTS,
+    TSE_RULE,
+    US_OPTION_RULE,
+    XETRA_RULE,
+    Instrument,
+)
+from ibbot.sim.security_master import SecurityMaster
+
+SYNTHETIC_CON_ID_BASE = 1_900_000_000  # stocks whose real conId we could not confirm
+FUTURE_CON_ID_BASE = 1_950_000_000
+OPTION_CON_ID_BASE = 2_010_000_000
+_NEW_YORK = ZoneInfo("US/Eastern")
+_MONTH_CODES = "FGHJKMNQUVXZ"  # futures month letters, January to December
+_OPTION_EPOCH = date(2020, 1, 1)
+
+# --- stocks and ETFs: symbol, conId, primary exchange, long name, industry, category, price, volatility ---
+_STOCKS: tuple[tuple[str, int, str, str, str, str, float, float], ...] = (
+    ("AAPL", 265598, "NASDAQ", "APPLE INC", "Technology", "Computers", 230.0, 0.26),
+    ("MSFT", 272093, "NASDAQ", "MICROSOFT CORP", "Technology", "Software", 420.0, 0.24),
+    ("NVDA", 4815747, "NASDAQ", "NVIDIA CORP", "Technology", "Semiconductors", 130.0, 0.50),
+    ("TSLA", 76792991, "NASDAQ", "TESLA INC", "Consumer, Cyclical", "Auto Manufacturers", 250.0, 0.55),
+    ("AMZN", 3691937, "NASDAQ", "AMAZON.COM INC", "Communications", "Internet", 190.0, 0.32),
+    ("GOOGL", 208813719, "NASDAQ", "ALPHABET INC-CL A", "Communications", "Internet", 170.0, 0.30),
+    ("GOOG", 208813720, "NASDAQ", "ALPHABET INC-CL C", "Communications", "Internet", 171.0, 0.30),
+    ("META", 107113386, "NASDAQ", "META PLATFORMS INC-CLASS A", "Communications", "Internet", 560.0, 0.38),
+    ("NFLX", 15124833, "NASDAQ", "NETFLIX INC", "Communications", "Internet", 700.0, 0.38),
+    ("INTC", 270639, "NASDAQ", "INTEL CORP", "Technology", "Semiconductors", 22.0, 0.45),
+    ("AMD", 4391, "NASDAQ", "ADVANCED MICRO DEVICES", "Technology", "Semiconductors", 150.0, 0.50),
+    ("CSCO", 268084, "NASDAQ", "CISCO SYSTEMS INC", "Communications", "Telecommunications", 55.0, 0.22),
+    ("ADBE", 265768, "NASDAQ", "ADOBE INC", "Technology", "Software", 500.0, 0.33),
+    ("COST", 272997, "NASDAQ", "COSTCO WHOLESALE CORP", "Consumer, Non-cyclical", "Retail", 880.0, 0.22),
+    ("PEP", 11017, "NASDAQ", "PEPSICO INC", "Consumer, Non-cyclical", "Beverages", 165.0, 0.17),
+    ("QCOM", 273544, "NASDAQ", "QUALCOMM INC", "Technology", "Semiconductors", 165.0, 0.38),
+    ("AVGO", 313130367, "NASDAQ", "BROADCOM INC", "Technology", "Semiconductors", 170.0, 0.45),
+    ("MU", 9939, "NASDAQ", "MICRON TECHNOLOGY INC", "Technology", "Semiconductors", 100.0, 0.50),
+    ("PYPL", 199169591, "NASDAQ", "PAYPAL HOLDINGS INC", "Financial", "Diversified Finan Serv", 70.0, 0.38),
+    ("INTU", 270662, "NASDAQ", "INTUIT INC", "Technology", "Software", 620.0, 0.30),
+    ("AMAT", 266093, "NASDAQ", "APPLIED MATERIALS INC", "Technology", "Semiconductors", 190.0, 0.42),
+    ("SBUX", 274105, "NASDAQ", "STARBUCKS CORP", "Consumer, Cyclical", "Retail", 95.0, 0.28),
+    ("PLTR", 444857009, "NASDAQ", "PALANTIR TECHNOLOGIES INC-A", "Technology", "Software", 40.0, 0.65),
+    ("COIN", 481691285, "NASDAQ", "COINBASE GLOBAL INC -CLASS A", "Financial", "Diversified Finan Serv", 200.0, 0.75),
+    ("WMT", 13824, "NASDAQ", "WALMART INC", "Consumer, Cyclical", "Retail", 80.0, 0.18),
+    ("IBM", 8314, "NYSE", "INTL BUSINESS MACHINES CORP", "Technology", "Computers", 210.0, 0.24),
+    ("JPM", 1520593, "NYSE", "JPMORGAN CHASE & CO", "Financial", "Banks", 220.0, 0.22),
+    ("BAC", 10098, "NYSE", "BANK OF AMERICA CORP", "Financial", "Banks", 40.0, 0.26),
+    ("KO", 8894, "NYSE", "COCA-COLA CO/THE", "Consumer, Non-cyclical", "Beverages", 70.0, 0.15),
+    ("DIS", 6459, "NYSE", "WALT DISNEY CO/THE", "Communications", "Media", 95.0, 0.28),
+    ("JNJ", 8719, "NYSE", "JOHNSON & JOHNSON", "Consumer, Non-cyclical", "Pharmaceuticals", 160.0, 0.16),
+    ("V", 49462172, "NYSE", "VISA INC-CLASS A SHARES", "Financial", "Diversified Finan Serv", 290.0, 0.20),
+    ("MA", 38685693, "NYSE", "MASTERCARD INC - A", "Financial", "Diversified Finan Serv", 500.0, 0.21),
+    ("PG", 11054, "NYSE", "PROCTER & GAMBLE CO/THE", "Consumer, Non-cyclical", "Cosmetics/Personal Care", 170.0, 0.15),
+    ("UNH", 13272, "NYSE", "UNITEDHEALTH GROUP INC", "Consumer, Non-cyclical", "Healthcare-Services", 590.0, 0.28),
+    ("HD", 7930, "NYSE", "HOME DEPOT INC", "Consumer, Cyclical", "Retail", 400.0, 0.22),
+    ("CAT", 5437, "NYSE", "CATERPILLAR INC", "Industrial", "Machinery-Constr&Mining", 380.0, 0.28),
+    ("BA", 4762, "NYSE", "BOEING CO/THE", "Industrial", "Aerospace/Defense", 160.0, 0.35),
+    ("GS", 4627828, "NYSE", "GOLDMAN SACHS GROUP INC", "Financial", "Banks", 520.0, 0.26),
+    ("F", 9599491, "NYSE", "FORD MOTOR CO", "Consumer, Cyclical", "Auto Manufacturers", 10.5, 0.35),
+    ("GM", 80986742, "NYSE", "GENERAL MOTORS CO", "Consumer, Cyclical", "Auto Manufacturers", 50.0, 0.33),
+    ("NKE", 10291, "NYSE", "NIKE INC -CL B", "Consumer, Cyclical", "Apparel", 80.0, 0.30),
+    ("PFE", 11031, "NYSE", "PFIZER INC", "Consumer, Non-cyclical", "Pharmaceuticals", 28.0, 0.24),
+    ("CVX", 5684, "NYSE", "CHEVRON CORP", "Energy", "Oil&Gas", 150.0, 0.24),
+    ("ORCL", 272800, "NYSE", "ORACLE CORP", "Technology", "Software", 170.0, 0.35),
+    ("UBER", 365207014, "NYSE", "UBER TECHNOLOGIES INC", "Industrial", "Transportation", 75.0, 0.40),
+    ("T", 37018770, "NYSE", "AT&T INC", "Communications", "Telecommunications", 22.0, 0.20),
+    ("VZ", 4901, "NYSE", "VERIZON COMMUNICATIONS INC", "Communications", "Telecommunications", 42.0, 0.18),
+    ("BRK B", 72063691, "NYSE", "BERKSHIRE HATHAWAY INC-CL B", "Financial", "Insurance", 460.0, 0.16),
+    ("CRM", 29624264, "NYSE", "SALESFORCE INC", "Technology", "Software", 290.0, 0.33),
+    ("LLY", 9160, "NYSE", "ELI LILLY & CO", "Consumer, Non-cyclical", "Pharmaceuticals", 900.0, 0.30),
+)  # fmt: skip
+_ETFS: tuple[tuple[str, int, str, str, float, float], ...] = (
+    ("SPY", 756733, "ARCA", "SPDR S&P 500 ETF TRUST", 570.0, 0.15),
+    ("QQQ", 320227571, "NASDAQ", "INVESCO QQQ TRUST SERIES 1", 490.0, 0.20),
+    ("IWM", 9579970, "ARCA", "ISHARES RUSSELL 2000 ETF", 220.0, 0.22),
+    ("DIA", 73128548, "ARCA", "SPDR DJIA TRUST", 420.0, 0.14),
+    ("IVV", 8991352, "ARCA", "ISHARES CORE S&P 500 ETF", 573.0, 0.15),
+    ("VOO", 136155102, "ARCA", "VANGUARD S&P 500 ETF", 524.0, 0.15),
+    ("VTI", 12340041, "ARCA", "VANGUARD TOTAL STOCK MKT ETF", 285.0, 0.16),
+    ("GLD", 51529211, "ARCA", "SPDR GOLD SHARES", 245.0, 0.15),
+    ("TLT", 15547841, "NASDAQ", "ISHARES 20+ YEAR TREASURY BD", 95.0, 0.16),
+    ("TQQQ", 72539702, "NASDAQ", "PROSHARES ULTRAPRO QQQ", 75.0, 0.60),
+)  # fmt: skip
+_ISINS = {
+    "AAPL": "US0378331005", "MSFT": "US5949181045", "NVDA": "US67066G1040", "TSLA": "US88160R1014",
+    "AMZN": "US0231351067", "SPY": "US78462F1030", "QQQ": "US46090E1038", "DIA": "US78467X1090",
+    "IVV": "US4642872000", "VOO": "US9229083632", "VTI": "US9229087690", "TQQQ": "US74347X8314",
+}  # fmt: skip
+
+# Outside the US: conIds not confirmed, so synthetic (SYNTHETIC_CON_ID_BASE + n).
+# symbol, n, primary, currency, calendar, rule, min tick, lot, long name, industry, category, price, vol
+_FOREIGN_STOCKS: tuple[tuple[str, int, str, str, str, int, float, int, str, str, str, float, float], ...] = (
+    ("SAP", 1, "IBIS", "EUR", "XETRA", XETRA_RULE, 0.01, 1,
+     "SAP SE", "Technology", "Software", 230.0, 0.25),
+    ("SIE", 2, "IBIS", "EUR", "XETRA", XETRA_RULE, 0.01, 1,
+     "SIEMENS AG-REG", "Industrial", "Miscellaneous Manufactur", 180.0, 0.24),
+    ("7203", 3, "TSEJ", "JPY", "TSE", TSE_RULE, 1.0, 100,
+     "TOYOTA MOTOR CORP", "Consumer, Cyclical", "Auto Manufacturers", 2800.0, 0.28),
+    ("6758", 4, "TSEJ", "JPY", "TSE", TSE_RULE, 1.0, 100,
+     "SONY GROUP CORP", "Communications", "Home Furnishings", 3100.0, 0.30),
+)  # fmt: skip
+
+# symbol, conId, exchange, long name, price, volatility
+_INDICES: tuple[tuple[str, int, str, str, float, float], ...] = (
+    ("SPX", 416904, "CBOE", "S&P 500 Stock Index", 5800.0, 0.15),
+    ("NDX", 416843, "NASDAQ", "NASDAQ 100 Stock Index", 20500.0, 0.20),
+    ("VIX", 13455763, "CBOE", "CBOE Volatility Index", 16.0, 0.90),
+)
+
+# pair, conId, long name, price, volatility
+_FOREX: tuple[tuple[str, int, str, float, float], ...] = (
+    ("EUR.USD", 12087792, "European Monetary Union Euro", 1.08, 0.07),
+    ("GBP.USD", 12087797, "British Pound", 1.27, 0.08),
+    ("USD.JPY", 15016059, "US Dollar", 150.0, 0.10),
+    ("AUD.USD", 14433401, "Australian Dollar", 0.66, 0.10),
+    ("USD.CHF", 12087820, "US Dollar", 0.88, 0.08),
+    ("USD.CAD", 15016062, "US Dollar", 1.36, 0.06),
+    ("NZD.USD", 39453441, "New Zealand Dollar", 0.60, 0.10),
+    ("EUR.GBP", 12087807, "European Monetary Union Euro", 0.85, 0.06),
+    ("EUR.JPY", 14321016, "European Monetary Union Euro", 162.0, 0.10),
+    ("GBP.JPY", 14321015, "British Pound", 191.0, 0.11),
+    ("EUR.CHF", 12087817, "European Monetary Union Euro", 0.95, 0.06),
+    ("AUD.JPY", 15016133, "Australian Dollar", 99.0, 0.12),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FutureRoot:
+    """One futures product; `slot` fixes its conId range (append new roots, never renumber)."""
+
+    slot: int
+    symbol: str
+    exchange: str
+    calendar: str
+    long_name: str
+    multiplier: str
+    min_tick: float
+    rule: int
+    cycle: str  # "quarterly", "monthly" or "even"
+    last_trade_time: str  # HH:MM in the calendar's zone
+    reference_price: float
+    volatility: float
+    under_symbol: str = ""
+
+
+FUTURE_ROOTS: tuple[FutureRoot, ...] = (
+    FutureRoot(slot=0, symbol="ES", exchange="CME", calendar="CME_EQUITY", long_name="E-mini S&P 500",
+               multiplier="50", min_tick=0.25, rule=EQUITY_INDEX_FUTURE_RULE, cycle="quarterly",
+               last_trade_time="08:30", reference_price=5800.0, volatility=0.15, under_symbol="ES"),
+    FutureRoot(slot=1, symbol="NQ", exchange="CME", calendar="CME_EQUITY", long_name="E-mini NASDAQ 100",
+               multiplier="20", min_tick=0.25, rule=EQUITY_INDEX_FUTURE_RULE, cycle="quarterly",
+               last_trade_time="08:30", reference_price=20500.0, volatility=0.20, under_symbol="NQ"),
+    FutureRoot(slot=2, symbol="MES", exchange="CME", calendar="CME_EQUITY",
+               long_name="Micro E-Mini S&P 500 Stock Price Index", multiplier="5", min_tick=0.25,
+               rule=EQUITY_INDEX_FUTURE_RULE, cycle="quarterly", last_trade_time="08:30",
+               reference_price=5800.0, volatility=0.15, under_symbol="MES"),
+    FutureRoot(slot=3, symbol="MNQ", exchange="CME", calendar="CME_EQUITY",
+               long_name="Micro E-Mini Nasdaq-100 Index", multiplier="2", min_tick=0.25,
+               rule=EQUITY_INDEX_FUTURE_RULE, cycle="quarterly", last_trade_time="08:30",
+               reference_price=20500.0, volatility=0.20, under_symbol="MNQ"),
+    FutureRoot(slot=4, symbol="CL", exchange="NYMEX", calendar="NYMEX", long_name="Light Sweet Crude Oil",
+               multiplier="1000", min_tick=0.01, rule=ENERGY_FUTURE_RULE, cycle="monthly",
+               last_trade_time="14:30", reference_price=75.0, volatility=0.35),
+    FutureRoot(slot=5, symbol="GC", exchange="COMEX", calendar="COMEX", long_name="Gold",
+               multiplier="100", min_tick=0.1, rule=METAL_FUTURE_RULE, cycle="even",
+               last_trade_time="13:30", reference_price=2650.0, volatility=0.16),
+)  # fmt: skip
+
+# Option underlyings: symbol, slot (fixes the conId range), strike step, penny pilot (0.01 at every price)
+OPTION_UNDERLYINGS: tuple[tuple[str, int, float, bool], ...] = (
+    ("SPY", 0, 1.0, True),
+    ("QQQ", 1, 1.0, True),
+    ("IWM", 2, 1.0, True),
+    ("AAPL", 3, 2.5, False),
+    ("TSLA", 4, 5.0, False),
+)
+STRIKES_EACH_SIDE = 20
+WEEKLY_EXPIRIES = 4
+MONTHLY_EXPIRIES = 3
+QUARTERLY_CONTRACTS = 5
+MONTHLY_CONTRACTS = 6
+
+
+# --- expiry rules ---------------------------------------------------------------------------------------
+
+
+def is_us_business_day(day: date) -> bool:
+    return day.weekday() < hol.SATURDAY and day not in hol.us_holidays(day.year)
+
+
+def _business_day_on_or_before(day: date) -> date:
+    while not is_us_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def _business_days_before(day: date, count: int) -> date:
+    while count:
+        day -= timedelta(days=1)
+        if is_us_business_day(day):
+            count -= 1
+    return day
+
+
+def third_friday(year: int, month: int) -> date:
+    return hol.nth_weekday(year, month, hol.FRIDAY, 3)
+
+
+def equity_index_last_trade(year: int, month: int) -> date:
+    """ES/NQ: the third Friday of the contract month (the business day before, if a holiday)."""
+    return _business_day_on_or_before(third_friday(year, month))
+
+
+def crude_last_trade(year: int, month: int) -> date:
+    """CL: 3 business days before the 25th of the prior month (4 if the 25th is not a business day)."""
+    prior = date(year, month, 1) - timedelta(days=1)
+    the_25th = prior.replace(day=25)
+    return _business_days_before(the_25th, 3 if is_us_business_day(the_25th) else 4)
+
+
+def gold_last_trade(year: int, month: int) -> date:
+    """GC: the third-last business day of the contract month."""
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return _business_days_before(_business_day_on_or_before(last), 2)
+
+
+_CYCLES = {
+    "quarterly": ((3, 6, 9, 12), equity_index_last_trade),
+    "monthly": (tuple(range(1, 13)), crude_last_trade),
+    "even": ((2, 4, 6, 8, 10, 12), gold_last_trade),
+}
+
+
+def future_expiries(root: FutureRoot, today: date, count: int) -> tuple[tuple[int, int, date], ...]:
+    """(year, month, last trade date) of the next `count` contracts still trading on `today`."""
+    months, rule = _CYCLES[root.cycle]
+    found: list[tuple[int, int, date]] = []
+    year, month = today.year, today.month
+    while len(found) < count:
+        if month in months:
+            last = rule(year, month)
+            if last >= today:
+                found.append((year, month, last))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(found)
+
+
+def option_expiries(now: datetime) -> tuple[date, ...]:
+    """The next weekly Fridays and the monthly expiries after them (Thursday if the Friday is a holiday)."""
+    local = now.astimezone(_NEW_YORK)
+    today = local.date()
+    if local.time() >= time(16, 0):  # today's expiries stopped trading at the close
+        today += timedelta(days=1)
+    friday = today + timedelta(days=(hol.FRIDAY - today.weekday()) % 7)
+    fridays = [friday + timedelta(weeks=n) for n in range(WEEKLY_EXPIRIES)]
+    monthly: list[date] = []
+    year, month = fridays[-1].year, fridays[-1].month
+    while len(monthly) < MONTHLY_EXPIRIES:
+        candidate = third_friday(year, month)
+        if candidate > fridays[-1]:
+            monthly.append(candidate)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(_business_day_on_or_before(d) for d in (*fridays, *monthly))
+
+
+# --- conIds ---------------------------------------------------------------------------------------------
+
+
+def future_con_id(root: FutureRoot, year: int, month: int) -> int:
+    return FUTURE_CON_ID_BASE + 10_000 * root.slot + 12 * (year - 2000) + month
+
+
+def option_con_id(slot: int, expiry: date, strike: float, right: str) -> int:
+    """The synthetic conId of an option: a pure function of (underlying slot, expiry, strike, right)."""
+    half_points = round(strike * 2)
+    if not 0 <= slot < 16 or not 0 < half_points < 4096 or abs(half_points / 2 - strike) > 1e-9:
+        raise ConfigError(f"option slot {slot} strike {strike} cannot be encoded in a synthetic conId")
+    day = (expiry - _OPTION_EPOCH).days % 1024
+    return OPTION_CON_ID_BASE + ((slot * 1024 + day) * 4096 + half_points) * 2 + (right == "P")
+
+
+def occ_symbol(root: str, expiry: date, right: str, strike: float) -> str:
+    """The OCC option symbol IB uses as localSymbol: root padded to 6, YYMMDD, C/P, strike x 1000 in 8."""
+    return f"{root:<6}{expiry:%y%m%d}{right}{round(strike * 1000):08d}"
+
+
+# --- building ---------------------------------------------------------------------------------------------
+
+
+def _stock(values: dict[str, object]) -> Instrument:
+    merged = {**SEC_TYPE_DEFAULTS["STK"], "sec_type": "STK", **values}
+    return Instrument(**merged)  # type: ignore[arg-type]  # the table's values have the fields' types
+
+
+def _us_stocks() -> Iterator[Instrument]:
+    for symbol, con_id, primary, name, industry, category, price, vol in _STOCKS:
+        yield _stock({
+            "con_id": con_id, "symbol": symbol, "primary_exchange": primary, "currency": "USD",
+            "local_symbol": symbol, "trading_class": "NMS" if primary == "NASDAQ" else symbol,
+            "market_name": "NMS" if primary == "NASDAQ" else symbol, "long_name": name,
+            "industry": industry, "category": category, "reference_price": price, "volatility": vol,
+            "sec_ids": (("ISIN", _ISINS[symbol]),) if symbol in _ISINS else (),
+        })  # fmt: skip
+    for symbol, con_id, primary, name, price, vol in _ETFS:
+        yield _stock({
+            "con_id": con_id, "symbol": symbol, "primary_exchange": primary, "currency": "USD",
+            "local_symbol": symbol, "trading_class": symbol, "long_name": name, "stock_type": "ETF",
+            "industry": "Funds", "category": "Equity Fund", "reference_price": price, "volatility": vol,
+            "sec_ids": (("ISIN", _ISINS[symbol]),) if symbol in _ISINS else (),
+        })  # fmt: skip
+
+
+def _foreign_stocks() -> Iterator[Instrument]:
+    for row in _FOREIGN_STOCKS:
+        symbol, n, primary, currency, calendar, rule, tick, lot, name, industry, category, price, vol = row
+        yield _stock({
+            "con_id": SYNTHETIC_CON_ID_BASE + n, "symbol": symbol, "primary_exchange": primary,
+            "currency": currency, "calendar": calendar, "local_symbol": symbol, "trading_class": symbol,
+            "valid_exchanges": ("SMART", primary), "market_rule_ids": (rule,), "min_tick": tick,
+            "min_size": Decimal(lot), "size_increment": Decimal(lot), "suggested_size_increment": Decimal(lot),
+            "long_name": name, "industry": industry, "category": category, "reference_price": price,
+            "volatility": vol, "derivative_sec_types": (),
+        })  # fmt: skip
+
+
+def _indices() -> Iterator[Instrument]:
+    for symbol, con_id, exchange, name, price, vol in _INDICES:
+        yield Instrument(
+            con_id=con_id, symbol=symbol, sec_type="IND", exchange=exchange, currency="USD",
+            calendar="CBOE_INDEX", local_symbol=symbol, trading_class=symbol, market_name=symbol,
+            market_rule_ids=(INDEX_RULE,), valid_exchanges=(exchange,), long_name=name, industry="Indices",
+            category="Broad Based", reference_price=price, volatility=vol,
+            derivative_sec_types=("FUT", "OPT") if symbol != "VIX" else ("FUT",),
+        )  # fmt: skip
+
+
+def _forex() -> Iterator[Instrument]:
+    for pair, con_id, name, price, vol in _FOREX:
+        base, quote = pair.split(".")
+        jpy = quote == "JPY"
+        yield Instrument(
+            con_id=con_id, symbol=base, sec_type="CASH", exchange="IDEALPRO", currency=quote,
+            calendar="IDEALPRO", local_symbol=pair, trading_class=pair, market_name=pair,
+            min_tick=0.005 if jpy else 0.00005, market_rule_ids=(FOREX_JPY_RULE if jpy else FOREX_RULE,),
+            valid_exchanges=("IDEALPRO",), order_types=FOREX_ORDER_TYPES,
+            long_name=name, industry="Currency", category="Currency", reference_price=price,
+            volatility=vol, min_size=Decimal(1), size_increment=Decimal(1),
+            suggested_size_increment=Decimal(1), derivative_sec_types=("CFD",),
+        )  # fmt: skip
+
+
+def _futures(now: datetime) -> Iterator[Instrument]:
+    today = now.astimezone(_NEW_YORK).date()
+    for root in FUTURE_ROOTS:
+        count = QUARTERLY_CONTRACTS if root.cycle == "quarterly" else MONTHLY_CONTRACTS
+        for year, month, last in future_expiries(root, today, count):
+            years = max((last - today).days, 0) / 365.0
+            carry = round(root.reference_price * (1 + 0.04 * years) / root.min_tick) * root.min_tick
+            yield Instrument(
+                con_id=future_con_id(root, year, month), symbol=root.symbol, sec_type="FUT",
+                exchange=root.exchange, currency="USD", calendar=root.calendar,
+                local_symbol=f"{root.symbol}{_MONTH_CODES[month - 1]}{year % 10}", trading_class=root.symbol,
+                market_name=root.symbol, multiplier=root.multiplier, last_trade_date=f"{last:%Y%m%d}",
+                last_trade_time=root.last_trade_time, contract_month=f"{year}{month:02d}",
+                min_tick=root.min_tick, market_rule_ids=(root.rule,), valid_exchanges=(root.exchange,),
+                order_types=FUTURE_ORDER_TYPES, long_name=root.long_name, under_symbol=root.under_symbol,
+                under_sec_type="IND" if root.under_symbol else "", reference_price=round(carry, 6),
+                volatility=root.volatility, derivative_sec_types=("FOP",),
+            )  # fmt: skip
+
+
+def _options(now: datetime, underlyings: dict[str, Instrument]) -> Iterator[Instrument]:
+    expiries = option_expiries(now)
+    for symbol, slot, step, penny in OPTION_UNDERLYINGS:
+        under = underlyings[symbol]
+        center = round(under.reference_price / step) * step
+        strikes = [center + step * n for n in range(-STRIKES_EACH_SIDE, STRIKES_EACH_SIDE + 1)]
+        for expiry in expiries:
+            for strike in (s for s in strikes if s > 0):
+                for right in ("C", "P"):
+                    yield Instrument(
+                        con_id=option_con_id(slot, expiry, strike, right), symbol=symbol, sec_type="OPT",
+                        exchange="SMART", currency="USD", calendar="US_OPTIONS",
+                        local_symbol=occ_symbol(symbol, expiry, right, strike), trading_class=symbol,
+                        market_name=symbol, multiplier="100", last_trade_date=f"{expiry:%Y%m%d}",
+                        last_trade_time="16:00", contract_month=f"{expiry:%Y%m}", strike=strike, right=right,
+                        min_tick=0.01, market_rule_ids=(PENNY_OPTION_RULE if penny else US_OPTION_RULE,),
+                        valid_exchanges=OPTION_EXCHANGES, order_types=OPTION_ORDER_TYPES,
+                        long_name=under.long_name, industry=under.industry, category=under.category,
+                        under_con_id=under.con_id, under_symbol=symbol, under_sec_type="STK",
+                        volatility=under.volatility,
+                    )  # fmt: skip
+
+
+def build_instruments(now: datetime) -> tuple[Instrument, ...]:
+    """Every built-in instrument listed as of `now` (a UTC-aware datetime): same `now`, same instruments."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    now = now.astimezone(UTC)
+    spot = (*_us_stocks(), *_foreign_stocks(), *_indices(), *_forex())
+    underlyings = {i.symbol: i for i in spot if i.sec_type == "STK"}
+    return (*spot, *_futures(now), *_options(now, underlyings))
+
+
+def build_security_master(now: datetime, extra: Iterable[Instrument] = ()) -> SecurityMaster:
+    """The security master as of `now`: the catalog plus `extra` (e.g. instruments_from_config(...)).
+
+    A conId used twice (a user instrument clashing with the catalog) raises ConfigError.
+    """
+    return SecurityMaster((*build_instruments(now), *extra))
