@@ -79,9 +79,7 @@ def test_bad_and_unknown_messages_are_events_and_the_connection_goes_on() -> Non
     conn.receive_data(encode_client_hello(157, 178))
     events(conn)
     conn.accept("t")
-    conn.receive_data(
-        frame_fields(["9999", "x"]) + frame_fields(["8", "1", "abc"]) + frame_fields(["49", "1"])
-    )
+    conn.receive_data(frame_fields(["9999", "x"]) + frame_fields(["8", "1", "abc"]) + frame_fields(["49", "1"]))
     unknown, bad, ok = events(conn)
     assert isinstance(unknown, UnknownRequest) and unknown.msg_id == 9999
     assert isinstance(bad, BadRequest) and "numIds" in bad.reason
@@ -118,3 +116,14 @@ def test_arbitrary_bytes_after_the_handshake_raise_only_protocol_errors(data: by
                 break
     except ProtocolError:
         pass
+
+
+def test_a_malformed_order_names_its_order_id() -> None:
+    from ibbot.protocol.requests import decode_request
+
+    bad = decode_request(["3", "17", "not-a-conid"], 178)
+    assert isinstance(bad, BadRequest) and bad.req_id == 17
+    bad = decode_request(["1", "11", "5", "x"], 178)
+    assert isinstance(bad, BadRequest) and bad.req_id == 5
+    bad = decode_request(["49", "x"], 178)
+    assert isinstance(bad, BadRequest) and bad.req_id == -1

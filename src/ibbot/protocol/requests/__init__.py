@@ -49,7 +49,28 @@ def decode_request(fields: list[str], server_version: int) -> Request | UnknownR
     try:
         return decoder(reader, server_version)
     except FieldError as exc:
-        return BadRequest(msg_id=ClientMsgId(msg_id), reason=str(exc))
+        return BadRequest(msg_id=ClientMsgId(msg_id), reason=str(exc), req_id=_request_id(fields, msg_id))
+
+
+# Where the request (or order) id sits in messages that carry one, so an error about a malformed message can
+# name it: right after the id in unversioned messages (3, 20, 22 and 78 up), after the version in the others.
+_ID_AFTER_VERSION = frozenset(
+    {1, 2, 4, 7, 9, 10, 11, 19, 21, 23, 25, 50, 51, 52, 53, 54, 55, 56, 57, 62, 63, 74, 75, 76, 77}
+)
+_NO_ID = frozenset({80, 82, 85})
+
+
+def _request_id(fields: list[str], msg_id: int) -> int:
+    if msg_id in _ID_AFTER_VERSION:
+        index = 2
+    elif msg_id in (3, 20, 22) or (msg_id >= 78 and msg_id not in _NO_ID):
+        index = 1
+    else:
+        return -1
+    try:
+        return int(fields[index])
+    except (IndexError, ValueError):
+        return -1
 
 
 __all__ = [
