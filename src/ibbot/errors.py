@@ -2,6 +2,7 @@
 
     IbbotError
     ├── ConfigError                 invalid settings (raised at the edge, before anything starts)
+    ├── StoreError                  the simulator's state file cannot be opened, read or written
     └── ProtocolError               the TWS wire protocol cannot go on
         ├── FrameError              a frame is malformed or larger than the maximum (fatal to a connection)
         ├── HandshakeError          the "API\\0" hello is malformed or no version can be agreed
@@ -22,6 +23,10 @@ class IbbotError(Exception):
 
 class ConfigError(IbbotError):
     """Settings are invalid; raised once, where they are loaded."""
+
+
+class StoreError(IbbotError):
+    """The simulator's state file is foreign, newer than this code, locked, or an I/O operation on it failed."""
 
 
 class ProtocolError(IbbotError):

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
+from types import SimpleNamespace
 from typing import Any
 
 from ibbot.protocol.framing import FrameBuffer, split_fields
@@ -22,10 +24,17 @@ class Call:
 
 
 class _Recorder:
-    """A wrapper that records every callback; any method name is accepted."""
+    """A wrapper that records every callback; any method name is accepted.
+
+    The two plain attributes are what ib_async's decoders read from its Wrapper (execDetails and the
+    historical-tick decoders convert times with them), set as a default `IB()` has them.
+    """
+
+    defaultTimezone = UTC
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.ib = SimpleNamespace(TimezoneTWS=None)
 
     def __getattr__(self, name: str) -> Callable[..., None]:
         if name.startswith("__"):
@@ -58,9 +67,7 @@ def _fail_on_logged_errors(*loggers: str) -> Iterator[None]:
         for target in targets:
             target.removeHandler(collector)
     if collector.records:
-        messages = "\n".join(
-            r.getMessage() + (f"\n{r.exc_info[1]!r}" if r.exc_info else "") for r in collector.records
-        )
+        messages = "\n".join(r.getMessage() + (f"\n{r.exc_info[1]!r}" if r.exc_info else "") for r in collector.records)
         raise AssertionError(f"client decoder logged errors:\n{messages}")
 
 

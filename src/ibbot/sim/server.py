@@ -49,7 +49,7 @@ class SimServer:
     def __init__(self, config: SimConfig, *, clock: Clock | None = None, simulator: Simulator | None = None) -> None:
         self.config = config
         self.clock = clock or LiveClock()
-        self.sim = simulator or Simulator(config)
+        self.sim = simulator or Simulator(config, self.clock.now())
         self._server: asyncio.Server | None = None
         self._clients: set[_Client] = set()
         self._tasks: set[asyncio.Task[None]] = set()

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 from ibbot.protocol.requests import BadRequest, Request, UnknownRequest
 from ibbot.protocol.responses.session import ManagedAccounts, NextValidId
 from ibbot.sim import errors
-from ibbot.sim.api import account, connection, orders
+from ibbot.sim.api import account, connection, contracts, orders
 from ibbot.sim.api.base import Context, Handler
+from ibbot.sim.catalog import build_security_master
 from ibbot.sim.config import SimConfig
+from ibbot.sim.instruments import instruments_from_config
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 
@@ -25,14 +27,16 @@ log = logging.getLogger(__name__)
 
 HANDLERS: dict[type, Handler] = {
     **connection.HANDLERS,
+    **contracts.HANDLERS,
     **account.HANDLERS,
     **orders.HANDLERS,
 }
 
 
 class Simulator:
-    def __init__(self, config: SimConfig) -> None:
+    def __init__(self, config: SimConfig, now: datetime) -> None:
         self.config = config
+        self.securities = build_security_master(now, instruments_from_config(config.extra.get("instruments", ())))
         self.sessions: dict[int, ClientSession] = {}
         self.farms_up: dict[str, bool] = {"market": True, "hmds": True, "secdef": True}
         self._next_order_id = 1

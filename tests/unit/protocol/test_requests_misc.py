@@ -241,9 +241,7 @@ def _cases(k: _Kit) -> list[tuple[str, Any, object]]:
         (
             "news article",
             lambda c: c.reqNewsArticle(31, "BRFG", "BRFG$04fb9da2", _tags(k.tag_value, OPTIONS)),
-            ReqNewsArticle(
-                req_id=31, provider_code="BRFG", article_id="BRFG$04fb9da2", options=DECODED_OPTIONS
-            ),
+            ReqNewsArticle(req_id=31, provider_code="BRFG", article_id="BRFG$04fb9da2", options=DECODED_OPTIONS),
         ),
         ("news providers", lambda c: c.reqNewsProviders(), ReqNewsProviders()),
         (
@@ -365,15 +363,11 @@ def test_ib_async_wsh_event_data_literal_unset_values_read_as_unset(sv: int) -> 
 
 # --- option lists and malformed fields -----------------------------------------------------------------
 
-_TEXT = st.text(
-    alphabet=st.characters(min_codepoint=32, max_codepoint=126, exclude_characters=";="), max_size=8
-)
+_TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126, exclude_characters=";="), max_size=8)
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    pairs=st.lists(st.tuples(_TEXT, st.text(alphabet=st.sampled_from("ab=1. :_"), max_size=8)), max_size=5)
-)
+@given(pairs=st.lists(st.tuples(_TEXT, st.text(alphabet=st.sampled_from("ab=1. :_"), max_size=8)), max_size=5))
 def test_any_option_list_ib_async_sends_decodes_to_the_same_pairs(pairs: list[tuple[str, str]]) -> None:
     from ib_async import TagValue as IbTagValue
 

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from ib_async.util import parseIBDatetime
 
-import oracles.harness
 from ibbot.errors import LocalProtocolError
 from ibbot.protocol.responses import encode_response
 from ibbot.protocol.responses.base import Response
@@ -36,13 +35,6 @@ from oracles import ib_async_decode, ibapi_decode
 VERSIONS = [157, 178]
 # FRACTIONAL_SIZE_SUPPORT (163), HISTORICAL_SCHEDULE (165), HMDS_MARKET_DATA_IN_SHARES (175).
 SIZE_VERSIONS = [157, 162, 163, 165, 175, 178]
-
-
-@pytest.fixture(autouse=True)
-def _wrapper_timezone(monkeypatch: pytest.MonkeyPatch) -> None:
-    # ib_async's historical-tick decoders read `wrapper.defaultTimezone`; the oracle's recording wrapper
-    # has no such attribute, so give it the one ib_async's own Wrapper defaults to.
-    monkeypatch.setattr(oracles.harness._Recorder, "defaultTimezone", UTC, raising=False)
 
 
 def ib_async(sv: int, msg: Response) -> list[tuple[str, tuple[Any, ...]]]:

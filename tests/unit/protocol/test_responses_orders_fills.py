@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 
@@ -28,14 +27,6 @@ from oracles import harness, ib_async_decode, ibapi_decode
 # execDetails gains pendingPriceRevision at 178; the rest do not change inside 157..178.
 VERSIONS = [157, 177, 178]
 UNSET_DOUBLE = 1.7976931348623157e308
-
-
-@pytest.fixture(autouse=True)
-def _wrapper_timezones(monkeypatch: pytest.MonkeyPatch) -> None:
-    # ib_async's execDetails converts the fill time with wrapper.defaultTimezone and, for a zone-less
-    # time, wrapper.ib.TimezoneTWS; the harness' recorder answers every attribute with a callable.
-    monkeypatch.setattr(harness._Recorder, "defaultTimezone", dt.UTC, raising=False)
-    monkeypatch.setattr(harness._Recorder, "ib", SimpleNamespace(TimezoneTWS=None), raising=False)
 
 
 AAPL = Contract(con_id=265598, symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD",

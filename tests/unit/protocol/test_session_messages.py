@@ -36,9 +36,7 @@ def test_ib_async_session_requests_decode(sv: int) -> None:
     assert one(ib_async_requests(sv, lambda c: c.reqIds(3)), sv) == ReqIds(num_ids=3)
     assert one(ib_async_requests(sv, lambda c: c.reqCurrentTime()), sv) == ReqCurrentTime()
     assert one(ib_async_requests(sv, lambda c: c.reqManagedAccts()), sv) == ReqManagedAccts()
-    assert one(ib_async_requests(sv, lambda c: c.reqMarketDataType(3)), sv) == ReqMarketDataType(
-        market_data_type=3
-    )
+    assert one(ib_async_requests(sv, lambda c: c.reqMarketDataType(3)), sv) == ReqMarketDataType(market_data_type=3)
     assert one(ib_async_requests(sv, lambda c: c.setServerLogLevel(5)), sv) == SetServerLogLevel(level=5)
 
 
@@ -66,6 +64,4 @@ def test_ibapi_reads_session_responses() -> None:
     assert [(c.name, c.args) for c in calls] == [("nextValidId", (42,))]
     err = ErrorMessage(req_id=-1, code=2104, text="Market data farm connection is OK:usfarm")
     calls = ibapi_decode(encode_response(err, 157))
-    assert [(c.name, c.args) for c in calls] == [
-        ("error", (-1, 2104, "Market data farm connection is OK:usfarm"))
-    ]
+    assert [(c.name, c.args) for c in calls] == [("error", (-1, 2104, "Market data farm connection is OK:usfarm"))]

@@ -1,0 +1,54 @@
+"""Counter-based random numbers for the simulated market: a normal or uniform draw for any (stream, tag, counter).
+
+Theory of operation: the simulator must give the same bars whatever was asked before, so no draw may depend
+on a sequential generator's position. Each draw is instead a pure function of its coordinates: a stream key
+(one per seed and conId), a tag naming what is drawn (a bridge level, a volume split, a quote size ...), and
+two counters (e.g. the day and the minute). The coordinates are packed into 64 bits and scrambled by the
+SplitMix64 finaliser, a bijection with full avalanche; the 64 output bits become two 32-bit uniforms and,
+through Box-Muller, one standard normal. A draw costs well under a microsecond in CPython.
+"""
+
+from __future__ import annotations
+
+import math
+
+_MASK = (1 << 64) - 1
+_U32 = 2.0**-32
+_TWO_PI = 2.0 * math.pi
+_MAJOR_BITS = 40  # counters: major < 2**40 (seconds since 2000 fit), minor < 2**16
+_MINOR_BITS = 16
+
+
+def _mix(x: int) -> int:
+    """SplitMix64's finaliser: a bijection on 64-bit integers whose every output bit depends on every input bit."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def stream_key(seed: int, con_id: int) -> int:
+    """The key of one instrument's stream of draws under one simulator seed."""
+    return _mix(_mix(seed & _MASK) ^ ((con_id * 0x9E3779B97F4A7C15) & _MASK))
+
+
+def tag_key(stream: int, tag: int) -> int:
+    """A sub-stream for one kind of draw (tags are small constants chosen by the caller)."""
+    return _mix(stream ^ ((tag * 0xD1B54A32D192ED03) & _MASK))
+
+
+def bits(key: int, major: int, minor: int) -> int:
+    """64 random bits for coordinates (major, minor) of the sub-stream `key`."""
+    packed = ((major & ((1 << _MAJOR_BITS) - 1)) << _MINOR_BITS) | (minor & ((1 << _MINOR_BITS) - 1))
+    return _mix(key ^ packed)
+
+
+def normal(key: int, major: int, minor: int) -> float:
+    """A standard normal draw (Box-Muller on the two halves of `bits`)."""
+    x = _mix(key ^ (((major & ((1 << _MAJOR_BITS) - 1)) << _MINOR_BITS) | (minor & ((1 << _MINOR_BITS) - 1))))
+    u1 = ((x >> 32) + 0.5) * _U32  # in (0, 1): the log is finite
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * (x & 0xFFFFFFFF) * _U32)
+
+
+def uniform(key: int, major: int, minor: int) -> float:
+    """A uniform draw in [0, 1)."""
+    return (bits(key, major, minor) >> 11) * 2.0**-53

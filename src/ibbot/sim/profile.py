@@ -1,0 +1,143 @@
+"""Intraday activity profiles: how variance, volume and spreads are spread over the minutes of a UTC day.
+
+Theory of operation: the price path moves in "business time". Every UTC day (days counted from the path's
+epoch, 2000-01-01) gets one variance weight (1 on the calendar's trading dates, `OFF_DAY_VARIANCE` on the
+others, because the simulator streams around the clock), and inside the day every minute gets a variance
+rate and a volume rate from its state: closed, extended (a trading session outside the liquid hours) or
+regular (the liquid session, RTH). Regular minutes follow a U shape over the session: busy after the open and
+before the close, quiet at midday. The cumulative sums (1,441 values) let the Brownian bridge and the volume
+cascade in `ibbot.sim.path` ask "how much happens between minute a and minute b" in O(1).
+
+Volume rates are normalised so that a full regular session sums to 1: `vol_cum[-1]` is the day's expected
+volume as a fraction of a regular day (about 0.55 for a 13:00 early close, near 0 on a weekend). Variance
+rates are normalised per day (`var_cum[-1] == 1`); the day's share of variance comes from `day_variance`.
+Profiles depend only on the calendar and the day, so instruments sharing a calendar share them (LRU cache).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from itertools import accumulate
+
+from ibbot.sim.calendar import ExchangeCalendar, Hours
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+EPOCH_SECONDS = int(EPOCH.timestamp())
+EPOCH_DATE = EPOCH.date()
+MINUTES_PER_DAY = 1440
+SECONDS_PER_DAY = 86_400
+
+CLOSED, EXTENDED, REGULAR = 0, 1, 2  # minute states
+
+OFF_DAY_VARIANCE = 0.1  # a weekend or holiday moves a tenth of a trading day's variance (24/7 streaming)
+# Per-minute rates relative to an average regular minute, by state (regular minutes use the U shape).
+_VARIANCE_RATE = {CLOSED: 0.03, EXTENDED: 0.25}
+_VOLUME_RATE = {CLOSED: 0.0005, EXTENDED: 0.02}
+
+
+def _u_variance(x: float) -> float:
+    """Variance rate at fraction x of a regular session: high after the open, lowest at midday."""
+    return 0.7 + 1.4 * math.exp(-x / 0.07) + 0.5 * math.exp(-(1.0 - x) / 0.05)
+
+
+def _u_volume(x: float) -> float:
+    """Volume rate at fraction x of a regular session: the classic U, highest into the close."""
+    return 0.55 + 2.0 * math.exp(-x / 0.05) + 2.5 * math.exp(-(1.0 - x) / 0.04)
+
+
+@lru_cache(maxsize=256)
+def _template(minutes: int, volume: bool) -> tuple[float, ...]:
+    shape = _u_volume if volume else _u_variance
+    return tuple(shape((i + 0.5) / minutes) for i in range(minutes))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayProfile:
+    """The minutes of one UTC day for one calendar."""
+
+    day: int  # days since EPOCH
+    trading_day: bool  # the UTC date is one of the calendar's trading dates
+    day_variance: float  # this day's share of a trading day's variance
+    state: bytes  # MINUTES_PER_DAY minute states (CLOSED, EXTENDED, REGULAR)
+    var_cum: tuple[float, ...]  # cumulative variance shares, 0 .. 1 (MINUTES_PER_DAY + 1 values)
+    vol_cum: tuple[float, ...]  # cumulative volume weights; the last is the day's volume / a regular day's
+
+
+def day_date(day: int) -> date:
+    return EPOCH_DATE + timedelta(days=day)
+
+
+def day_index(moment: date) -> int:
+    return (moment - EPOCH_DATE).days
+
+
+def regular_minutes(calendar: ExchangeCalendar) -> int:
+    """Length of the calendar's nominal liquid sessions in minutes (the U shape's normal width)."""
+    return sum(_window_minutes(window) for window in calendar.liquid)
+
+
+def _window_minutes(window: Hours) -> int:
+    minutes = (window.close.hour * 60 + window.close.minute) - (window.open.hour * 60 + window.open.minute)
+    return minutes + MINUTES_PER_DAY if window.opens_day_before else minutes
+
+
+@lru_cache(maxsize=64)
+def _regular_total(calendar: ExchangeCalendar) -> float:
+    return sum(_template(max(1, regular_minutes(calendar)), True))
+
+
+def day_variance(calendar: ExchangeCalendar, day: int) -> float:
+    return 1.0 if calendar.is_trading_day(day_date(day)) else OFF_DAY_VARIANCE
+
+
+@lru_cache(maxsize=4096)
+def day_profile(calendar: ExchangeCalendar, day: int) -> DayProfile:
+    """The profile of UTC day `day` (days since EPOCH) under `calendar`."""
+    the_date = day_date(day)
+    day_start = EPOCH_SECONDS + day * SECONDS_PER_DAY
+    state = bytearray(MINUTES_PER_DAY)
+    variance = [_VARIANCE_RATE[CLOSED]] * MINUTES_PER_DAY
+    volume = [_VOLUME_RATE[CLOSED]] * MINUTES_PER_DAY
+    around = (the_date - timedelta(days=1), the_date + timedelta(days=1))
+    for session in calendar.sessions(*around):
+        first, last = _clip(session.start, session.end, day_start)
+        if first < last:
+            state[first:last] = bytes([EXTENDED]) * (last - first)
+            variance[first:last] = [_VARIANCE_RATE[EXTENDED]] * (last - first)
+            volume[first:last] = [_VOLUME_RATE[EXTENDED]] * (last - first)
+    for session in calendar.sessions(*around, liquid=True):
+        first, last = _clip(session.start, session.end, day_start)
+        if first < last:
+            length = max(1, int((session.end - session.start).total_seconds()) // 60)
+            offset = (int(session.start.timestamp()) - day_start) // 60  # negative when it began yesterday
+            lo, hi = first - offset, last - offset
+            state[first:last] = bytes([REGULAR]) * (last - first)
+            variance[first:last] = _template(length, False)[lo:hi]
+            volume[first:last] = _template(length, True)[lo:hi]
+    var_cum = tuple(accumulate(variance, initial=0.0))
+    total = var_cum[-1]
+    regular = _regular_total(calendar)
+    return DayProfile(
+        day=day,
+        trading_day=calendar.is_trading_day(the_date),
+        day_variance=day_variance(calendar, day),
+        state=bytes(state),
+        var_cum=tuple(v / total for v in var_cum),
+        vol_cum=tuple(accumulate((v / regular for v in volume), initial=0.0)),
+    )
+
+
+def _clip(start: datetime, end: datetime, day_start: int) -> tuple[int, int]:
+    """The minutes of [start, end) inside the UTC day starting at epoch second `day_start`."""
+    first = (int(start.timestamp()) - day_start) // 60
+    last = (int(end.timestamp()) - day_start + 59) // 60
+    return max(0, first), min(MINUTES_PER_DAY, last)
+
+
+@lru_cache(maxsize=256)
+def block_variance_cum(calendar: ExchangeCalendar, first_day: int, days: int) -> tuple[float, ...]:
+    """Cumulative day variances over `days` days from `first_day` (days + 1 values, starting at 0)."""
+    return tuple(accumulate((day_variance(calendar, first_day + i) for i in range(days)), initial=0.0))
