@@ -25,8 +25,6 @@ from typing import Any
 
 from ibbot.errors import OrderStateError
 
-_FROZEN: dict[str, bool] = {"frozen": True, "slots": True, "kw_only": True}
-
 
 class Action(StrEnum):
     BUY = "BUY"
@@ -149,7 +147,7 @@ class Trigger(StrEnum):
     TRAIL = "trail"  # a stop that follows the price by an amount or a percentage
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TypeRule:
     trigger: Trigger
     limit: bool  # behaves as a limit order once working (else as a market order)
@@ -177,7 +175,7 @@ TYPE_RULES: dict[OrderType, TypeRule] = {
 # --- what the client asked --------------------------------------------------------------------------------
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderSpec:
     """An order as placed, in plain values (the caller translates `ibbot.protocol.types.Order`).
 
@@ -222,7 +220,7 @@ class OrderSpec:
         return TYPE_RULES[self.order_type]
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Rejection:
     """An IB error for an order: the caller sends `error(order_id, code, text)`."""
 
@@ -295,7 +293,7 @@ def validate(spec: OrderSpec, *, min_tick: Decimal) -> Rejection | None:
 # --- snapshots and events ---------------------------------------------------------------------------------
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderView:
     """An order as the engine holds it at one moment (what openOrder and orderStatus report)."""
 
@@ -323,38 +321,38 @@ class OrderView:
         return Decimal(0) if self.status in TERMINAL else self.spec.quantity - self.filled
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderEvent:
     order: OrderView
     time: datetime
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderAccepted(OrderEvent):
     """The first answer to a new order: PreSubmitted or Submitted."""
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderReleased(OrderEvent):
     """A held order left its hold: its chain was transmitted, or its parent filled."""
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderTriggered(OrderEvent):
     """A stop, if-touched or trailing order's condition was met: it now works as MKT or LMT."""
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderPriceUpdated(OrderEvent):
     """A trailing stop ratcheted (order.stop_price / order.limit_price hold the new prices)."""
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderModified(OrderEvent):
     """The order was replaced by the client, or its size reduced by an OCA or bracket sibling's fill."""
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderFilled(OrderEvent):
     """An execution: `quantity` at `price`; cumulative figures as execDetails / orderStatus report them."""
 
@@ -366,12 +364,12 @@ class OrderFilled(OrderEvent):
     liquidity: int  # IB's lastLiquidity: 1 added (a resting order), 2 removed (took the touch), 3 auction
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderCancelled(OrderEvent):
     reason: CancelReason
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderRejected:
     """A request about an order was refused; `order` is its state when it exists (modify of a live order)."""
 

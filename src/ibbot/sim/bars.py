@@ -1,0 +1,480 @@
+"""Historical bars of the price path: where bars fall (sessions, holidays, bar grid) and what they hold.
+
+Theory of operation
+-------------------
+Where: intraday bars lie on a grid of the bar length from local midnight in the exchange's zone, cut at
+session boundaries (1-hour RTH bars of a US stock: 09:30, 10:00, 11:00 ... 15:00, seven a day). The
+sessions are the calendar's liquid ones (useRTH=1), its trading ones (useRTH=0), or none at all when the
+simulator streams around the clock (`SessionFilter.ALWAYS`). A bar belongs to the window [start, end) when
+its start does; the last one may be partial (cut at `end`). Daily bars are one per trading date (a date is
+in the window when its first session starts in it) and span that date's sessions; weekly and monthly bars
+merge the trading dates of an ISO week or a month and are dated by their first trading date. Daily and
+longer bars start at local midnight of that date, so any formatter prints the exchange's date.
+
+What: a bar [a, b) spans the path's points P(a) .. P(b) (`ibbot.sim.path`): open P(a), close P(b). Bars of
+less than a minute are exact at one second: high/low over every point, volume, WAP and trade count from
+every second. Longer bars keep open, close and volume exact (so bars of any size agree at common boundaries
+and volumes add up) but take high/low from points every bar/60 seconds (1-second points for 1-minute bars,
+6-minute points for a daily RTH bar), WAP from the volume of the segments between those points (time
+average below a minute) and the trade count as volume / LOTS_PER_PRINT: fast, and slightly narrower than
+the true range, as IB's own coarse bars can be. BID_ASK follows IB: open = time-average bid, high = max ask,
+low = min bid, close = time-average ask. ADJUSTED_LAST scales TRADES by exp(-q * years until the window
+end) for the model's continuous dividend yield q. HISTORICAL_VOLATILITY is the annualised close-to-close
+volatility of the last 20 daily closes (RTH close, or the latest price on the current day);
+OPTION_IMPLIED_VOLATILITY blends it with the model's volatility plus a small premium. Series other than
+TRADES have volume, WAP and count -1, as IB sends them.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+
+from ibbot.sim.calendar import ExchangeCalendar, Session
+from ibbot.sim.history_rules import BarSize, BarUnit, WhatToShow
+from ibbot.sim.path import LOTS_PER_PRINT, PricePath, prints_of
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_YEAR_SECONDS = 365.25 * 86_400
+_HV_RETURNS = 20
+_WAP_SEGMENTS = 12  # long bars weight their WAP by the volume of at most this many segments
+_IV_PREMIUM = 1.05
+_TRADE_SERIES = frozenset({WhatToShow.TRADES, WhatToShow.ADJUSTED_LAST})
+_Builder = Callable[["_Context", int, list[tuple[int, int]], date], "Bar"]
+
+
+class SessionFilter(enum.Enum):
+    """Which hours bars cover: RTH (useRTH=1), the trading sessions (useRTH=0), or every hour (24/7 mode)."""
+
+    LIQUID = "liquid"
+    TRADING = "trading"
+    ALWAYS = "always"
+
+    @classmethod
+    def for_request(cls, *, use_rth: bool, around_the_clock: bool) -> SessionFilter:
+        if use_rth:
+            return cls.LIQUID
+        return cls.ALWAYS if around_the_clock else cls.TRADING
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bar:
+    """One historical bar; `volume` in shares (contracts); volume, wap and count are -1 for quote series."""
+
+    start: datetime
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int = -1
+    wap: float = -1.0
+    count: int = -1
+    trading_date: date | None = None  # daily and longer bars: the (first) trading date
+
+
+def _epoch(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return delta.days * 86_400 + delta.seconds + (1 if delta.microseconds else 0)  # round up: [start, end)
+
+
+def _moment(s: int) -> datetime:
+    return _EPOCH + timedelta(seconds=s)
+
+
+# --- where bars fall ------------------------------------------------------------------------------------
+
+
+def _sessions(calendar: ExchangeCalendar, start: int, end: int, sessions: SessionFilter) -> list[Session]:
+    first = calendar.local_date(_moment(start)) - timedelta(days=1)
+    last = calendar.local_date(_moment(max(start, end - 1))) + timedelta(days=1)
+    found = calendar.sessions(first, last, liquid=sessions is SessionFilter.LIQUID)
+    return [s for s in found if _epoch(s.end) > start and _epoch(s.start) < end]
+
+
+def intraday_spans(
+    calendar: ExchangeCalendar, start: int, end: int, length: int, sessions: SessionFilter
+) -> list[tuple[int, int, date]]:
+    """(bar start, bar end, trading date) of every intraday bar of `length` seconds starting in [start, end)."""
+    if sessions is SessionFilter.ALWAYS:
+        first = start - start % 60
+        pieces = [(first, end, calendar.local_date(_moment(first)), _offset(calendar, first))]
+    else:
+        pieces = [
+            (_epoch(s.start), _epoch(s.end), s.trading_date, _offset(calendar, _epoch(s.start)))
+            for s in _sessions(calendar, start, end, sessions)
+        ]
+    spans: list[tuple[int, int, date]] = []
+    for lo, hi, trading_date, offset in pieces:
+        t = lo
+        while t < hi and t < end:
+            cell_end = t - (t + offset) % length + length
+            if t >= start:
+                spans.append((t, min(cell_end, hi, end), trading_date))
+            t = cell_end
+    return spans
+
+
+def _offset(calendar: ExchangeCalendar, s: int) -> int:
+    """The exchange's UTC offset in seconds at epoch second s (bars align to its local clock)."""
+    utc_offset = _moment(s).astimezone(calendar.zone).utcoffset()
+    return int(utc_offset.total_seconds()) if utc_offset is not None else 0
+
+
+def trading_days(
+    calendar: ExchangeCalendar, start: int, end: int, sessions: SessionFilter
+) -> list[tuple[date, list[tuple[int, int]]]]:
+    """Trading dates whose first session starts in [start, end), each with its session pieces (cut at end)."""
+    liquid = sessions is SessionFilter.LIQUID
+    first = calendar.local_date(_moment(start)) - timedelta(days=1)
+    last = calendar.local_date(_moment(max(start, end - 1))) + timedelta(days=1)
+    days: list[tuple[date, list[tuple[int, int]]]] = []
+    day = first
+    while day <= last:
+        found = calendar.sessions_on(day, liquid=liquid)
+        if found and start <= _epoch(found[0].start) < end:
+            pieces = [(_epoch(s.start), min(_epoch(s.end), end)) for s in found if _epoch(s.start) < end]
+            days.append((day, pieces))
+        day += timedelta(days=1)
+    return days
+
+
+# --- span statistics (ticks) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradeSpan:
+    """TRADES over [a, b) in ticks and lots; `notional` is ticks x lots."""
+
+    open: int
+    high: int
+    low: int
+    close: int
+    lots: int
+    notional: float
+    count: int
+
+
+def _resolution(a: int, b: int) -> int:
+    """Seconds between the points a long bar samples: about a sixtieth of it, whole minutes above a minute."""
+    step = max(1, (b - a) // 60)
+    return step - step % 60 if step >= 60 else step
+
+
+def _sample_times(a: int, b: int, step: int) -> list[int]:
+    times = list(range(a, b, step))
+    times.append(b)
+    return times
+
+
+def _sample_x(path: PricePath, times: list[int]) -> list[float]:
+    """Log prices at `times`, reusing each minute's second points."""
+    out: list[float] = []
+    current, seconds = -1, None
+    for s in times:
+        mi, sec = divmod(s, 60)
+        if sec == 0 and (seconds is None or current != mi):
+            out.append(path.minute_x(mi))
+            continue
+        if mi != current:
+            current, seconds = mi, path.seconds(mi)
+        assert seconds is not None
+        out.append(seconds[sec])
+    return out
+
+
+def trade_span(path: PricePath, a: int, b: int, *, exact: bool) -> TradeSpan:
+    """TRADES statistics of [a, b): exact at one second, or sampled (module doc)."""
+    if exact:
+        return _trade_exact(path, a, b)
+    times = _sample_times(a, b, _resolution(a, b))
+    inv, exp = path.inv_tick, math.exp
+    ticks = [max(1, int(exp(x) * inv + 0.5)) for x in _sample_x(path, times)]
+    if times[1] - times[0] >= 60:  # volume-weighted over at most _WAP_SEGMENTS segments
+        every = -(-(len(times) - 1) // _WAP_SEGMENTS)
+        cuts = list(range(0, len(times) - 1, every)) + [len(times) - 1]
+        parts = [path.volume(times[i], times[j]) for i, j in pairwise(cuts)]
+        lots = sum(parts)
+        notional = sum(v * (ticks[i] + ticks[j]) / 2 for v, (i, j) in zip(parts, pairwise(cuts), strict=True))
+    else:  # time-weighted below a minute's resolution
+        lots = path.volume(a, b)
+        notional = lots * (sum(ticks) - (ticks[0] + ticks[-1]) / 2) / (len(ticks) - 1)
+    return TradeSpan(
+        open=ticks[0],
+        high=max(ticks),
+        low=min(ticks),
+        close=ticks[-1],
+        lots=lots,
+        notional=notional,
+        count=prints_of(lots),
+    )
+
+
+def _trade_exact(path: PricePath, a: int, b: int) -> TradeSpan:
+    points: list[int] = []
+    volumes: list[int] = []
+    for mi in range(a // 60, (b - 1) // 60 + 1):  # the minutes overlapping [a, b)
+        minute = path.minute(mi)
+        lo, hi = max(a - minute.start, 0), min(b - minute.start, 60)
+        points.extend(minute.last[lo + (1 if points else 0) : hi + 1])
+        volumes.extend(minute.volume[lo:hi])
+    return TradeSpan(
+        open=points[0],
+        high=max(points),
+        low=min(points),
+        close=points[-1],
+        lots=sum(volumes),
+        notional=float(sum(v * p for v, p in zip(volumes, points[1:], strict=True))),
+        count=sum(prints_of(v) for v in volumes),
+    )
+
+
+def _quote_points(path: PricePath, a: int, b: int, *, exact: bool) -> tuple[list[int], list[int], list[int]]:
+    """(times, bids, asks) in ticks at the instants a bar [a, b) looks at (every second, or sampled)."""
+    if exact:
+        bids: list[int] = []
+        asks: list[int] = []
+        for mi in range(a // 60, (b - 1) // 60 + 1):
+            minute = path.minute(mi)
+            lo, hi = max(a - minute.start, 0), min(b - minute.start, 60)
+            closing = 1 if mi == (b - 1) // 60 else 0  # the closing instant b comes with the last minute
+            bids.extend(minute.bid[lo : hi + closing])
+            asks.extend(minute.ask[lo : hi + closing])
+        return list(range(a, b + 1)), bids, asks
+    times = _sample_times(a, b, _resolution(a, b))
+    inv, exp, floor = path.inv_tick, math.exp, math.floor
+    bids, asks = [], []
+    for s, x in zip(times, _sample_x(path, times), strict=True):
+        n = path.spread(path.minute_state(s // 60))
+        bid = max(1, floor(exp(x) * inv - (n - 1) / 2))
+        bids.append(bid)
+        asks.append(bid + n)
+    return times, bids, asks
+
+
+def _time_average(times: list[int], values: list[int]) -> float:
+    """Average of a step function holding values[i] over [times[i], times[i + 1])."""
+    span = times[-1] - times[0]
+    return sum(v * (t1 - t0) for v, (t0, t1) in zip(values, pairwise(times), strict=False)) / span
+
+
+# --- bars --------------------------------------------------------------------------------------------
+
+
+def historical_bars(
+    path: PricePath,
+    *,
+    start: datetime,
+    end: datetime,
+    bar_size: BarSize,
+    what: WhatToShow,
+    sessions: SessionFilter,
+) -> tuple[Bar, ...]:
+    """The bars of [start, end) (UTC-aware), oldest first; empty when there is no data (caller answers 162)."""
+    model = path.model
+    head = datetime.combine(model.head_date, datetime.min.time(), tzinfo=UTC)
+    a, b = max(_epoch(start), _epoch(head)), _epoch(end)
+    if a >= b or (what in _TRADE_SERIES and not model.has_trades):
+        return ()
+    if bar_size.unit is BarUnit.SECOND:
+        groups = [
+            (lo, [(lo, hi)], day) for lo, hi, day in intraday_spans(model.calendar, a, b, bar_size.length, sessions)
+        ]
+        exact = bar_size.length < 60
+    else:
+        groups = _period_groups(model.calendar, a, b, bar_size.unit, sessions)
+        exact = False
+    builder = _BUILDERS[what]
+    context = _Context(path=path, end=b, exact=exact, daily=bar_size.unit is not BarUnit.SECOND)
+    return tuple(builder(context, first, pieces, day) for first, pieces, day in groups)
+
+
+def _period_groups(
+    calendar: ExchangeCalendar, a: int, b: int, unit: BarUnit, sessions: SessionFilter
+) -> list[tuple[int, list[tuple[int, int]], date]]:
+    """(label start, session pieces, first trading date) per day, ISO week or month."""
+    keyed: dict[tuple[int, int], tuple[date, list[tuple[int, int]]]] = {}
+    for day, pieces in trading_days(calendar, a, b, sessions):
+        if unit is BarUnit.DAY:
+            key = (day.toordinal(), 0)
+        elif unit is BarUnit.WEEK:
+            key = day.isocalendar()[:2]
+        else:
+            key = (day.year, day.month)
+        if key in keyed:
+            keyed[key][1].extend(pieces)
+        else:
+            keyed[key] = (day, list(pieces))
+    zone = calendar.zone
+    return [
+        (_epoch(datetime.combine(day, datetime.min.time(), tzinfo=zone)), pieces, day) for day, pieces in keyed.values()
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Context:
+    path: PricePath
+    end: int  # the window's end (ADJUSTED_LAST's "today")
+    exact: bool  # one-second resolution (bars under a minute)
+    daily: bool
+    closes: dict[date, int | None] = field(default_factory=dict)  # daily closes, for the volatility series
+
+
+def _merge(spans: Iterable[TradeSpan]) -> TradeSpan:
+    items = list(spans)
+    return TradeSpan(
+        open=items[0].open,
+        high=max(s.high for s in items),
+        low=min(s.low for s in items),
+        close=items[-1].close,
+        lots=sum(s.lots for s in items),
+        notional=sum(s.notional for s in items),
+        count=sum(s.count for s in items),
+    )
+
+
+def _bar(ctx: _Context, first: int, day: date, ohlc: tuple[float, float, float, float]) -> Bar:
+    """A bar of a series without volume."""
+    return Bar(
+        start=_moment(first),
+        trading_date=day if ctx.daily else None,
+        open=ohlc[0],
+        high=ohlc[1],
+        low=ohlc[2],
+        close=ohlc[3],
+    )
+
+
+def _trades_bar(ctx: _Context, first: int, pieces: list[tuple[int, int]], day: date) -> Bar:
+    path = ctx.path
+    span = _merge(trade_span(path, lo, hi, exact=ctx.exact) for lo, hi in pieces)
+    wap = span.notional / span.lots if span.lots else float(span.close)
+    return Bar(
+        start=_moment(first),
+        trading_date=day if ctx.daily else None,
+        open=path.price(span.open),
+        high=path.price(span.high),
+        low=path.price(span.low),
+        close=path.price(span.close),
+        volume=span.lots * path.model.lot_size,
+        wap=round(wap * path.tick, path.decimals + 2),
+        count=span.count,
+    )
+
+
+def _adjusted_bar(ctx: _Context, first: int, pieces: list[tuple[int, int]], day: date) -> Bar:
+    bar = _trades_bar(ctx, first, pieces, day)
+    factor = math.exp(-ctx.path.model.dividend_yield * (ctx.end - pieces[-1][1]) / _YEAR_SECONDS)
+    digits = ctx.path.decimals + 2
+    return replace(
+        bar,
+        open=round(bar.open * factor, digits),
+        high=round(bar.high * factor, digits),
+        low=round(bar.low * factor, digits),
+        close=round(bar.close * factor, digits),
+        wap=round(bar.wap * factor, digits),
+    )
+
+
+def _quote_bar_for(what: WhatToShow) -> _Builder:
+    def build(ctx: _Context, first: int, pieces: list[tuple[int, int]], day: date) -> Bar:
+        path = ctx.path
+        tick, digits = path.tick, path.decimals
+        if what is WhatToShow.BID_ASK:
+            bid_sum = ask_sum = 0.0
+            high, low = 0, 1 << 62
+            for lo, hi in pieces:
+                times, bids, asks = _quote_points(path, lo, hi, exact=ctx.exact)
+                bid_sum += _time_average(times, bids) * (hi - lo)
+                ask_sum += _time_average(times, asks) * (hi - lo)
+                high, low = max(high, *asks[:-1]), min(low, *bids[:-1])  # quotes in force during the bar
+            seconds = sum(hi - lo for lo, hi in pieces)
+            values = (bid_sum / seconds * tick, high * tick, low * tick, ask_sum / seconds * tick)
+            o, h, lo_, c = (round(v, digits + 2) for v in values)
+            return _bar(ctx, first, day, (o, h, lo_, c))
+        series: list[int] = []
+        for lo, hi in pieces:
+            _times, bids, asks = _quote_points(path, lo, hi, exact=ctx.exact)
+            if what is WhatToShow.MIDPOINT:
+                series.extend(x + y for x, y in zip(bids, asks, strict=True))
+            else:
+                series.extend(bids if what is WhatToShow.BID else asks)
+        scale, places = (tick / 2, digits + 1) if what is WhatToShow.MIDPOINT else (tick, digits)
+        ohlc = (series[0], max(series), min(series), series[-1])
+        o, h, lo_, c = (round(v * scale, places) for v in ohlc)
+        return _bar(ctx, first, day, (o, h, lo_, c))
+
+    return build
+
+
+def daily_close(path: PricePath, day: date, *, before: int) -> int | None:
+    """The close (ticks) of trading date `day`: the end of its last RTH session, or the price at `before`."""
+    found = path.model.calendar.sessions_on(day, liquid=True)
+    if not found:
+        return None
+    return path.last_ticks(min(_epoch(found[-1].end), before))
+
+
+def historical_volatility(path: PricePath, day: date, *, before: int, closes: dict[date, int | None]) -> float:
+    """Annualised close-to-close volatility of the `_HV_RETURNS` daily returns up to `day`."""
+    calendar = path.model.calendar
+    prices: list[int] = []
+    cursor = day
+    for _ in range(_HV_RETURNS * 3 + 15):  # bounded: enough calendar days for 21 trading dates
+        if len(prices) > _HV_RETURNS:
+            break
+        if calendar.is_trading_day(cursor):
+            if cursor not in closes:
+                closes[cursor] = daily_close(path, cursor, before=before)
+            close = closes[cursor]
+            if close is not None:
+                prices.append(close)
+        cursor -= timedelta(days=1)
+    returns = [math.log(p / q) for p, q in pairwise(prices)]
+    if len(returns) < 2:
+        return path.model.annual_vol
+    mean = sum(returns) / len(returns)
+    variance = sum((r - mean) ** 2 for r in returns) / (len(returns) - 1)
+    return math.sqrt(variance * 252)
+
+
+def _vol_bar_for(implied: bool) -> _Builder:
+    def build(ctx: _Context, first: int, pieces: list[tuple[int, int]], day: date) -> Bar:
+        path = ctx.path
+        last_day = path.model.calendar.local_date(_moment(pieces[-1][1] - 1)) if ctx.daily else day
+        values = []
+        for moment_day in (day, last_day):
+            vol = historical_volatility(path, moment_day, before=ctx.end, closes=ctx.closes)
+            if implied:
+                vol = _IV_PREMIUM * (0.6 * path.model.annual_vol + 0.4 * vol)
+            values.append(round(vol, 6))
+        return _bar(ctx, first, day, (values[0], max(values), min(values), values[1]))
+
+    return build
+
+
+_BUILDERS: dict[WhatToShow, _Builder] = {
+    WhatToShow.TRADES: _trades_bar,
+    WhatToShow.ADJUSTED_LAST: _adjusted_bar,
+    WhatToShow.MIDPOINT: _quote_bar_for(WhatToShow.MIDPOINT),
+    WhatToShow.BID: _quote_bar_for(WhatToShow.BID),
+    WhatToShow.ASK: _quote_bar_for(WhatToShow.ASK),
+    WhatToShow.BID_ASK: _quote_bar_for(WhatToShow.BID_ASK),
+    WhatToShow.HISTORICAL_VOLATILITY: _vol_bar_for(False),
+    WhatToShow.OPTION_IMPLIED_VOLATILITY: _vol_bar_for(True),
+}
+
+
+def head_timestamp(path: PricePath, *, sessions: SessionFilter) -> datetime:
+    """The earliest data (reqHeadTimestamp): the first session on or after the model's head date."""
+    calendar = path.model.calendar
+    day = path.model.head_date
+    for _ in range(60):
+        found = calendar.sessions_on(day, liquid=sessions is SessionFilter.LIQUID)
+        if found:
+            return found[0].start
+        day += timedelta(days=1)
+    return datetime.combine(path.model.head_date, datetime.min.time(), tzinfo=UTC)

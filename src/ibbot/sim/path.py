@@ -1,0 +1,513 @@
+"""The deterministic price and volume path of one instrument, at one-second resolution, for any moment.
+
+Theory of operation
+-------------------
+Log price X(s) is defined at every whole second s (epoch seconds, UTC) by a multi-resolution Brownian bridge
+in business time, each level computable on its own so no answer depends on what was asked before:
+
+- anchors: every `BLOCK_DAYS` days from 2000-01-01 the log price is log(ref_price) plus an independent normal
+  (`level_spread`), so the level wanders around the reference price instead of drifting away for decades;
+- days: inside a block, the value at each UTC midnight is bridged by bisection between the anchors, with the
+  days' variances (`profile.day_variance`) as the bridge's clock: O(log 512) draws for any day;
+- minutes: inside a day, each minute boundary is bridged by bisection of [0, 1440] with the intraday variance
+  profile (U shape in the liquid session, less in extended hours, little when closed) as the clock;
+- seconds: inside a minute, by bisection of [0, 60] with uniform variance.
+
+Every bisection node has its own counter-based draw (`ibbot.sim.noise`) keyed by (seed, conId, level, node),
+so a value is a pure function of its coordinates; the memo arrays only save time. Prices are exp(X) rounded
+to the min tick (integers in ticks inside this module).
+
+Volume is a multiplicative cascade over the same trees: a day's total (lots) follows the calendar's volume
+profile and is split at every bisection node between the two halves in proportion to their profile weight,
+times a log-normal noise. Splits are integer, so the volume of any span is exact and additive: a day equals
+the sum of its minutes, a minute the sum of its seconds. Second j's volume is traded during [j, j+1) at the
+price of the next point, P(j+1): the last price seen at instant s is P(s), and a bar [a, b) spans the points
+P(a) .. P(b) (its open is the price in force when it starts, its close the last price at its end).
+
+Quotes at instant s come from the unrounded mid: a spread of `spread_ticks` (doubled in extended hours,
+tripled when closed) placed around it, so bid < ask always and the last price lies in [bid, ask].
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+from math import isnan
+from datetime import date
+
+from ibbot.errors import ConfigError
+from ibbot.sim import noise
+from ibbot.sim.calendar import ExchangeCalendar
+from ibbot.sim.profile import (
+    CLOSED,
+    EXTENDED,
+    MINUTES_PER_DAY,
+    REGULAR,
+    block_variance_cum,
+    day_profile,
+)
+
+BLOCK_DAYS = 512
+TRADING_DAYS_PER_YEAR = 252
+LOTS_PER_PRINT = 3  # a second's volume is printed in trades of about this many lots
+
+_TAG_ANCHOR, _TAG_DAY, _TAG_MINUTE, _TAG_SECOND = 1, 2, 3, 4
+_TAG_DAY_VOLUME, _TAG_MINUTE_VOLUME, _TAG_SECOND_VOLUME, _TAG_SIZES = 5, 6, 7, 8
+_DAY_VOLUME_NOISE = 0.3  # log-normal noise of a day's total volume
+_MINUTE_VOLUME_NOISE = 0.15  # per bisection level inside a day (11 levels)
+_SECOND_VOLUME_NOISE = 0.45  # per bisection level inside a minute (6 levels): trades come in bursts
+_SPREAD_FACTOR = {REGULAR: 1, EXTENDED: 2, CLOSED: 3}
+_DEPTH_FACTOR = {REGULAR: 1.0, EXTENDED: 0.4, CLOSED: 0.15}
+_NAN = float("nan")
+_MINUTE_CACHE = 8  # built minutes kept per path: the live minute, the next one, a few for history
+_DAY_CACHE = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PriceModel:
+    """Everything the path needs to know about an instrument, as plain values (built from an Instrument)."""
+
+    con_id: int
+    ref_price: float
+    annual_vol: float
+    min_tick: float
+    calendar: ExchangeCalendar
+    spread_ticks: int = 1
+    typical_daily_volume: int = 1_000_000  # shares or contracts on a regular day; 0 = no trades (forex)
+    lot_size: int = 100  # prints and quote sizes are whole lots
+    quote_depth_lots: int = 0  # typical bid/ask size in lots; 0 = derived from the volume
+    dividend_yield: float = 0.0  # continuous, annual: ADJUSTED_LAST and option pricing
+    head_date: date = date(2004, 1, 1)  # the first date with data (reqHeadTimestamp)
+    level_spread: float = -1.0  # stdev of the log level at each anchor; negative = half the annual vol
+    tick_decimals: int = field(default=-1)  # decimals of a price; negative = derived from min_tick
+
+    def __post_init__(self) -> None:
+        if self.ref_price <= 0 or self.min_tick <= 0 or self.annual_vol < 0:
+            raise ConfigError(f"price model {self.con_id}: ref_price and min_tick > 0, annual_vol >= 0")
+        if self.spread_ticks < 1 or self.lot_size < 1 or self.typical_daily_volume < 0:
+            raise ConfigError(f"price model {self.con_id}: spread_ticks and lot_size >= 1, volume >= 0")
+
+    @property
+    def has_trades(self) -> bool:
+        return self.typical_daily_volume > 0
+
+    @property
+    def decimals(self) -> int:
+        if self.tick_decimals >= 0:
+            return self.tick_decimals
+        text = f"{self.min_tick:.10f}".rstrip("0")
+        return len(text.split(".")[1]) if "." in text else 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One bisection node: the new point `mid` between lo and hi, with its uniform-clock bridge weights."""
+
+    lo: int
+    mid: int
+    hi: int
+    frac: float  # (mid - lo) / (hi - lo)
+    spread: float  # sqrt((mid - lo)(hi - mid) / (hi - lo)) / sqrt(width of the root)
+
+
+def _plan(width: int) -> tuple[_Plan, ...]:
+    """Bisection nodes of [0, width], parents before children (each node's mid is a unique point)."""
+    nodes: list[_Plan] = []
+    stack = [(0, width)]
+    while stack:
+        lo, hi = stack.pop()
+        if hi - lo < 2:
+            continue
+        mid = (lo + hi) // 2
+        spread = math.sqrt((mid - lo) * (hi - mid) / (hi - lo) / width)
+        nodes.append(_Plan(lo, mid, hi, (mid - lo) / (hi - lo), spread))
+        stack.extend(((mid, hi), (lo, mid)))
+    return tuple(nodes)
+
+
+_SECONDS_PLAN = _plan(60)
+_MINUTES_PLAN = _plan(MINUTES_PER_DAY)
+
+
+class Minute:
+    """One built minute (internal, read-only by convention): points in ticks and per-second data.
+
+    `last`, `bid` and `ask` hold instants start + k for k = 0 .. 60 (60 is the next minute's first instant),
+    sizes k = 0 .. 59; `volume[k]` lots trade during [start + k, start + k + 1) at `last[k + 1]`.
+    """
+
+    __slots__ = ("ask", "ask_size", "bid", "bid_size", "index", "last", "start", "state", "volume")
+
+    def __init__(
+        self,
+        *,
+        index: int,
+        state: int,
+        last: list[int],
+        bid: list[int],
+        ask: list[int],
+        bid_size: list[int],
+        ask_size: list[int],
+        volume: list[int],
+    ) -> None:
+        self.index = index
+        self.start = index * 60
+        self.state = state
+        self.last = last
+        self.bid = bid
+        self.ask = ask
+        self.bid_size = bid_size
+        self.ask_size = ask_size
+        self.volume = volume
+
+
+class PricePath:
+    """The path of one instrument under one seed. Answers are pure functions of (seed, model, arguments)."""
+
+    def __init__(self, model: PriceModel, *, seed: int) -> None:
+        self.model = model
+        self.seed = seed
+        self.tick = model.min_tick
+        self.decimals = model.decimals
+        self.inv_tick = 1.0 / model.min_tick
+        self._calendar = model.calendar
+        self._log_ref = math.log(model.ref_price)
+        vol = max(model.annual_vol, 1e-4)  # a zero variance would make the bridge's clock stand still
+        self._day_var = vol * vol / TRADING_DAYS_PER_YEAR
+        self._level_spread = model.level_spread if model.level_spread >= 0 else 0.5 * vol
+        stream = noise.stream_key(seed, model.con_id)
+        self._k_anchor = noise.tag_key(stream, _TAG_ANCHOR)
+        self._k_day = noise.tag_key(stream, _TAG_DAY)
+        self._k_minute = noise.tag_key(stream, _TAG_MINUTE)
+        self._k_second = noise.tag_key(stream, _TAG_SECOND)
+        self._k_day_volume = noise.tag_key(stream, _TAG_DAY_VOLUME)
+        self._k_minute_volume = noise.tag_key(stream, _TAG_MINUTE_VOLUME)
+        self._k_second_volume = noise.tag_key(stream, _TAG_SECOND_VOLUME)
+        self._k_sizes = noise.tag_key(stream, _TAG_SIZES)
+        lots_per_day = model.typical_daily_volume / model.lot_size
+        self._lots_per_day = lots_per_day
+        self._depth = model.quote_depth_lots or (
+            max(1, round(2.0 * math.sqrt(lots_per_day / 23_400))) if lots_per_day else 10
+        )
+        self._day_x: dict[int, float] = {}
+        self._minute_x: dict[int, array[float]] = {}
+        self._minute_vol: dict[int, array[int]] = {}
+        self._day_vol: dict[int, int] = {}
+        self._second_x: dict[int, list[float]] = {}
+        self._minutes: dict[int, Minute] = {}
+
+    # --- prices ----------------------------------------------------------------------------------------
+
+    def price(self, ticks: int) -> float:
+        """A price in ticks as the float IB sends (rounded to the tick's decimals)."""
+        return round(ticks * self.tick, self.decimals)
+
+    def x(self, s: int) -> float:
+        """Log price at epoch second s."""
+        mi, sec = divmod(s, 60)
+        if sec == 0:
+            return self.minute_x(mi)
+        return self.seconds(mi)[sec]
+
+    def last_ticks(self, s: int) -> int:
+        """The last price (in ticks) in force at epoch second s."""
+        return max(1, int(math.exp(self.x(s)) * self.inv_tick + 0.5))
+
+    def quote_ticks(self, s: int) -> tuple[int, int, int]:
+        """(bid, ask, last) in ticks at epoch second s."""
+        raw = math.exp(self.x(s)) * self.inv_tick
+        n = self.spread(self.minute_state(s // 60))
+        bid = max(1, math.floor(raw - (n - 1) / 2))
+        return bid, bid + n, max(1, int(raw + 0.5))
+
+    def spread(self, state: int) -> int:
+        """The bid/ask spread in ticks in a minute of `state` (wider outside the liquid hours)."""
+        return self.model.spread_ticks * _SPREAD_FACTOR[state]
+
+    def minute_state(self, mi: int) -> int:
+        """CLOSED, EXTENDED or REGULAR during minute `mi` (minutes since the epoch)."""
+        return day_profile(self._calendar, mi // MINUTES_PER_DAY).state[mi % MINUTES_PER_DAY]
+
+    def _anchor(self, block: int) -> float:
+        return self._log_ref + self._level_spread * noise.normal(self._k_anchor, block, 0)
+
+    def _x_day(self, day: int) -> float:
+        """Log price at the UTC midnight starting `day` (days since the epoch)."""
+        memo = self._day_x
+        value = memo.get(day)
+        if value is not None:
+            return value
+        block, offset = divmod(day, BLOCK_DAYS)
+        first = block * BLOCK_DAYS
+        if offset == 0:
+            value = memo[day] = self._anchor(block)
+            return value
+        cum = block_variance_cum(self._calendar, first, BLOCK_DAYS)
+        lo, hi = 0, BLOCK_DAYS
+        x_lo, x_hi = self._x_day(first), memo.get(first + BLOCK_DAYS)
+        if x_hi is None:
+            x_hi = memo[first + BLOCK_DAYS] = self._anchor(block + 1)
+        scale = math.sqrt(self._day_var)
+        while True:
+            mid = (lo + hi) >> 1
+            x_mid = memo.get(first + mid)
+            if x_mid is None:
+                c0, cm, c1 = cum[lo], cum[mid], cum[hi]
+                span = c1 - c0
+                bridge = math.sqrt((cm - c0) * (c1 - cm) / span)
+                x_mid = x_lo + (cm - c0) / span * (x_hi - x_lo)
+                x_mid += scale * bridge * noise.normal(self._k_day, block, mid)
+                memo[first + mid] = x_mid
+            if mid == offset:
+                return x_mid
+            if offset < mid:
+                hi, x_hi = mid, x_mid
+            else:
+                lo, x_lo = mid, x_mid
+
+    def _day_tree(self, day: int) -> array[float]:
+        tree = self._minute_x.get(day)
+        if tree is None:
+            if len(self._minute_x) >= _DAY_CACHE:
+                del self._minute_x[next(iter(self._minute_x))]
+            tree = array("d", [_NAN]) * (MINUTES_PER_DAY + 1)
+            tree[0] = self._x_day(day)
+            tree[MINUTES_PER_DAY] = self._x_day(day + 1)
+            self._minute_x[day] = tree
+        return tree
+
+    def minute_x(self, mi: int) -> float:
+        """Log price at the start of minute `mi` (minutes since the epoch)."""
+        day, m = divmod(mi, MINUTES_PER_DAY)
+        tree = self._day_tree(day)
+        value = tree[m]
+        if not isnan(value):  # NaN marks a point not computed yet
+            return value
+        profile = day_profile(self._calendar, day)
+        cum = profile.var_cum
+        scale = math.sqrt(self._day_var * profile.day_variance)
+        key = self._k_minute
+        lo, hi = 0, MINUTES_PER_DAY
+        x_lo, x_hi = tree[lo], tree[hi]
+        while True:
+            mid = (lo + hi) >> 1
+            x_mid = tree[mid]
+            if isnan(x_mid):
+                c0, cm, c1 = cum[lo], cum[mid], cum[hi]
+                span = c1 - c0
+                x_mid = x_lo + (cm - c0) / span * (x_hi - x_lo)
+                x_mid += scale * math.sqrt((cm - c0) * (c1 - cm) / span) * noise.normal(key, day, mid)
+                tree[mid] = x_mid
+            if mid == m:
+                return x_mid
+            if m < mid:
+                hi, x_hi = mid, x_mid
+            else:
+                lo, x_lo = mid, x_mid
+
+    def fill_day(self, day: int) -> None:
+        """Compute every minute point of a day at once (cheaper than 1,440 descents)."""
+        tree = self._day_tree(day)
+        profile = day_profile(self._calendar, day)
+        cum = profile.var_cum
+        scale = math.sqrt(self._day_var * profile.day_variance)
+        key = self._k_minute
+        normal = noise.normal
+        for node in _MINUTES_PLAN:
+            mid = node.mid
+            if not isnan(tree[mid]):
+                continue
+            lo, hi = node.lo, node.hi
+            c0, cm, c1 = cum[lo], cum[mid], cum[hi]
+            span = c1 - c0
+            x_lo = tree[lo]
+            tree[mid] = (
+                x_lo
+                + (cm - c0) / span * (tree[hi] - x_lo)
+                + scale * math.sqrt((cm - c0) * (c1 - cm) / span) * normal(key, day, mid)
+            )
+
+    def seconds(self, mi: int) -> list[float]:
+        """Log prices at the 61 whole seconds of minute `mi` (both ends included)."""
+        xs = self._second_x.get(mi)
+        if xs is not None:
+            return xs
+        day, m = divmod(mi, MINUTES_PER_DAY)
+        profile = day_profile(self._calendar, day)
+        scale = math.sqrt(self._day_var * profile.day_variance * (profile.var_cum[m + 1] - profile.var_cum[m]))
+        xs = [0.0] * 61
+        xs[0] = self.minute_x(mi)
+        xs[60] = self.minute_x(mi + 1)
+        key = self._k_second
+        normal = noise.normal
+        for node in _SECONDS_PLAN:
+            x_lo = xs[node.lo]
+            xs[node.mid] = x_lo + node.frac * (xs[node.hi] - x_lo) + scale * node.spread * normal(key, mi, node.mid)
+        if len(self._second_x) >= _MINUTE_CACHE:
+            del self._second_x[next(iter(self._second_x))]
+        self._second_x[mi] = xs
+        return xs
+
+    # --- volume ----------------------------------------------------------------------------------------
+
+    def _day_volume(self, day: int) -> int:
+        """Lots traded during UTC day `day`."""
+        total = self._day_vol.get(day)
+        if total is None:
+            if not self._lots_per_day:
+                return 0
+            weight = day_profile(self._calendar, day).vol_cum[-1]
+            z = noise.normal(self._k_day_volume, day, 0)
+            noise_factor = math.exp(_DAY_VOLUME_NOISE * z - 0.5 * _DAY_VOLUME_NOISE**2)
+            total = int(self._lots_per_day * weight * noise_factor + 0.5)
+            if len(self._day_vol) > 4096:
+                self._day_vol.clear()
+            self._day_vol[day] = total
+        return total
+
+    def _volume_tree(self, day: int) -> array[int]:
+        tree = self._minute_vol.get(day)
+        if tree is None:
+            if len(self._minute_vol) >= _DAY_CACHE:
+                del self._minute_vol[next(iter(self._minute_vol))]
+            tree = array("q", [-1]) * MINUTES_PER_DAY  # tree[mid]: lots of the node's left half
+            self._minute_vol[day] = tree
+        return tree
+
+    def minute_volume(self, first: int, last: int) -> int:
+        """Lots traded in the minutes [first, last) (minutes since the epoch): exact, via the cascade."""
+        if not self._lots_per_day or first >= last:
+            return 0
+        total = 0
+        day = first // MINUTES_PER_DAY
+        while day * MINUTES_PER_DAY < last:
+            lo = max(first - day * MINUTES_PER_DAY, 0)
+            hi = min(last - day * MINUTES_PER_DAY, MINUTES_PER_DAY)
+            total += self._day_range(day, lo, hi)
+            day += 1
+        return total
+
+    def _day_range(self, day: int, a: int, b: int) -> int:
+        root = self._day_volume(day)
+        if a <= 0 and b >= MINUTES_PER_DAY:
+            return root
+        tree = self._volume_tree(day)
+        cum = day_profile(self._calendar, day).vol_cum
+        key = self._k_minute_volume
+        result = 0
+        stack = [(0, MINUTES_PER_DAY, root)]
+        while stack:
+            lo, hi, lots = stack.pop()
+            if lots == 0 or hi <= a or b <= lo:
+                continue
+            if a <= lo and hi <= b:
+                result += lots
+                continue
+            mid = (lo + hi) >> 1
+            left = tree[mid]
+            if left < 0:
+                share = (cum[mid] - cum[lo]) / (cum[hi] - cum[lo])
+                left = tree[mid] = _split(lots, share, _MINUTE_VOLUME_NOISE * noise.normal(key, day, mid))
+            stack.append((lo, mid, left))
+            stack.append((mid, hi, lots - left))
+        return result
+
+    def _second_volumes(self, mi: int) -> list[int]:
+        """Lots traded in each second of minute `mi`."""
+        out = [0] * 60
+        lots = self.minute_volume(mi, mi + 1)
+        if lots == 0:
+            return out
+        key = self._k_second_volume
+        sizes = {(0, 60): lots}
+        for node in _SECONDS_PLAN:
+            total = sizes.pop((node.lo, node.hi))
+            left = _split(total, node.frac, _SECOND_VOLUME_NOISE * noise.normal(key, mi, node.mid)) if total else 0
+            sizes[(node.lo, node.mid)] = left
+            sizes[(node.mid, node.hi)] = total - left
+        for (lo, _hi), total in sizes.items():
+            out[lo] = total
+        return out
+
+    # --- built minutes ---------------------------------------------------------------------------------
+
+    def minute(self, mi: int) -> Minute:
+        """Minute `mi` (minutes since the epoch) with every second's price, quote, sizes and volume."""
+        built = self._minutes.get(mi)
+        if built is not None:
+            return built
+        xs = self.seconds(mi)
+        state = self.minute_state(mi)
+        inv = self.inv_tick
+        exp = math.exp
+        raw = [exp(x) * inv for x in xs]
+        n = self.spread(state)
+        half = (n - 1) / 2
+        floor = math.floor
+        bid = [max(1, floor(r - half)) for r in raw[:60]]
+        n_next = self.spread(self.minute_state(mi + 1))  # point 60 is the next minute's first instant
+        bid.append(max(1, floor(raw[60] - (n_next - 1) / 2)))
+        depth = max(1, round(self._depth * _DEPTH_FACTOR[state]))
+        span = 2 * depth
+        bid_size: list[int] = []
+        ask_size: list[int] = []
+        start = mi * 60
+        key = self._k_sizes
+        for k in range(60):
+            h = noise.bits(key, start + k, 0)
+            bid_size.append(1 + (h & 0xFFFF) % span)
+            ask_size.append(1 + ((h >> 16) & 0xFFFF) % span)
+        built = Minute(
+            index=mi,
+            state=state,
+            last=[max(1, int(r + 0.5)) for r in raw],
+            bid=bid,
+            ask=[b + n for b in bid[:60]] + [bid[60] + n_next],
+            bid_size=bid_size,
+            ask_size=ask_size,
+            volume=self._second_volumes(mi),
+        )
+        if len(self._minutes) >= _MINUTE_CACHE:
+            del self._minutes[next(iter(self._minutes))]
+        self._minutes[mi] = built
+        return built
+
+    def volume(self, a: int, b: int) -> int:
+        """Lots traded during [a, b) (epoch seconds): exact and additive."""
+        if not self._lots_per_day or a >= b:
+            return 0
+        first, last = -(-a // 60), b // 60  # whole minutes inside [a, b)
+        if first > last:  # inside one minute
+            return sum(self.minute(a // 60).volume[a % 60 : b % 60])
+        total = self.minute_volume(first, last)
+        if a % 60:
+            total += sum(self.minute(a // 60).volume[a % 60 :])
+        if b % 60:
+            total += sum(self.minute(last).volume[: b % 60])
+        return total
+
+
+def prints_of(lots: int) -> int:
+    """How many trades a second's volume is printed in."""
+    return (lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT
+
+
+def print_sizes(lots: int) -> list[int]:
+    """The sizes (lots) of a second's prints: as even as possible, larger ones first."""
+    count = prints_of(lots)
+    if count == 0:
+        return []
+    size, extra = divmod(lots, count)
+    return [size + 1] * extra + [size] * (count - extra)
+
+
+def _split(lots: int, share: float, log_noise: float) -> int:
+    """The left part of `lots` when the left half's expected share is `share`, tilted by a log-normal factor."""
+    tilt = math.exp(log_noise)
+    weighted = share * tilt
+    q = weighted / (weighted + (1.0 - share) / tilt)
+    return int(lots * q + 0.5)
+
+
+__all__ = ["CLOSED", "EXTENDED", "REGULAR", "Minute", "PriceModel", "PricePath", "print_sizes", "prints_of"]
