@@ -39,11 +39,13 @@ from ibbot.sim.history_rules import BarSize, BarUnit, WhatToShow
 from ibbot.sim.path import LOTS_PER_PRINT, PricePath, prints_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECONDS = tuple(timedelta(seconds=k) for k in range(61))
 _YEAR_SECONDS = 365.25 * 86_400
 _HV_RETURNS = 20
 _WAP_SEGMENTS = 12  # long bars weight their WAP by the volume of at most this many segments
 _IV_PREMIUM = 1.05
 _TRADE_SERIES = frozenset({WhatToShow.TRADES, WhatToShow.ADJUSTED_LAST})
+_FAST_SERIES = _TRADE_SERIES | {WhatToShow.MIDPOINT, WhatToShow.BID, WhatToShow.ASK, WhatToShow.BID_ASK}
 _Builder = Callable[["_Context", int, list[tuple[int, int]], date], "Bar"]
 
 
@@ -195,7 +197,7 @@ def trade_span(path: PricePath, a: int, b: int, *, exact: bool) -> TradeSpan:
     ticks = [max(1, int(exp(x) * inv + 0.5)) for x in _sample_x(path, times)]
     if times[1] - times[0] >= 60:  # volume-weighted over at most _WAP_SEGMENTS segments
         every = -(-(len(times) - 1) // _WAP_SEGMENTS)
-        cuts = list(range(0, len(times) - 1, every)) + [len(times) - 1]
+        cuts = [*range(0, len(times) - 1, every), len(times) - 1]
         parts = [path.volume(times[i], times[j]) for i, j in pairwise(cuts)]
         lots = sum(parts)
         notional = sum(v * (ticks[i] + ticks[j]) / 2 for v, (i, j) in zip(parts, pairwise(cuts), strict=True))
@@ -287,9 +289,92 @@ def historical_bars(
     else:
         groups = _period_groups(model.calendar, a, b, bar_size.unit, sessions)
         exact = False
+    if exact and what in _FAST_SERIES:
+        return _exact_bars(path, [(first, *pieces[0]) for first, pieces, _day in groups], what, end=b)
     builder = _BUILDERS[what]
     context = _Context(path=path, end=b, exact=exact, daily=bar_size.unit is not BarUnit.SECOND)
     return tuple(builder(context, first, pieces, day) for first, pieces, day in groups)
+
+
+def _exact_bars(path: PricePath, spans: list[tuple[int, int, int]], what: WhatToShow, *, end: int) -> tuple[Bar, ...]:
+    """Bars under a minute, straight from each minute's arrays (they never straddle a minute)."""
+    tick, digits, lot = path.tick, path.decimals, path.model.lot_size
+    yield_rate = path.model.dividend_yield if what is WhatToShow.ADJUSTED_LAST else 0.0
+    trades = what in _TRADE_SERIES
+    out: list[Bar] = []
+    current = -1
+    minute = path.minute(spans[0][1] // 60) if spans else None
+    prices: list[float] = []
+    base = _EPOCH
+    for _first, a, b in spans:
+        mi = a // 60
+        if mi != current:
+            minute, current = path.minute(mi), mi
+            prices = [round(t * tick, digits) for t in minute.last]
+            base = _moment(minute.start)
+        assert minute is not None
+        lo, hi = a - minute.start, b - minute.start
+        if trades and hi - lo == 1 and not yield_rate:  # one-second bars: the bulk of a big request
+            lots = minute.volume[lo]
+            o, c = prices[lo], prices[hi]
+            out.append(
+                Bar(
+                    start=base + _SECONDS[lo],
+                    open=o,
+                    high=o if o > c else c,
+                    low=c if o > c else o,
+                    close=c,
+                    volume=lots * lot,
+                    wap=c,
+                    count=(lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT,
+                )
+            )
+            continue
+        if trades:
+            volumes = minute.volume[lo:hi]
+            lots = sum(volumes)
+            span = prices[lo : hi + 1]
+            notional = sum(v * p for v, p in zip(volumes, minute.last[lo + 1 : hi + 1], strict=True))
+            bar = Bar(
+                start=base + _SECONDS[lo],
+                open=span[0],
+                high=max(span),
+                low=min(span),
+                close=span[-1],
+                volume=lots * lot,
+                wap=round(notional / lots * tick, digits + 2) if lots else span[-1],
+                count=sum((v + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT for v in volumes),
+            )
+            if yield_rate:
+                factor = math.exp(-yield_rate * (end - b) / _YEAR_SECONDS)
+                bar = replace(
+                    bar,
+                    open=round(bar.open * factor, digits + 2),
+                    high=round(bar.high * factor, digits + 2),
+                    low=round(bar.low * factor, digits + 2),
+                    close=round(bar.close * factor, digits + 2),
+                    wap=round(bar.wap * factor, digits + 2),
+                )
+            out.append(bar)
+            continue
+        bids, asks = minute.bid[lo : hi + 1], minute.ask[lo : hi + 1]
+        if what is WhatToShow.BID_ASK:
+            seconds = hi - lo
+            values = (
+                sum(bids[:-1]) / seconds * tick,
+                max(asks[:-1]) * tick,
+                min(bids[:-1]) * tick,
+                sum(asks[:-1]) / seconds * tick,
+            )
+            o, h, low, c = (round(v, digits + 2) for v in values)
+        else:
+            if what is WhatToShow.MIDPOINT:
+                series, scale, places = [x + y for x, y in zip(bids, asks, strict=True)], tick / 2, digits + 1
+            else:
+                series, scale, places = (bids if what is WhatToShow.BID else asks), tick, digits
+            o, h, low, c = (round(v * scale, places) for v in (series[0], max(series), min(series), series[-1]))
+        out.append(Bar(start=base + _SECONDS[lo], open=o, high=h, low=low, close=c))
+    return tuple(out)
 
 
 def _period_groups(

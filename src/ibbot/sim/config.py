@@ -5,10 +5,12 @@ from __future__ import annotations
 import ipaddress
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from ibbot.errors import ConfigError
+from ibbot.sim.pacing import Limits
 
 DEFAULT_ACCOUNT = "DU1234567"
 
@@ -88,4 +90,28 @@ def load_config(path: Path | None = None, **overrides: Any) -> SimConfig:
     from ibbot.sim.faults import parse_faults  # validated here so a bad schedule fails before anything starts
 
     parse_faults(config.extra.get("faults"))
+    limits_from(config.extra.get("limits"))
     return config
+
+
+def limits_from(section: object) -> Limits:
+    """The `[limits]` table: any field of `Limits`; durations in seconds; `false` switches a limit off."""
+    if section is None:
+        return Limits()
+    if not isinstance(section, dict):
+        raise ConfigError("limits must be a table ([limits])")
+    known = {f.name: f for f in fields(Limits)}
+    values: dict[str, Any] = {}
+    for key, raw in section.items():
+        if key not in known:
+            raise ConfigError(f"unknown limit {key!r}; known: {', '.join(sorted(known))}")
+        value: Any = None if raw is False and key != "delayed_data_available" else raw
+        if isinstance(value, int | float) and not isinstance(value, bool) and "window" in key:
+            value = timedelta(seconds=value)
+        elif key == "subscriptions" and value is not None:
+            value = frozenset(value)
+        values[key] = value
+    try:
+        return Limits(**values)
+    except TypeError as exc:
+        raise ConfigError(f"limits: {exc}") from None

@@ -43,7 +43,7 @@ class Terms:
     sec_type: str  # IB's: STK, OPT, FUT, FOP, CASH, ...
     currency: str  # the price currency (USD for EUR.USD)
     multiplier: Decimal = ONE
-    pair_currency: str = ""  # forex: the traded currency (EUR for EUR.USD)
+    pair_currency: str = ""  # forex (required there): the traded currency (EUR for EUR.USD)
     initial_margin: Decimal | None = None  # per contract, when the exchange's figure is known (futures)
     maint_margin: Decimal | None = None
     underlying_con_id: int = 0  # options: margin on short options looks at the underlying's mark
@@ -291,22 +291,46 @@ class Ledger:
     # --- what-if and the buying-power check ---------------------------------------------------------------
 
     def what_if(
-        self, *, terms: Terms, buy: bool, quantity: Decimal, price: Decimal, commission: Decimal = ZERO
+        self,
+        *,
+        terms: Terms,
+        buy: bool,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal = ZERO,
+        commission_currency: str = "",
     ) -> WhatIf:
         """Margin before / change / after and the commission of a hypothetical fill; the books do not change."""
+        currency = commission_currency or terms.currency
         trial = Ledger.from_state(self.to_state())
         trial.marks.setdefault(terms.con_id, price)
-        trial.apply_fill(terms=terms, buy=buy, quantity=quantity, price=price, commission=commission)
-        return WhatIf.between(self.figures(), trial.figures(), commission=commission, currency=terms.currency)
+        trial.apply_fill(
+            terms=terms, buy=buy, quantity=quantity, price=price, commission=commission, commission_currency=currency
+        )
+        return WhatIf.between(self.figures(), trial.figures(), commission=commission, currency=currency)
 
     def check_order(
-        self, *, terms: Terms, buy: bool, quantity: Decimal, price: Decimal, commission: Decimal = ZERO
+        self,
+        *,
+        terms: Terms,
+        buy: bool,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal = ZERO,
+        commission_currency: str = "",
     ) -> Rejection | None:
         """IB's 201 when the order would leave less equity with loan value than initial margin; None if fine."""
         held = self.positions[terms.con_id].quantity if terms.con_id in self.positions else ZERO
         if held and (held > 0) != buy and abs(quantity) <= abs(held):
             return None  # closing orders are always accepted
-        trial = self.what_if(terms=terms, buy=buy, quantity=quantity, price=price, commission=commission)
+        trial = self.what_if(
+            terms=terms,
+            buy=buy,
+            quantity=quantity,
+            price=price,
+            commission=commission,
+            commission_currency=commission_currency,
+        )
         if trial.equity_after >= trial.init_after or trial.init_after <= trial.init_before:
             return None
         base = self.base_currency

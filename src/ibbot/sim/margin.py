@@ -142,7 +142,7 @@ def requirement(e: Exposure) -> tuple[Decimal, Decimal]:
 def _day_trades_remaining(nlv: Decimal, day_trades: list[int]) -> tuple[int, ...]:
     if nlv >= PDT_FLOOR:
         return (-1,) * 5
-    window = day_trades[-5:]
+    window = ([0] * 5 + day_trades)[-5:]  # days not recorded had no day trades
     return tuple(max(0, MAX_DAY_TRADES - sum(window[ahead:])) for ahead in range(5))
 
 

@@ -73,6 +73,8 @@ from ibbot.sim.working import (
     reprice,
 )
 
+__all__ = ["ADDED", "REMOVED", "MatchingEngine", "Quote"]
+
 StepEvent = OrderAccepted | OrderReleased | OrderTriggered | OrderModified
 ADDED, REMOVED = 1, 2  # IB's lastLiquidity; auction fills are reported as ADDED
 
@@ -86,6 +88,7 @@ class MatchingEngine:
         self._children: dict[Key, list[Key]] = {}
         self._oca: dict[tuple[str, str], list[Key]] = {}
         self._gtd: set[Key] = set()  # orders that may expire by date, so quotes need not scan every order
+        self._held: set[Key] = set()  # transmit=False orders waiting for their chain to be transmitted
         self._books: dict[int, Book] = {}
         self._seq = 0
         self._epoch = 0
@@ -246,6 +249,7 @@ class MatchingEngine:
         rec.status = next_status(rec.status, step)
         if not rec.live:
             self._live.get(rec.spec.con_id, {}).pop(rec.key, None)
+            self._held.discard(rec.key)
         return rec.view()
 
     def _step(self, rec: WorkingOrder, step: Step, kind: type[StepEvent], now: datetime) -> StepEvent:
@@ -256,11 +260,14 @@ class MatchingEngine:
     ) -> list[Event]:
         """`rec` arrived or was modified with transmit=True: release its held chain, start what may work."""
         root = self._root(rec)
+        held = [self._orders[k] for k in self._held]
         chain = sorted(
-            (r for r in self._all_live() if (r.held and self._root(r) == root) or r is rec), key=lambda r: r.seq
+            [rec, *(r for r in held if r is not rec and r.live and r.held and self._root(r) == root)],
+            key=lambda r: r.seq,
         )
         for r in chain:
             r.held = False
+            self._held.discard(r.key)
         events: list[Event] = []
         to_start = [r for r in chain if not r.waiting_parent]  # decided now: a parent's fill starts children
         for r in chain:
@@ -427,6 +434,8 @@ class MatchingEngine:
         self._orders[rec.key] = rec
         if rec.live:
             self._live.setdefault(rec.spec.con_id, {})[rec.key] = rec
+            if rec.held:
+                self._held.add(rec.key)
         if rec.spec.parent_id:
             self._children.setdefault((rec.spec.client_id, rec.spec.parent_id), []).append(rec.key)
         self._index(rec)

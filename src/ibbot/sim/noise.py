@@ -44,9 +44,35 @@ def bits(key: int, major: int, minor: int) -> int:
 
 def normal(key: int, major: int, minor: int) -> float:
     """A standard normal draw (Box-Muller on the two halves of `bits`)."""
-    x = _mix(key ^ (((major & ((1 << _MAJOR_BITS) - 1)) << _MINOR_BITS) | (minor & ((1 << _MINOR_BITS) - 1))))
+    x = key ^ (((major & ((1 << _MAJOR_BITS) - 1)) << _MINOR_BITS) | (minor & ((1 << _MINOR_BITS) - 1)))
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK  # _mix, inlined: this is the hottest function
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    x ^= x >> 31
     u1 = ((x >> 32) + 0.5) * _U32  # in (0, 1): the log is finite
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * (x & 0xFFFFFFFF) * _U32)
+
+
+def normals(key: int, major: int, count: int) -> list[float]:
+    """`count` standard normals for coordinates (major, 0 .. count - 1), two per hash (Box-Muller's pair).
+
+    A different family from `normal` (draw i of `normals` is not `normal(key, major, i)`): use one or the
+    other for a given sub-stream.
+    """
+    base = key ^ ((major & ((1 << _MAJOR_BITS) - 1)) << _MINOR_BITS)
+    out: list[float] = []
+    sqrt, log, cos, sin = math.sqrt, math.log, math.cos, math.sin
+    for pair in range((count + 1) // 2):
+        x = base ^ pair
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        x ^= x >> 31
+        radius = sqrt(-2.0 * log(((x >> 32) + 0.5) * _U32))
+        angle = _TWO_PI * (x & 0xFFFFFFFF) * _U32
+        out.append(radius * cos(angle))
+        out.append(radius * sin(angle))
+    if len(out) > count:
+        out.pop()
+    return out
 
 
 def uniform(key: int, major: int, minor: int) -> float:

@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from math import isnan
 from datetime import date
+from math import isnan
 
 from ibbot.errors import ConfigError
 from ibbot.sim import noise
@@ -44,6 +45,7 @@ from ibbot.sim.profile import (
     EXTENDED,
     MINUTES_PER_DAY,
     REGULAR,
+    DayProfile,
     block_variance_cum,
     day_profile,
 )
@@ -127,6 +129,7 @@ def _plan(width: int) -> tuple[_Plan, ...]:
 
 
 _SECONDS_PLAN = _plan(60)
+_SECONDS_STEPS = tuple((n.lo, n.mid, n.hi, n.frac, n.spread) for n in _SECONDS_PLAN)  # unpacked: hot loops
 _MINUTES_PLAN = _plan(MINUTES_PER_DAY)
 
 
@@ -134,10 +137,23 @@ class Minute:
     """One built minute (internal, read-only by convention): points in ticks and per-second data.
 
     `last`, `bid` and `ask` hold instants start + k for k = 0 .. 60 (60 is the next minute's first instant),
-    sizes k = 0 .. 59; `volume[k]` lots trade during [start + k, start + k + 1) at `last[k + 1]`.
+    sizes k = 0 .. 59 (lots, drawn on first use: bars of trades never need them); `volume[k]` lots trade
+    during [start + k, start + k + 1) at `last[k + 1]`.
     """
 
-    __slots__ = ("ask", "ask_size", "bid", "bid_size", "index", "last", "start", "state", "volume")
+    __slots__ = (
+        "_depth",
+        "_prices",
+        "_size_key",
+        "_sizes",
+        "ask",
+        "bid",
+        "index",
+        "last",
+        "start",
+        "state",
+        "volume",
+    )
 
     def __init__(
         self,
@@ -147,9 +163,9 @@ class Minute:
         last: list[int],
         bid: list[int],
         ask: list[int],
-        bid_size: list[int],
-        ask_size: list[int],
         volume: list[int],
+        size_key: int,
+        depth: int,
     ) -> None:
         self.index = index
         self.start = index * 60
@@ -157,9 +173,38 @@ class Minute:
         self.last = last
         self.bid = bid
         self.ask = ask
-        self.bid_size = bid_size
-        self.ask_size = ask_size
         self.volume = volume
+        self._size_key = size_key
+        self._depth = depth
+        self._sizes: tuple[list[int], list[int]] | None = None
+        self._prices: tuple[list[float], list[float], list[float]] | None = None
+
+    def prices(self, price: Callable[[int], float]) -> tuple[list[float], list[float], list[float]]:
+        """(bid, ask, last) as floats for the 61 instants, converted once with `price` (PricePath.price)."""
+        if self._prices is None:
+            self._prices = ([price(t) for t in self.bid], [price(t) for t in self.ask], [price(t) for t in self.last])
+        return self._prices
+
+    def sizes(self) -> tuple[list[int], list[int]]:
+        """(bid sizes, ask sizes) in lots for the 60 instants."""
+        if self._sizes is None:
+            span = 2 * self._depth
+            bid_size: list[int] = []
+            ask_size: list[int] = []
+            for k in range(60):
+                h = noise.bits(self._size_key, self.start + k, 0)
+                bid_size.append(1 + (h & 0xFFFF) % span)
+                ask_size.append(1 + ((h >> 16) & 0xFFFF) % span)
+            self._sizes = (bid_size, ask_size)
+        return self._sizes
+
+    @property
+    def bid_size(self) -> list[int]:
+        return self.sizes()[0]
+
+    @property
+    def ask_size(self) -> list[int]:
+        return self.sizes()[1]
 
 
 class PricePath:
@@ -196,12 +241,20 @@ class PricePath:
         self._day_vol: dict[int, int] = {}
         self._second_x: dict[int, list[float]] = {}
         self._minutes: dict[int, Minute] = {}
+        self._profiles: dict[int, DayProfile] = {}
+        self._floats: dict[int, float] = {}
 
     # --- prices ----------------------------------------------------------------------------------------
 
     def price(self, ticks: int) -> float:
-        """A price in ticks as the float IB sends (rounded to the tick's decimals)."""
-        return round(ticks * self.tick, self.decimals)
+        """A price in ticks as the float IB sends (rounded to the tick's decimals; memoised: the live feed
+        converts several prices per instrument per second, and they repeat)."""
+        value = self._floats.get(ticks)
+        if value is None:
+            if len(self._floats) >= 4096:
+                self._floats.clear()
+            value = self._floats[ticks] = round(ticks * self.tick, self.decimals)
+        return value
 
     def x(self, s: int) -> float:
         """Log price at epoch second s."""
@@ -227,7 +280,16 @@ class PricePath:
 
     def minute_state(self, mi: int) -> int:
         """CLOSED, EXTENDED or REGULAR during minute `mi` (minutes since the epoch)."""
-        return day_profile(self._calendar, mi // MINUTES_PER_DAY).state[mi % MINUTES_PER_DAY]
+        return self._profile(mi // MINUTES_PER_DAY).state[mi % MINUTES_PER_DAY]
+
+    def _profile(self, day: int) -> DayProfile:
+        """The calendar's profile of a day, through a small per-path cache (the shared one hashes the calendar)."""
+        profile = self._profiles.get(day)
+        if profile is None:
+            if len(self._profiles) >= _DAY_CACHE:
+                del self._profiles[next(iter(self._profiles))]
+            profile = self._profiles[day] = day_profile(self._calendar, day)
+        return profile
 
     def _anchor(self, block: int) -> float:
         return self._log_ref + self._level_spread * noise.normal(self._k_anchor, block, 0)
@@ -284,9 +346,9 @@ class PricePath:
         value = tree[m]
         if not isnan(value):  # NaN marks a point not computed yet
             return value
-        profile = day_profile(self._calendar, day)
+        profile = self._profile(day)
         cum = profile.var_cum
-        scale = math.sqrt(self._day_var * profile.day_variance)
+        scale = math.sqrt(self._day_var * profile.variance_scale)
         key = self._k_minute
         lo, hi = 0, MINUTES_PER_DAY
         x_lo, x_hi = tree[lo], tree[hi]
@@ -309,9 +371,9 @@ class PricePath:
     def fill_day(self, day: int) -> None:
         """Compute every minute point of a day at once (cheaper than 1,440 descents)."""
         tree = self._day_tree(day)
-        profile = day_profile(self._calendar, day)
+        profile = self._profile(day)
         cum = profile.var_cum
-        scale = math.sqrt(self._day_var * profile.day_variance)
+        scale = math.sqrt(self._day_var * profile.variance_scale)
         key = self._k_minute
         normal = noise.normal
         for node in _MINUTES_PLAN:
@@ -334,16 +396,15 @@ class PricePath:
         if xs is not None:
             return xs
         day, m = divmod(mi, MINUTES_PER_DAY)
-        profile = day_profile(self._calendar, day)
-        scale = math.sqrt(self._day_var * profile.day_variance * (profile.var_cum[m + 1] - profile.var_cum[m]))
+        profile = self._profile(day)
+        scale = math.sqrt(self._day_var * profile.variance_scale * (profile.var_cum[m + 1] - profile.var_cum[m]))
         xs = [0.0] * 61
         xs[0] = self.minute_x(mi)
         xs[60] = self.minute_x(mi + 1)
-        key = self._k_second
-        normal = noise.normal
-        for node in _SECONDS_PLAN:
-            x_lo = xs[node.lo]
-            xs[node.mid] = x_lo + node.frac * (xs[node.hi] - x_lo) + scale * node.spread * normal(key, mi, node.mid)
+        draws = noise.normals(self._k_second, mi, len(_SECONDS_STEPS))
+        for (lo, mid, hi, frac, spread), z in zip(_SECONDS_STEPS, draws, strict=True):
+            x_lo = xs[lo]
+            xs[mid] = x_lo + frac * (xs[hi] - x_lo) + scale * spread * z
         if len(self._second_x) >= _MINUTE_CACHE:
             del self._second_x[next(iter(self._second_x))]
         self._second_x[mi] = xs
@@ -357,7 +418,7 @@ class PricePath:
         if total is None:
             if not self._lots_per_day:
                 return 0
-            weight = day_profile(self._calendar, day).vol_cum[-1]
+            weight = self._profile(day).volume_weight
             z = noise.normal(self._k_day_volume, day, 0)
             noise_factor = math.exp(_DAY_VOLUME_NOISE * z - 0.5 * _DAY_VOLUME_NOISE**2)
             total = int(self._lots_per_day * weight * noise_factor + 0.5)
@@ -393,7 +454,7 @@ class PricePath:
         if a <= 0 and b >= MINUTES_PER_DAY:
             return root
         tree = self._volume_tree(day)
-        cum = day_profile(self._calendar, day).vol_cum
+        cum = self._profile(day).vol_cum
         key = self._k_minute_volume
         result = 0
         stack = [(0, MINUTES_PER_DAY, root)]
@@ -415,20 +476,20 @@ class PricePath:
 
     def _second_volumes(self, mi: int) -> list[int]:
         """Lots traded in each second of minute `mi`."""
-        out = [0] * 60
         lots = self.minute_volume(mi, mi + 1)
+        totals = [0] * 60
         if lots == 0:
-            return out
-        key = self._k_second_volume
-        sizes = {(0, 60): lots}
-        for node in _SECONDS_PLAN:
-            total = sizes.pop((node.lo, node.hi))
-            left = _split(total, node.frac, _SECOND_VOLUME_NOISE * noise.normal(key, mi, node.mid)) if total else 0
-            sizes[(node.lo, node.mid)] = left
-            sizes[(node.mid, node.hi)] = total - left
-        for (lo, _hi), total in sizes.items():
-            out[lo] = total
-        return out
+            return totals
+        # Parents come before children, so totals[lo] holds the lots of the node [lo, hi) when it is split;
+        # the split leaves the left half's at totals[lo] and the right half's at totals[mid].
+        totals[0] = lots
+        draws = noise.normals(self._k_second_volume, mi, len(_SECONDS_STEPS))
+        for (lo, mid, _hi, frac, _spread), z in zip(_SECONDS_STEPS, draws, strict=True):
+            total = totals[lo]
+            if total:
+                left = _split(total, frac, _SECOND_VOLUME_NOISE * z)
+                totals[lo], totals[mid] = left, total - left
+        return totals
 
     # --- built minutes ---------------------------------------------------------------------------------
 
@@ -448,25 +509,15 @@ class PricePath:
         bid = [max(1, floor(r - half)) for r in raw[:60]]
         n_next = self.spread(self.minute_state(mi + 1))  # point 60 is the next minute's first instant
         bid.append(max(1, floor(raw[60] - (n_next - 1) / 2)))
-        depth = max(1, round(self._depth * _DEPTH_FACTOR[state]))
-        span = 2 * depth
-        bid_size: list[int] = []
-        ask_size: list[int] = []
-        start = mi * 60
-        key = self._k_sizes
-        for k in range(60):
-            h = noise.bits(key, start + k, 0)
-            bid_size.append(1 + (h & 0xFFFF) % span)
-            ask_size.append(1 + ((h >> 16) & 0xFFFF) % span)
         built = Minute(
             index=mi,
             state=state,
             last=[max(1, int(r + 0.5)) for r in raw],
             bid=bid,
             ask=[b + n for b in bid[:60]] + [bid[60] + n_next],
-            bid_size=bid_size,
-            ask_size=ask_size,
             volume=self._second_volumes(mi),
+            size_key=self._k_sizes,
+            depth=max(1, round(self._depth * _DEPTH_FACTOR[state])),
         )
         if len(self._minutes) >= _MINUTE_CACHE:
             del self._minutes[next(iter(self._minutes))]

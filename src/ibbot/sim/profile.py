@@ -8,15 +8,16 @@ regular (the liquid session, RTH). Regular minutes follow a U shape over the ses
 before the close, quiet at midday. The cumulative sums (1,441 values) let the Brownian bridge and the volume
 cascade in `ibbot.sim.path` ask "how much happens between minute a and minute b" in O(1).
 
-Volume rates are normalised so that a full regular session sums to 1: `vol_cum[-1]` is the day's expected
-volume as a fraction of a regular day (about 0.55 for a 13:00 early close, near 0 on a weekend). Variance
-rates are normalised per day (`var_cum[-1] == 1`); the day's share of variance comes from `day_variance`.
+`volume_weight` is the day's expected volume as a fraction of a regular day's (about 0.55 for a 13:00
+early close, near 0 on a weekend); `variance_scale` turns the cumulative variance rates into the day's
+share of variance (`day_variance`). The arrays are not normalised: only ratios of their differences count.
 Profiles depend only on the calendar and the day, so instruments sharing a calendar share them (LRU cache).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -56,14 +57,15 @@ def _template(minutes: int, volume: bool) -> tuple[float, ...]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DayProfile:
-    """The minutes of one UTC day for one calendar."""
+    """The minutes of one UTC day for one calendar (arrays: read-only by convention)."""
 
     day: int  # days since EPOCH
     trading_day: bool  # the UTC date is one of the calendar's trading dates
-    day_variance: float  # this day's share of a trading day's variance
     state: bytes  # MINUTES_PER_DAY minute states (CLOSED, EXTENDED, REGULAR)
-    var_cum: tuple[float, ...]  # cumulative variance shares, 0 .. 1 (MINUTES_PER_DAY + 1 values)
-    vol_cum: tuple[float, ...]  # cumulative volume weights; the last is the day's volume / a regular day's
+    var_cum: array[float]  # cumulative variance rates (MINUTES_PER_DAY + 1 values from 0; only ratios matter)
+    vol_cum: array[float]  # cumulative volume rates, likewise
+    variance_scale: float  # day_variance / var_cum[-1]: turns a difference of var_cum into variance units
+    volume_weight: float  # the day's expected volume as a fraction of a regular day's
 
 
 def day_date(day: int) -> date:
@@ -93,7 +95,7 @@ def day_variance(calendar: ExchangeCalendar, day: int) -> float:
     return 1.0 if calendar.is_trading_day(day_date(day)) else OFF_DAY_VARIANCE
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def day_profile(calendar: ExchangeCalendar, day: int) -> DayProfile:
     """The profile of UTC day `day` (days since EPOCH) under `calendar`."""
     the_date = day_date(day)
@@ -117,16 +119,16 @@ def day_profile(calendar: ExchangeCalendar, day: int) -> DayProfile:
             state[first:last] = bytes([REGULAR]) * (last - first)
             variance[first:last] = _template(length, False)[lo:hi]
             volume[first:last] = _template(length, True)[lo:hi]
-    var_cum = tuple(accumulate(variance, initial=0.0))
-    total = var_cum[-1]
-    regular = _regular_total(calendar)
+    var_cum = array("d", accumulate(variance, initial=0.0))
+    vol_cum = array("d", accumulate(volume, initial=0.0))
     return DayProfile(
         day=day,
         trading_day=calendar.is_trading_day(the_date),
-        day_variance=day_variance(calendar, day),
         state=bytes(state),
-        var_cum=tuple(v / total for v in var_cum),
-        vol_cum=tuple(accumulate((v / regular for v in volume), initial=0.0)),
+        var_cum=var_cum,
+        vol_cum=vol_cum,
+        variance_scale=day_variance(calendar, day) / var_cum[-1],
+        volume_weight=vol_cum[-1] / _regular_total(calendar),
     )
 
 

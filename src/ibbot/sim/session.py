@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ibbot.sim.pacing import ClientPacing
+
 
 @dataclass(slots=True, kw_only=True)
 class ClientSession:
@@ -11,6 +13,7 @@ class ClientSession:
 
     client_id: int
     server_version: int
+    pacing: ClientPacing
     peer: str = ""
     market_data_type: int = 1  # 1 live, 2 frozen, 3 delayed, 4 delayed-frozen
     next_order_id: int = 1

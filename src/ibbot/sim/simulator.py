@@ -18,9 +18,10 @@ from ibbot.sim import errors
 from ibbot.sim.api import account, connection, contracts, orders
 from ibbot.sim.api.base import Context, Handler
 from ibbot.sim.catalog import build_security_master
-from ibbot.sim.config import SimConfig
+from ibbot.sim.config import SimConfig, limits_from
 from ibbot.sim.instruments import instruments_from_config
 from ibbot.sim.outbox import Outbox
+from ibbot.sim.pacing import ClientPacing, ServerPacing
 from ibbot.sim.session import ClientSession
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ HANDLERS: dict[type, Handler] = {
 class Simulator:
     def __init__(self, config: SimConfig, now: datetime) -> None:
         self.config = config
+        self.limits = limits_from(config.extra.get("limits"))
+        self.pacing = ServerPacing(self.limits)
         self.securities = build_security_master(now, instruments_from_config(config.extra.get("instruments", ())))
         self.sessions: dict[int, ClientSession] = {}
         self.farms_up: dict[str, bool] = {"market": True, "hmds": True, "secdef": True}
@@ -56,7 +59,9 @@ class Simulator:
         if client_id in self.sessions:
             out.error(client_id, -1, *errors.ALREADY_CONNECTED)
             return None, out
-        session = ClientSession(client_id=client_id, server_version=server_version, peer=peer)
+        session = ClientSession(
+            client_id=client_id, server_version=server_version, peer=peer, pacing=ClientPacing(self.pacing)
+        )
         self.sessions[client_id] = session
         out.to(client_id, ManagedAccounts(accounts=self.config.accounts))
         out.to(client_id, NextValidId(order_id=self.next_valid_id(session)))
@@ -69,6 +74,8 @@ class Simulator:
         """The client went away: its subscriptions end (its orders stay, as in TWS)."""
         if self.sessions.get(session.client_id) is session:
             del self.sessions[session.client_id]
+            self.drop_market_data(session)
+            session.pacing.close_all()
 
     def is_master(self, session: ClientSession) -> bool:
         """clientId 0 and the configured master client see every client's orders."""
@@ -152,6 +159,13 @@ class Simulator:
     def handle(self, session: ClientSession, request: Request | UnknownRequest | BadRequest, now: datetime) -> Outbox:
         out = Outbox()
         ctx = Context(self, session, now, out)
+        verdict = session.pacing.check_message(now)
+        if verdict.code:
+            ctx.error(-1, verdict.code, verdict.text)
+        if verdict.disconnect:
+            log.warning("client %d exceeded the message rate repeatedly; disconnecting it", session.client_id)
+            out.close.add(session.client_id)
+            return out
         if isinstance(request, UnknownRequest):
             log.warning("client %d sent unknown message id %d", session.client_id, request.msg_id)
             ctx.error(-1, *errors.UNKNOWN_MESSAGE)

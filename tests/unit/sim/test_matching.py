@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
+from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -27,6 +28,7 @@ from ibbot.sim.orders import (
     TimeInForce,
 )
 
+T = TypeVar("T")
 NOW = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)
 TICK = D("0.01")
 CON = 265598
@@ -55,7 +57,7 @@ def fills(events: list[Event]) -> list[tuple[int, D, D]]:
     return [(e.order.order_id, e.quantity, e.price) for e in events if isinstance(e, OrderFilled)]
 
 
-def of(events: list[Event], kind: type) -> list[Event]:
+def of(events: list[Event], kind: type[T]) -> list[T]:
     return [e for e in events if isinstance(e, kind)]
 
 
@@ -128,7 +130,7 @@ def test_a_resting_limit_fills_at_its_price_when_the_market_trades_through(engin
     assert fills(engine.on_quote(CON, quote("99.40", "99.45", last="99.50"), NOW)) == []  # touching is not enough
     events = engine.on_quote(CON, quote("99.40", "99.45", last="99.51"), NOW)
     assert fills(events) == [(1, D(100), D("99.50"))]
-    assert of(events, OrderFilled)[0].liquidity == ADDED  # type: ignore[attr-defined]
+    assert of(events, OrderFilled)[0].liquidity == ADDED
 
 
 def test_a_trade_printed_before_the_order_rested_does_not_fill_it(engine: MatchingEngine) -> None:
@@ -152,11 +154,11 @@ def test_a_stop_waits_presubmitted_then_triggers_on_the_last_price_and_fills_as_
     engine: MatchingEngine,
 ) -> None:
     events = submit(engine, order(order_type=OrderType.STP, aux_price=D("101")), quote("100", "100.01", last="100"))
-    assert events[0].order.status is OrderStatus.PRE_SUBMITTED and fills(events) == []
+    assert of(events, OrderAccepted)[0].order.status is OrderStatus.PRE_SUBMITTED and fills(events) == []
     assert fills(engine.on_quote(CON, quote("100.99", "101.01", last="100.99"), NOW)) == []  # ask above: no matter
     events = engine.on_quote(CON, quote("101", "101.02", last="101"), NOW)
     assert [type(e) for e in events] == [OrderTriggered, OrderFilled]
-    assert events[0].order.status is OrderStatus.SUBMITTED
+    assert of(events, OrderTriggered)[0].order.status is OrderStatus.SUBMITTED
     assert fills(events) == [(1, D(100), D("101.02"))]
 
 
@@ -315,8 +317,9 @@ def test_a_midprice_order_fills_at_the_midpoint_within_its_cap(engine: MatchingE
 def test_ioc_fills_what_it_can_and_cancels_the_rest(engine: MatchingEngine) -> None:
     events = submit(engine, order(quantity=D(300), tif=TimeInForce.IOC), quote("100", "100.01", size=100))
     assert fills(events) == [(1, D(100), D("100.01"))]
-    assert isinstance(events[-1], OrderCancelled) and events[-1].reason is CancelReason.IOC
-    assert events[-1].order.filled == D(100) and events[-1].order.remaining == 0
+    last = events[-1]
+    assert isinstance(last, OrderCancelled) and last.reason is CancelReason.IOC
+    assert last.order.filled == D(100) and last.order.remaining == 0
 
 
 def test_fok_fills_everything_at_once_or_nothing(engine: MatchingEngine) -> None:
@@ -331,15 +334,15 @@ def test_fok_fills_everything_at_once_or_nothing(engine: MatchingEngine) -> None
 def test_day_orders_expire_at_the_session_end_and_gtc_orders_stay(engine: MatchingEngine) -> None:
     submit(engine, order(1, order_type=OrderType.LMT, lmt_price=D("90")), quote("100", "100.01"))
     submit(engine, order(2, order_type=OrderType.LMT, lmt_price=D("90"), tif=TimeInForce.GTC))
-    events = engine.on_session_end(NOW)
-    assert [(e.order.order_id, e.reason) for e in events] == [(1, CancelReason.EXPIRED)]  # type: ignore[attr-defined]
+    events = of(engine.on_session_end(NOW), OrderCancelled)
+    assert [(e.order.order_id, e.reason) for e in events] == [(1, CancelReason.EXPIRED)]
     assert status(engine, 2) is OrderStatus.SUBMITTED
 
 
 def test_day_orders_of_one_instrument_expire_alone(engine: MatchingEngine) -> None:
     submit(engine, order(1, order_type=OrderType.LMT, lmt_price=D("90")))
     submit(engine, order(2, con_id=8314, order_type=OrderType.LMT, lmt_price=D("90")))
-    assert [e.order.order_id for e in engine.on_session_end(NOW, con_id=8314)] == [2]  # type: ignore[union-attr]
+    assert [e.order.order_id for e in of(engine.on_session_end(NOW, con_id=8314), OrderCancelled)] == [2]
 
 
 def test_gtd_orders_expire_at_their_date(engine: MatchingEngine) -> None:
@@ -347,7 +350,8 @@ def test_gtd_orders_expire_at_their_date(engine: MatchingEngine) -> None:
     submit(engine, order(order_type=OrderType.LMT, lmt_price=D("90"), tif=TimeInForce.GTD, good_till_date=until))
     assert engine.on_quote(CON, quote("100", "100.01"), until - timedelta(seconds=1)) == []
     events = engine.on_quote(CON, quote("80", "80.01"), until)
-    assert [type(e) for e in events] == [OrderCancelled] and events[0].reason is CancelReason.EXPIRED  # type: ignore[attr-defined]
+    assert [type(e) for e in events] == [OrderCancelled]
+    assert of(events, OrderCancelled)[0].reason is CancelReason.EXPIRED
     assert engine.expire(until + timedelta(days=1)) == []
 
 

@@ -1,0 +1,362 @@
+"""Live market data of the simulator: each subscribed instrument's quote and trading-day statistics, advanced
+by the clock in small incremental steps.
+
+Theory of operation
+-------------------
+Everything comes from the deterministic path (`ibbot.sim.path`), so live data and history join: at instant
+s the last price is P(s), the close of the TRADES bar ending at s, and the day's volume is the exact volume
+of [day start, s), the sum of those bars' volumes. `LiveBook.step(now)` moves every subscription from its
+previous second to floor(now) one second at a time, adding each second's volume and notional (VWAP) and
+widening the day's high and low: O(1) work per instrument per second. A step inside the same second costs a
+comparison. The only heavy work, building the next minute's 60 seconds (and, once a day, the next trading
+day's window), is done ahead of time in slices spread over the steps of the current minute (`prefetch`),
+so no single step pays for every instrument at a minute boundary.
+
+The trading day (`DayWindow`) runs from the first session of a trading date to the first session of the
+next, so weekends and holidays extend the last trading day (the simulator streams around the clock). The
+day's open is the price at the start of its first liquid session once that has begun (before it, at the
+start of the day); the previous close is the previous trading date's RTH close, the close IB reports.
+On subscription the statistics of the day so far come from sampled history (`ibbot.sim.bars.trade_span`):
+volume is exact, high and low are as a daily bar's (path points every few minutes) and then track every
+second. Instruments without trades (forex) have no last price or volume; their day statistics follow P.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from ibbot.sim.bars import trade_span
+from ibbot.sim.calendar import ExchangeCalendar
+from ibbot.sim.path import Minute, PricePath, prints_of
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_REBUILD_AFTER = 600  # seconds: a longer jump rebuilds the state from history instead of stepping
+_WINDOW_SEARCH_DAYS = 12
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quote:
+    """One instrument's live state at second `time` (epoch seconds); sizes and volume in shares (contracts)."""
+
+    con_id: int
+    time: int
+    bid: float
+    ask: float
+    bid_size: int
+    ask_size: int
+    last: float | None  # None: no trades (forex)
+    last_size: int
+    last_time: int  # epoch seconds of the last print, 0 if none yet
+    volume: int  # traded since the trading day began
+    vwap: float | None
+    open: float | None
+    high: float | None
+    low: float | None
+    prev_close: float | None
+    state: int  # CLOSED, EXTENDED or REGULAR (ibbot.sim.profile)
+
+    @property
+    def moment(self) -> datetime:
+        return _EPOCH + timedelta(seconds=self.time)
+
+    @property
+    def midpoint(self) -> float:
+        return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayWindow:
+    """One trading day of the live statistics, in epoch seconds."""
+
+    trading_date: date
+    start: int  # the first session of the trading date opens
+    end: int  # the next trading date's first session opens
+    open_at: int  # the first liquid session opens (the day's official open)
+    prev_close_at: int | None  # the previous trading date's last liquid session closes
+
+
+def _epoch(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return delta.days * 86_400 + delta.seconds
+
+
+def day_window(calendar: ExchangeCalendar, s: int) -> DayWindow:
+    """The trading day epoch second s belongs to: the latest trading date whose first session began by s."""
+    moment = _EPOCH + timedelta(seconds=s)
+    local = calendar.local_date(moment)
+    dates: list[tuple[date, int, int, int]] = []  # (date, first start, first liquid start, last liquid end)
+    day = local - timedelta(days=_WINDOW_SEARCH_DAYS)
+    while day <= local + timedelta(days=_WINDOW_SEARCH_DAYS):
+        trading = calendar.sessions_on(day)
+        liquid = calendar.sessions_on(day, liquid=True)
+        if trading and liquid:
+            dates.append((day, _epoch(trading[0].start), _epoch(liquid[0].start), _epoch(liquid[-1].end)))
+        day += timedelta(days=1)
+    index = max((i for i, d in enumerate(dates) if d[1] <= s), default=-1)
+    if index < 0 or index + 1 >= len(dates):  # a calendar that never trades: one day at a time
+        start = s - s % 86_400
+        return DayWindow(trading_date=moment.date(), start=start, end=start + 86_400, open_at=start, prev_close_at=None)
+    the_date, start, open_at, _close = dates[index]
+    return DayWindow(
+        trading_date=the_date,
+        start=start,
+        end=dates[index + 1][1],
+        open_at=open_at,
+        prev_close_at=dates[index - 1][3] if index > 0 else None,
+    )
+
+
+class _Live:
+    """The mutable state of one subscription (internal to LiveBook). Prices are kept in ticks for the
+    arithmetic and as floats for the quote; what a quote reads sits on this object, so building 3,000
+    quotes touches as little memory as possible."""
+
+    __slots__ = (
+        "ask_sizes",
+        "asks",
+        "bid_sizes",
+        "bids",
+        "con_id",
+        "high",
+        "high_f",
+        "last_size",
+        "last_time",
+        "lasts",
+        "lot",
+        "low",
+        "low_f",
+        "minute",
+        "next",
+        "next_window",
+        "notional",
+        "open_f",
+        "path",
+        "prev_close_f",
+        "previous",
+        "quote",
+        "refs",
+        "s",
+        "tick",
+        "trades",
+        "volume",
+        "window",
+    )
+
+    def __init__(self, path: PricePath, s: int, window: DayWindow) -> None:
+        self.path = path
+        model = path.model
+        self.con_id, self.lot, self.trades, self.tick = model.con_id, model.lot_size, model.has_trades, path.tick
+        self.refs = 1
+        self.next: Minute | None = None
+        self.next_window: tuple[DayWindow, float | None] | None = None
+        self._reset(s, window)
+
+    def _enter(self, minute: Minute) -> None:
+        """Make `minute` the current one."""
+        self.minute = minute
+        self.bids, self.asks, self.lasts = minute.prices(self.path.price)
+        self.bid_sizes, self.ask_sizes = minute.sizes()
+
+    def _reset(self, s: int, window: DayWindow) -> None:
+        """Rebuild the state at instant s from history (subscription, or a long jump of the clock)."""
+        path = self.path
+        price = path.price
+        self.window = window
+        mi = s // 60
+        self._enter(path.minute(mi))
+        self.previous = path.minute(mi - 1)
+        first = max(window.start, mi * 60 - 86_400 * 14)  # bounded for a calendar that never trades
+        if mi * 60 > first:
+            span = trade_span(path, first, mi * 60, exact=False)
+            self.volume, self.notional, self.high, self.low = span.lots, span.notional, span.high, span.low
+        else:
+            self.volume, self.notional = 0, 0.0
+            self.high = self.low = self.minute.last[0]
+        self.high_f, self.low_f = price(self.high), price(self.low)
+        self.open_f = price(path.last_ticks(window.open_at if mi * 60 >= window.open_at else window.start))
+        self.prev_close_f = None if window.prev_close_at is None else price(path.last_ticks(window.prev_close_at))
+        self.last_size, self.last_time = 0, 0
+        for k, lots in enumerate(self.previous.volume):
+            if lots:
+                self.last_size, self.last_time = lots // prints_of(lots), self.previous.start + k
+        self.s = mi * 60
+        self.advance(s)
+
+    def advance(self, target: int) -> None:
+        """Step second by second from self.s to target."""
+        if target - self.s > _REBUILD_AFTER or target < self.s:
+            self._reset(target, day_window(self.path.model.calendar, target))
+            return
+        minute = self.minute
+        while self.s < target:
+            t = self.s + 1
+            k = t - minute.start
+            if k == 60:
+                self.previous = minute
+                nxt = self.next
+                self._enter(nxt if nxt is not None and nxt.index == minute.index + 1 else self._build())
+                minute = self.minute
+                self.next = None
+                k = 0
+            # the second [t - 1, t) trades at P(t)
+            lots = minute.volume[k - 1] if k else self.previous.volume[59]
+            price = minute.last[k]
+            if lots:
+                self.volume += lots
+                self.notional += lots * price
+                self.last_size, self.last_time = lots // prints_of(lots), t - 1
+            if t >= self.window.end:
+                self._roll(t)
+            if price > self.high:
+                self.high, self.high_f = price, self.lasts[k]
+            elif price < self.low:
+                self.low, self.low_f = price, self.lasts[k]
+            if t == self.window.open_at:
+                self.open_f = self.lasts[k]
+            self.s = t
+
+    def _build(self) -> Minute:
+        return self.path.minute(self.minute.index + 1)
+
+    def _roll(self, t: int) -> None:
+        """A new trading day begins at instant t."""
+        prepared = self.next_window
+        if prepared is not None and prepared[0].start <= t < prepared[0].end:
+            window, prev_close = prepared
+        else:
+            window = day_window(self.path.model.calendar, t)
+            prev_close = _close_price(self.path, window)
+        self.next_window = None
+        k = t - self.minute.start
+        self.window = window
+        self.volume, self.notional = 0, 0.0
+        self.high = self.low = self.minute.last[k]
+        self.high_f = self.low_f = self.open_f = self.lasts[k]
+        self.prev_close_f = prev_close
+
+    def prefetch(self, windows: dict[str, DayWindow]) -> None:
+        """Build the next minute (and the next trading day, when it begins then) ahead of time."""
+        index = self.minute.index + 1
+        if self.next is None or self.next.index != index:
+            self.next = self.path.minute(index)
+            self.next.sizes()  # draw now, not at the minute's first second with every other instrument
+            self.next.prices(self.path.price)
+        if index * 60 + 60 > self.window.end and self.next_window is None:
+            window = _cached_window(windows, self.path.model.calendar, self.window.end)
+            self.next_window = (window, _close_price(self.path, window))
+
+    def make_quote(self) -> Quote:
+        k = self.s - self.minute.start
+        lot = self.lot
+        volume = self.volume
+        return Quote(
+            con_id=self.con_id,
+            time=self.s,
+            bid=self.bids[k],
+            ask=self.asks[k],
+            bid_size=self.bid_sizes[k] * lot,
+            ask_size=self.ask_sizes[k] * lot,
+            last=self.lasts[k] if self.trades else None,
+            last_size=self.last_size * lot,
+            last_time=self.last_time,
+            volume=volume * lot,
+            vwap=self.notional / volume * self.tick if volume else None,
+            open=self.open_f,
+            high=self.high_f,
+            low=self.low_f,
+            prev_close=self.prev_close_f,
+            state=self.minute.state,
+        )
+
+
+def _close_price(path: PricePath, window: DayWindow) -> float | None:
+    return None if window.prev_close_at is None else path.price(path.last_ticks(window.prev_close_at))
+
+
+def _cached_window(windows: dict[str, DayWindow], calendar: ExchangeCalendar, s: int) -> DayWindow:
+    """Instruments sharing a calendar share its windows (a window is the same for all of them)."""
+    window = windows.get(calendar.name)
+    if window is None or not window.start <= s < window.end:
+        window = windows[calendar.name] = day_window(calendar, s)
+    return window
+
+
+class LiveBook:
+    """The live quotes of subscribed instruments (by conId, reference-counted), advanced by `step(now)`."""
+
+    def __init__(self) -> None:
+        self._live: dict[int, _Live] = {}
+        self._order: list[_Live] = []  # round-robin order of prefetching
+        self._cursor = 0
+        self._last_step: datetime | None = None
+        self._windows: dict[str, DayWindow] = {}
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def __contains__(self, con_id: object) -> bool:
+        return con_id in self._live
+
+    def subscribe(self, path: PricePath, now: datetime) -> Quote:
+        """Start (or share) the live state of `path`'s instrument; answers its quote at `now`."""
+        con_id = path.model.con_id
+        live = self._live.get(con_id)
+        s = _epoch(now)
+        if live is not None:
+            live.refs += 1
+            live.advance(s)
+        else:
+            window = _cached_window(self._windows, path.model.calendar, s)
+            live = self._live[con_id] = _Live(path, s, window)
+            self._order.append(live)
+        live.quote = live.make_quote()
+        return live.quote
+
+    def unsubscribe(self, con_id: int) -> None:
+        """Drop one reference; the state goes with the last one (unknown conIds are ignored)."""
+        live = self._live.get(con_id)
+        if live is None:
+            return
+        live.refs -= 1
+        if live.refs <= 0:
+            del self._live[con_id]
+            self._order.remove(live)
+
+    def quote(self, con_id: int) -> Quote:
+        """The quote as of the last step (KeyError for an instrument not subscribed)."""
+        quote: Quote = self._live[con_id].quote
+        return quote
+
+    def step(self, now: datetime) -> list[Quote]:
+        """Advance every subscription to `now`; answers the new quotes of those that moved to a new second
+        (sizes change about every second, so a moved quote is a changed one), in subscription order."""
+        s = _epoch(now)
+        changed: list[Quote] = []
+        for live in self._order:
+            if live.s != s:
+                live.advance(s)
+                live.quote = live.make_quote()
+                changed.append(live.quote)
+        self._prefetch(now)
+        return changed
+
+    def _prefetch(self, now: datetime) -> None:
+        """Prepare a slice of next minutes, sized so the whole book is ready well before the minute ends."""
+        if not self._order:
+            return
+        interval = 0.25 if self._last_step is None else max((now - self._last_step).total_seconds(), 0.01)
+        self._last_step = now
+        steps_left = max(1.0, (60 - now.second - 5) / interval)  # finish about 5 s before the minute ends
+        count = min(len(self._order), math.ceil(len(self._order) / steps_left))
+        for _ in range(count):
+            self._cursor %= len(self._order)
+            self._order[self._cursor].prefetch(self._windows)
+            self._cursor += 1
+
+
+def snapshot(path: PricePath, now: datetime) -> Quote:
+    """The quote of `path`'s instrument at `now` without a subscription (reqMktData snapshots)."""
+    s = _epoch(now)
+    return _Live(path, s, day_window(path.model.calendar, s)).make_quote()
