@@ -42,7 +42,12 @@ async def test_a_throttled_client_never_meets_the_limit() -> None:
         codes: list[int] = []
         ib.errorEvent += lambda req_id, code, text, contract: codes.append(code)
         await ib.connectAsync("127.0.0.1", sim.port, clientId=1, timeout=5)
-        ib.client.MaxRequests = 45  # ib_async's default pacing
-        await asyncio.gather(*(ib.reqCurrentTimeAsync() for _ in range(100)))
+        assert ib.client.MaxRequests == 45  # ib_async's default pacing: 45 requests a second
+        answers: list[int] = []
+        original = ib.wrapper.currentTime
+        ib.wrapper.currentTime = lambda time: (answers.append(time), original(time))
+        for _ in range(100):
+            ib.client.reqCurrentTime()  # queued by ib_async's throttle, sent over about 2 seconds
+        await until(lambda: len(answers) == 100, timeout=10)
         assert 100 not in codes
         ib.disconnect()

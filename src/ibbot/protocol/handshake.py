@@ -57,9 +57,7 @@ def negotiate(
             f"server offers v{server_min}..{server_max}"
         )
     if version < server_min:
-        raise HandshakeError(
-            f"client supports at most v{hello.max_version}; this server needs at least v{server_min}"
-        )
+        raise HandshakeError(f"client supports at most v{hello.max_version}; this server needs at least v{server_min}")
     return version
 
 

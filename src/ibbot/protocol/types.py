@@ -129,12 +129,7 @@ class PercentChangeCondition:
 
 
 OrderCondition = (
-    PriceCondition
-    | TimeCondition
-    | MarginCondition
-    | ExecutionCondition
-    | VolumeCondition
-    | PercentChangeCondition
+    PriceCondition | TimeCondition | MarginCondition | ExecutionCondition | VolumeCondition | PercentChangeCondition
 )
 
 

@@ -26,19 +26,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from ibbot.sim.bars import trade_span
 from ibbot.sim.calendar import ExchangeCalendar
-from ibbot.sim.path import Minute, PricePath, prints_of
+from ibbot.sim.path import LOTS_PER_PRINT, Minute, PricePath, prints_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _REBUILD_AFTER = 600  # seconds: a longer jump rebuilds the state from history instead of stepping
 _WINDOW_SEARCH_DAYS = 12
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Quote:
-    """One instrument's live state at second `time` (epoch seconds); sizes and volume in shares (contracts)."""
+class Quote(NamedTuple):
+    """One instrument's live state at second `time` (epoch seconds); sizes and volume in shares (contracts).
+
+    A NamedTuple rather than a frozen dataclass: the feed builds thousands per step, and a NamedTuple is
+    built three times faster while being just as immutable.
+    """
 
     con_id: int
     time: int
@@ -119,6 +123,7 @@ class _Live:
         "bid_sizes",
         "bids",
         "con_id",
+        "event",
         "high",
         "high_f",
         "last_size",
@@ -182,17 +187,19 @@ class _Live:
             if lots:
                 self.last_size, self.last_time = lots // prints_of(lots), self.previous.start + k
         self.s = mi * 60
+        self._schedule(self.s)
         self.advance(s)
 
     def advance(self, target: int) -> None:
-        """Step second by second from self.s to target."""
-        if target - self.s > _REBUILD_AFTER or target < self.s:
+        """Step second by second from self.s to target (the hot path: one second per call, mostly)."""
+        s = self.s
+        if target - s > _REBUILD_AFTER or target < s:
             self._reset(target, day_window(self.path.model.calendar, target))
             return
         minute = self.minute
-        while self.s < target:
-            t = self.s + 1
-            k = t - minute.start
+        while s < target:
+            s += 1
+            k = s - minute.start
             if k == 60:
                 self.previous = minute
                 nxt = self.next
@@ -200,22 +207,32 @@ class _Live:
                 minute = self.minute
                 self.next = None
                 k = 0
-            # the second [t - 1, t) trades at P(t)
+            # the second [s - 1, s) trades at P(s)
             lots = minute.volume[k - 1] if k else self.previous.volume[59]
             price = minute.last[k]
             if lots:
                 self.volume += lots
                 self.notional += lots * price
-                self.last_size, self.last_time = lots // prints_of(lots), t - 1
-            if t >= self.window.end:
-                self._roll(t)
+                self.last_size, self.last_time = lots // ((lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT), s - 1
+            if s >= self.event:  # a new trading day, or its official open
+                self._day_event(s, k)
             if price > self.high:
                 self.high, self.high_f = price, self.lasts[k]
             elif price < self.low:
                 self.low, self.low_f = price, self.lasts[k]
-            if t == self.window.open_at:
-                self.open_f = self.lasts[k]
-            self.s = t
+        self.s = s
+
+    def _day_event(self, s: int, k: int) -> None:
+        if s >= self.window.end:
+            self._roll(s)
+        if s == self.window.open_at:
+            self.open_f = self.lasts[k]
+        self._schedule(s)
+
+    def _schedule(self, s: int) -> None:
+        """The next instant advance must look at the trading day: its official open, or the next day."""
+        window = self.window
+        self.event = window.open_at if window.open_at > s else window.end
 
     def _build(self) -> Minute:
         return self.path.minute(self.minute.index + 1)
@@ -251,23 +268,23 @@ class _Live:
         k = self.s - self.minute.start
         lot = self.lot
         volume = self.volume
-        return Quote(
-            con_id=self.con_id,
-            time=self.s,
-            bid=self.bids[k],
-            ask=self.asks[k],
-            bid_size=self.bid_sizes[k] * lot,
-            ask_size=self.ask_sizes[k] * lot,
-            last=self.lasts[k] if self.trades else None,
-            last_size=self.last_size * lot,
-            last_time=self.last_time,
-            volume=volume * lot,
-            vwap=self.notional / volume * self.tick if volume else None,
-            open=self.open_f,
-            high=self.high_f,
-            low=self.low_f,
-            prev_close=self.prev_close_f,
-            state=self.minute.state,
+        return Quote(  # positional: faster, in the field order
+            self.con_id,
+            self.s,
+            self.bids[k],
+            self.asks[k],
+            self.bid_sizes[k] * lot,
+            self.ask_sizes[k] * lot,
+            self.lasts[k] if self.trades else None,
+            self.last_size * lot,
+            self.last_time,
+            volume * lot,
+            self.notional / volume * self.tick if volume else None,
+            self.open_f,
+            self.high_f,
+            self.low_f,
+            self.prev_close_f,
+            self.minute.state,
         )
 
 
@@ -334,21 +351,24 @@ class LiveBook:
         (sizes change about every second, so a moved quote is a changed one), in subscription order."""
         s = _epoch(now)
         changed: list[Quote] = []
+        append = changed.append
         for live in self._order:
             if live.s != s:
                 live.advance(s)
-                live.quote = live.make_quote()
-                changed.append(live.quote)
-        self._prefetch(now)
+                live.quote = quote = live.make_quote()
+                append(quote)
+        interval = 0.25 if self._last_step is None else (now - self._last_step).total_seconds()
+        self._last_step = now
+        # Prefetch in the steps that moved no second when there are such steps (cadence under a second).
+        if not changed or interval >= 1.0 or now.second >= 55:
+            self._prefetch(now, max(interval, 0.01) * (1.0 if interval >= 1.0 else 4 / 3))
         return changed
 
-    def _prefetch(self, now: datetime) -> None:
+    def _prefetch(self, now: datetime, interval: float) -> None:
         """Prepare a slice of next minutes, sized so the whole book is ready well before the minute ends."""
         if not self._order:
             return
-        interval = 0.25 if self._last_step is None else max((now - self._last_step).total_seconds(), 0.01)
-        self._last_step = now
-        steps_left = max(1.0, (60 - now.second - 5) / interval)  # finish about 5 s before the minute ends
+        steps_left = max(1.0, (55 - now.second) / interval)  # finish about 5 s before the minute ends
         count = min(len(self._order), math.ceil(len(self._order) / steps_left))
         for _ in range(count):
             self._cursor %= len(self._order)

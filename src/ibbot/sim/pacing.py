@@ -339,24 +339,36 @@ class ServerPacing:
 
 
 class _MessageRate:
-    """Error 100 at most once a second while a client sends more than the cap in the last second."""
+    """Error 100 at most once a second while a client sends faster than the cap.
 
-    __slots__ = ("_cap", "_last_report", "_recent", "_to_disconnect", "_violations")
+    The cap is a token bucket (capacity and refill both `max_messages_per_second`), not a sliding count of
+    arrivals: a client pacing itself by send time (ib_async: 45 in any second) must not be punished for
+    network jitter bunching two of its seconds together on arrival, which a sliding window would do.
+    """
+
+    __slots__ = ("_cap", "_last", "_last_report", "_recent", "_to_disconnect", "_tokens", "_violations")
 
     def __init__(self, limits: Limits) -> None:
         self._cap = limits.max_messages_per_second
         self._to_disconnect = limits.rate_violations_to_disconnect
-        self._recent = _Window(_SECOND)
+        self._recent = _Window(_SECOND)  # only for the "rec=N" of the text, as TWS reports it
         self._violations = _Window(limits.rate_violation_window)
         self._last_report: datetime | None = None
+        self._tokens = float(self._cap or 0)
+        self._last: datetime | None = None
 
     def check(self, now: datetime) -> Verdict:
-        if self._cap is None:
+        cap = self._cap
+        if cap is None:
             return OK
         recent = self._recent
         recent.expire(now)
         recent.add(now)
-        if recent.total <= self._cap:
+        if self._last is not None:
+            self._tokens = min(float(cap), self._tokens + (now - self._last).total_seconds() * cap)
+        self._last = now
+        if self._tokens >= 1:
+            self._tokens -= 1
             return OK
         if self._last_report is not None and now - self._last_report < _SECOND:
             return OK  # this second's violation is already reported

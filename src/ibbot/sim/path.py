@@ -62,7 +62,7 @@ _SECOND_VOLUME_NOISE = 0.45  # per bisection level inside a minute (6 levels): t
 _SPREAD_FACTOR = {REGULAR: 1, EXTENDED: 2, CLOSED: 3}
 _DEPTH_FACTOR = {REGULAR: 1.0, EXTENDED: 0.4, CLOSED: 0.15}
 _NAN = float("nan")
-_MINUTE_CACHE = 8  # built minutes kept per path: the live minute, the next one, a few for history
+_MINUTE_CACHE = 4  # built minutes kept per path: the live minute, the next one, the previous one
 _DAY_CACHE = 8
 
 
@@ -160,10 +160,10 @@ class Minute:
         *,
         index: int,
         state: int,
-        last: list[int],
-        bid: list[int],
-        ask: list[int],
-        volume: list[int],
+        last: array[int],
+        bid: array[int],
+        ask: array[int],
+        volume: array[int],
         size_key: int,
         depth: int,
     ) -> None:
@@ -176,16 +176,20 @@ class Minute:
         self.volume = volume
         self._size_key = size_key
         self._depth = depth
-        self._sizes: tuple[list[int], list[int]] | None = None
-        self._prices: tuple[list[float], list[float], list[float]] | None = None
+        self._sizes: tuple[array[int], array[int]] | None = None
+        self._prices: tuple[array[float], array[float], array[float]] | None = None
 
-    def prices(self, price: Callable[[int], float]) -> tuple[list[float], list[float], list[float]]:
+    def prices(self, price: Callable[[int], float]) -> tuple[array[float], array[float], array[float]]:
         """(bid, ask, last) as floats for the 61 instants, converted once with `price` (PricePath.price)."""
         if self._prices is None:
-            self._prices = ([price(t) for t in self.bid], [price(t) for t in self.ask], [price(t) for t in self.last])
+            self._prices = (
+                array("d", [price(t) for t in self.bid]),
+                array("d", [price(t) for t in self.ask]),
+                array("d", [price(t) for t in self.last]),
+            )
         return self._prices
 
-    def sizes(self) -> tuple[list[int], list[int]]:
+    def sizes(self) -> tuple[array[int], array[int]]:
         """(bid sizes, ask sizes) in lots for the 60 instants."""
         if self._sizes is None:
             span = 2 * self._depth
@@ -195,15 +199,15 @@ class Minute:
                 h = noise.bits(self._size_key, self.start + k, 0)
                 bid_size.append(1 + (h & 0xFFFF) % span)
                 ask_size.append(1 + ((h >> 16) & 0xFFFF) % span)
-            self._sizes = (bid_size, ask_size)
+            self._sizes = (array("q", bid_size), array("q", ask_size))
         return self._sizes
 
     @property
-    def bid_size(self) -> list[int]:
+    def bid_size(self) -> array[int]:
         return self.sizes()[0]
 
     @property
-    def ask_size(self) -> list[int]:
+    def ask_size(self) -> array[int]:
         return self.sizes()[1]
 
 
@@ -239,7 +243,7 @@ class PricePath:
         self._minute_x: dict[int, array[float]] = {}
         self._minute_vol: dict[int, array[int]] = {}
         self._day_vol: dict[int, int] = {}
-        self._second_x: dict[int, list[float]] = {}
+        self._second_x: dict[int, array[float]] = {}
         self._minutes: dict[int, Minute] = {}
         self._profiles: dict[int, DayProfile] = {}
         self._floats: dict[int, float] = {}
@@ -390,7 +394,7 @@ class PricePath:
                 + scale * math.sqrt((cm - c0) * (c1 - cm) / span) * normal(key, day, mid)
             )
 
-    def seconds(self, mi: int) -> list[float]:
+    def seconds(self, mi: int) -> array[float]:
         """Log prices at the 61 whole seconds of minute `mi` (both ends included)."""
         xs = self._second_x.get(mi)
         if xs is not None:
@@ -398,7 +402,7 @@ class PricePath:
         day, m = divmod(mi, MINUTES_PER_DAY)
         profile = self._profile(day)
         scale = math.sqrt(self._day_var * profile.variance_scale * (profile.var_cum[m + 1] - profile.var_cum[m]))
-        xs = [0.0] * 61
+        xs = array("d", bytes(8 * 61))
         xs[0] = self.minute_x(mi)
         xs[60] = self.minute_x(mi + 1)
         draws = noise.normals(self._k_second, mi, len(_SECONDS_STEPS))
@@ -474,10 +478,10 @@ class PricePath:
             stack.append((mid, hi, lots - left))
         return result
 
-    def _second_volumes(self, mi: int) -> list[int]:
+    def _second_volumes(self, mi: int) -> array[int]:
         """Lots traded in each second of minute `mi`."""
         lots = self.minute_volume(mi, mi + 1)
-        totals = [0] * 60
+        totals = array("q", bytes(8 * 60))
         if lots == 0:
             return totals
         # Parents come before children, so totals[lo] holds the lots of the node [lo, hi) when it is split;
@@ -512,9 +516,9 @@ class PricePath:
         built = Minute(
             index=mi,
             state=state,
-            last=[max(1, int(r + 0.5)) for r in raw],
-            bid=bid,
-            ask=[b + n for b in bid[:60]] + [bid[60] + n_next],
+            last=array("q", [max(1, int(r + 0.5)) for r in raw]),
+            bid=array("q", bid),
+            ask=array("q", [b + n for b in bid[:60]] + [bid[60] + n_next]),
             volume=self._second_volumes(mi),
             size_key=self._k_sizes,
             depth=max(1, round(self._depth * _DEPTH_FACTOR[state])),

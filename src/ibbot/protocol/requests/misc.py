@@ -173,9 +173,7 @@ def _scanner_subscription(r: FieldReader, sv: int) -> ReqScannerSubscription:
     # Filter options come first on the wire, although both clients take them as the last argument.
     filter_options = _tag_values(r, "scannerSubscriptionFilterOptions")
     options = _tag_values(r, "scannerSubscriptionOptions")
-    return ReqScannerSubscription(
-        req_id=req_id, subscription=sub, options=options, filter_options=filter_options
-    )
+    return ReqScannerSubscription(req_id=req_id, subscription=sub, options=options, filter_options=filter_options)
 
 
 def _cancel_scanner(r: FieldReader, sv: int) -> CancelScannerSubscription:
