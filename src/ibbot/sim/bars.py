@@ -15,9 +15,9 @@ What: a bar [a, b) spans the path's points P(a) .. P(b) (`ibbot.sim.path`): open
 less than a minute are exact at one second: high/low over every point, volume, WAP and trade count from
 every second. Longer bars keep open, close and volume exact (so bars of any size agree at common boundaries
 and volumes add up) but take high/low from points every bar/60 seconds (1-second points for 1-minute bars,
-6-minute points for a daily RTH bar), WAP from the volume of the segments between those points (time
-average below a minute) and the trade count as volume / LOTS_PER_PRINT: fast, and slightly narrower than
-the true range, as IB's own coarse bars can be. BID_ASK follows IB: open = time-average bid, high = max ask,
+6-minute points for a daily RTH bar), WAP from the volume of up to 12 segments between those points (a
+time average below a minute) and the trade count as volume / LOTS_PER_PRINT (`ibbot.sim.spans`): fast, and
+a range slightly narrower than the true one. BID_ASK follows IB: open = time-average bid, high = max ask,
 low = min bid, close = time-average ask. ADJUSTED_LAST scales TRADES by exp(-q * years until the window
 end) for the model's continuous dividend yield q. HISTORICAL_VOLATILITY is the annualised close-to-close
 volatility of the last 20 daily closes (RTH close, or the latest price on the current day);
@@ -36,13 +36,14 @@ from itertools import pairwise
 
 from ibbot.sim.calendar import ExchangeCalendar, Session
 from ibbot.sim.history_rules import BarSize, BarUnit, WhatToShow
-from ibbot.sim.path import LOTS_PER_PRINT, PricePath, prints_of
+from ibbot.sim.path import PricePath
+from ibbot.sim.pricemodel import LOTS_PER_PRINT
+from ibbot.sim.spans import TradeSpan, quote_points, time_average, trade_span
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECONDS = tuple(timedelta(seconds=k) for k in range(61))
 _YEAR_SECONDS = 365.25 * 86_400
 _HV_RETURNS = 20
-_WAP_SEGMENTS = 12  # long bars weight their WAP by the volume of at most this many segments
 _IV_PREMIUM = 1.05
 _TRADE_SERIES = frozenset({WhatToShow.TRADES, WhatToShow.ADJUSTED_LAST})
 _FAST_SERIES = _TRADE_SERIES | {WhatToShow.MIDPOINT, WhatToShow.BID, WhatToShow.ASK, WhatToShow.BID_ASK}
@@ -142,125 +143,6 @@ def trading_days(
             days.append((day, pieces))
         day += timedelta(days=1)
     return days
-
-
-# --- span statistics (ticks) ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TradeSpan:
-    """TRADES over [a, b) in ticks and lots; `notional` is ticks x lots."""
-
-    open: int
-    high: int
-    low: int
-    close: int
-    lots: int
-    notional: float
-    count: int
-
-
-def _resolution(a: int, b: int) -> int:
-    """Seconds between the points a long bar samples: about a sixtieth of it, whole minutes above a minute."""
-    step = max(1, (b - a) // 60)
-    return step - step % 60 if step >= 60 else step
-
-
-def _sample_times(a: int, b: int, step: int) -> list[int]:
-    times = list(range(a, b, step))
-    times.append(b)
-    return times
-
-
-def _sample_x(path: PricePath, times: list[int]) -> list[float]:
-    """Log prices at `times`, reusing each minute's second points."""
-    out: list[float] = []
-    current, seconds = -1, None
-    for s in times:
-        mi, sec = divmod(s, 60)
-        if sec == 0 and (seconds is None or current != mi):
-            out.append(path.minute_x(mi))
-            continue
-        if mi != current:
-            current, seconds = mi, path.seconds(mi)
-        assert seconds is not None
-        out.append(seconds[sec])
-    return out
-
-
-def trade_span(path: PricePath, a: int, b: int, *, exact: bool) -> TradeSpan:
-    """TRADES statistics of [a, b): exact at one second, or sampled (module doc)."""
-    if exact:
-        return _trade_exact(path, a, b)
-    times = _sample_times(a, b, _resolution(a, b))
-    inv, exp = path.inv_tick, math.exp
-    ticks = [max(1, int(exp(x) * inv + 0.5)) for x in _sample_x(path, times)]
-    if times[1] - times[0] >= 60:  # volume-weighted over at most _WAP_SEGMENTS segments
-        every = -(-(len(times) - 1) // _WAP_SEGMENTS)
-        cuts = [*range(0, len(times) - 1, every), len(times) - 1]
-        parts = [path.volume(times[i], times[j]) for i, j in pairwise(cuts)]
-        lots = sum(parts)
-        notional = sum(v * (ticks[i] + ticks[j]) / 2 for v, (i, j) in zip(parts, pairwise(cuts), strict=True))
-    else:  # time-weighted below a minute's resolution
-        lots = path.volume(a, b)
-        notional = lots * (sum(ticks) - (ticks[0] + ticks[-1]) / 2) / (len(ticks) - 1)
-    return TradeSpan(
-        open=ticks[0],
-        high=max(ticks),
-        low=min(ticks),
-        close=ticks[-1],
-        lots=lots,
-        notional=notional,
-        count=prints_of(lots),
-    )
-
-
-def _trade_exact(path: PricePath, a: int, b: int) -> TradeSpan:
-    points: list[int] = []
-    volumes: list[int] = []
-    for mi in range(a // 60, (b - 1) // 60 + 1):  # the minutes overlapping [a, b)
-        minute = path.minute(mi)
-        lo, hi = max(a - minute.start, 0), min(b - minute.start, 60)
-        points.extend(minute.last[lo + (1 if points else 0) : hi + 1])
-        volumes.extend(minute.volume[lo:hi])
-    return TradeSpan(
-        open=points[0],
-        high=max(points),
-        low=min(points),
-        close=points[-1],
-        lots=sum(volumes),
-        notional=float(sum(v * p for v, p in zip(volumes, points[1:], strict=True))),
-        count=sum(prints_of(v) for v in volumes),
-    )
-
-
-def _quote_points(path: PricePath, a: int, b: int, *, exact: bool) -> tuple[list[int], list[int], list[int]]:
-    """(times, bids, asks) in ticks at the instants a bar [a, b) looks at (every second, or sampled)."""
-    if exact:
-        bids: list[int] = []
-        asks: list[int] = []
-        for mi in range(a // 60, (b - 1) // 60 + 1):
-            minute = path.minute(mi)
-            lo, hi = max(a - minute.start, 0), min(b - minute.start, 60)
-            closing = 1 if mi == (b - 1) // 60 else 0  # the closing instant b comes with the last minute
-            bids.extend(minute.bid[lo : hi + closing])
-            asks.extend(minute.ask[lo : hi + closing])
-        return list(range(a, b + 1)), bids, asks
-    times = _sample_times(a, b, _resolution(a, b))
-    inv, exp, floor = path.inv_tick, math.exp, math.floor
-    bids, asks = [], []
-    for s, x in zip(times, _sample_x(path, times), strict=True):
-        n = path.spread(path.minute_state(s // 60))
-        bid = max(1, floor(exp(x) * inv - (n - 1) / 2))
-        bids.append(bid)
-        asks.append(bid + n)
-    return times, bids, asks
-
-
-def _time_average(times: list[int], values: list[int]) -> float:
-    """Average of a step function holding values[i] over [times[i], times[i + 1])."""
-    span = times[-1] - times[0]
-    return sum(v * (t1 - t0) for v, (t0, t1) in zip(values, pairwise(times), strict=False)) / span
 
 
 # --- bars --------------------------------------------------------------------------------------------
@@ -371,7 +253,7 @@ def _exact_bars(path: PricePath, spans: list[tuple[int, int, int]], what: WhatTo
             if what is WhatToShow.MIDPOINT:
                 series, scale, places = [x + y for x, y in zip(bids, asks, strict=True)], tick / 2, digits + 1
             else:
-                series, scale, places = (bids if what is WhatToShow.BID else asks), tick, digits
+                series, scale, places = list(bids if what is WhatToShow.BID else asks), tick, digits
             o, h, low, c = (round(v * scale, places) for v in (series[0], max(series), min(series), series[-1]))
         out.append(Bar(start=base + _SECONDS[lo], open=o, high=h, low=low, close=c))
     return tuple(out)
@@ -472,9 +354,9 @@ def _quote_bar_for(what: WhatToShow) -> _Builder:
             bid_sum = ask_sum = 0.0
             high, low = 0, 1 << 62
             for lo, hi in pieces:
-                times, bids, asks = _quote_points(path, lo, hi, exact=ctx.exact)
-                bid_sum += _time_average(times, bids) * (hi - lo)
-                ask_sum += _time_average(times, asks) * (hi - lo)
+                times, bids, asks = quote_points(path, lo, hi, exact=ctx.exact)
+                bid_sum += time_average(times, bids) * (hi - lo)
+                ask_sum += time_average(times, asks) * (hi - lo)
                 high, low = max(high, *asks[:-1]), min(low, *bids[:-1])  # quotes in force during the bar
             seconds = sum(hi - lo for lo, hi in pieces)
             values = (bid_sum / seconds * tick, high * tick, low * tick, ask_sum / seconds * tick)
@@ -482,7 +364,7 @@ def _quote_bar_for(what: WhatToShow) -> _Builder:
             return _bar(ctx, first, day, (o, h, lo_, c))
         series: list[int] = []
         for lo, hi in pieces:
-            _times, bids, asks = _quote_points(path, lo, hi, exact=ctx.exact)
+            _times, bids, asks = quote_points(path, lo, hi, exact=ctx.exact)
             if what is WhatToShow.MIDPOINT:
                 series.extend(x + y for x, y in zip(bids, asks, strict=True))
             else:

@@ -28,9 +28,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from ibbot.sim.bars import trade_span
+from ibbot.sim.bars import Bar, SessionFilter, historical_bars
 from ibbot.sim.calendar import ExchangeCalendar
-from ibbot.sim.path import LOTS_PER_PRINT, Minute, PricePath, prints_of
+from ibbot.sim.history_rules import BAR_SIZES, WhatToShow
+from ibbot.sim.path import PricePath
+from ibbot.sim.pricemodel import LOTS_PER_PRINT, Minute, prints_of
+from ibbot.sim.spans import trade_span
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _REBUILD_AFTER = 600  # seconds: a longer jump rebuilds the state from history instead of stepping
@@ -157,6 +160,7 @@ class _Live:
         self.next: Minute | None = None
         self.next_window: tuple[DayWindow, float | None] | None = None
         self._reset(s, window)
+        self.quote: Quote = self.make_quote()
 
     def _enter(self, minute: Minute) -> None:
         """Make `minute` the current one."""
@@ -185,7 +189,7 @@ class _Live:
         self.last_size, self.last_time = 0, 0
         for k, lots in enumerate(self.previous.volume):
             if lots:
-                self.last_size, self.last_time = lots // prints_of(lots), self.previous.start + k
+                self.last_size, self.last_time = lots // prints_of(lots), self.previous.start + k + 1
         self.s = mi * 60
         self._schedule(self.s)
         self.advance(s)
@@ -213,7 +217,7 @@ class _Live:
             if lots:
                 self.volume += lots
                 self.notional += lots * price
-                self.last_size, self.last_time = lots // ((lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT), s - 1
+                self.last_size, self.last_time = lots // ((lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT), s
             if s >= self.event:  # a new trading day, or its official open
                 self._day_event(s, k)
             if price > self.high:
@@ -343,8 +347,7 @@ class LiveBook:
 
     def quote(self, con_id: int) -> Quote:
         """The quote as of the last step (KeyError for an instrument not subscribed)."""
-        quote: Quote = self._live[con_id].quote
-        return quote
+        return self._live[con_id].quote
 
     def step(self, now: datetime) -> list[Quote]:
         """Advance every subscription to `now`; answers the new quotes of those that moved to a new second
@@ -380,3 +383,18 @@ def snapshot(path: PricePath, now: datetime) -> Quote:
     """The quote of `path`'s instrument at `now` without a subscription (reqMktData snapshots)."""
     s = _epoch(now)
     return _Live(path, s, day_window(path.model.calendar, s)).make_quote()
+
+
+def realtime_bar(
+    path: PricePath,
+    start: datetime,
+    *,
+    what: WhatToShow = WhatToShow.TRADES,
+    sessions: SessionFilter = SessionFilter.ALWAYS,
+) -> Bar | None:
+    """The 5-second bar starting at `start` (reqRealTimeBars, message 50): the 5-second historical bar, so
+    real-time and historical bars agree. None outside the sessions asked for (or a start off the grid)."""
+    found = historical_bars(
+        path, start=start, end=start + timedelta(seconds=5), bar_size=BAR_SIZES["5 secs"], what=what, sessions=sessions
+    )
+    return found[0] if found and found[0].start == start else None

@@ -15,7 +15,7 @@ import math
 _MASK = (1 << 64) - 1
 _U32 = 2.0**-32
 _TWO_PI = 2.0 * math.pi
-_MAJOR_BITS = 40  # counters: major < 2**40 (seconds since 2000 fit), minor < 2**16
+_MAJOR_BITS = 40  # counters: major < 2**40 (epoch seconds fit), minor < 2**16
 _MINOR_BITS = 16
 
 

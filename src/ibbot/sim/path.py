@@ -5,7 +5,7 @@ Theory of operation
 Log price X(s) is defined at every whole second s (epoch seconds, UTC) by a multi-resolution Brownian bridge
 in business time, each level computable on its own so no answer depends on what was asked before:
 
-- anchors: every `BLOCK_DAYS` days from 2000-01-01 the log price is log(ref_price) plus an independent normal
+- anchors: every `BLOCK_DAYS` days from 1970-01-01 the log price is log(ref_price) plus an independent normal
   (`level_spread`), so the level wanders around the reference price instead of drifting away for decades;
 - days: inside a block, the value at each UTC midnight is bridged by bisection between the anchors, with the
   days' variances (`profile.day_variance`) as the bridge's clock: O(log 512) draws for any day;
@@ -32,14 +32,11 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from math import isnan
 
-from ibbot.errors import ConfigError
 from ibbot.sim import noise
-from ibbot.sim.calendar import ExchangeCalendar
+from ibbot.sim.pricemodel import LOTS_PER_PRINT, Minute, PriceModel, print_sizes, prints_of
 from ibbot.sim.profile import (
     CLOSED,
     EXTENDED,
@@ -52,7 +49,6 @@ from ibbot.sim.profile import (
 
 BLOCK_DAYS = 512
 TRADING_DAYS_PER_YEAR = 252
-LOTS_PER_PRINT = 3  # a second's volume is printed in trades of about this many lots
 
 _TAG_ANCHOR, _TAG_DAY, _TAG_MINUTE, _TAG_SECOND = 1, 2, 3, 4
 _TAG_DAY_VOLUME, _TAG_MINUTE_VOLUME, _TAG_SECOND_VOLUME, _TAG_SIZES = 5, 6, 7, 8
@@ -64,42 +60,7 @@ _DEPTH_FACTOR = {REGULAR: 1.0, EXTENDED: 0.4, CLOSED: 0.15}
 _NAN = float("nan")
 _MINUTE_CACHE = 4  # built minutes kept per path: the live minute, the next one, the previous one
 _DAY_CACHE = 8
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PriceModel:
-    """Everything the path needs to know about an instrument, as plain values (built from an Instrument)."""
-
-    con_id: int
-    ref_price: float
-    annual_vol: float
-    min_tick: float
-    calendar: ExchangeCalendar
-    spread_ticks: int = 1
-    typical_daily_volume: int = 1_000_000  # shares or contracts on a regular day; 0 = no trades (forex)
-    lot_size: int = 100  # prints and quote sizes are whole lots
-    quote_depth_lots: int = 0  # typical bid/ask size in lots; 0 = derived from the volume
-    dividend_yield: float = 0.0  # continuous, annual: ADJUSTED_LAST and option pricing
-    head_date: date = date(2004, 1, 1)  # the first date with data (reqHeadTimestamp)
-    level_spread: float = -1.0  # stdev of the log level at each anchor; negative = half the annual vol
-    tick_decimals: int = field(default=-1)  # decimals of a price; negative = derived from min_tick
-
-    def __post_init__(self) -> None:
-        if self.ref_price <= 0 or self.min_tick <= 0 or self.annual_vol < 0:
-            raise ConfigError(f"price model {self.con_id}: ref_price and min_tick > 0, annual_vol >= 0")
-        if self.spread_ticks < 1 or self.lot_size < 1 or self.typical_daily_volume < 0:
-            raise ConfigError(f"price model {self.con_id}: spread_ticks and lot_size >= 1, volume >= 0")
-
-    @property
-    def has_trades(self) -> bool:
-        return self.typical_daily_volume > 0
-
-    @property
-    def decimals(self) -> int:
-        if self.tick_decimals >= 0:
-            return self.tick_decimals
-        text = f"{self.min_tick:.10f}".rstrip("0")
-        return len(text.split(".")[1]) if "." in text else 0
+_DAY_NODES = 50_000  # memoised midnight values per path
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,84 +92,6 @@ def _plan(width: int) -> tuple[_Plan, ...]:
 _SECONDS_PLAN = _plan(60)
 _SECONDS_STEPS = tuple((n.lo, n.mid, n.hi, n.frac, n.spread) for n in _SECONDS_PLAN)  # unpacked: hot loops
 _MINUTES_PLAN = _plan(MINUTES_PER_DAY)
-
-
-class Minute:
-    """One built minute (internal, read-only by convention): points in ticks and per-second data.
-
-    `last`, `bid` and `ask` hold instants start + k for k = 0 .. 60 (60 is the next minute's first instant),
-    sizes k = 0 .. 59 (lots, drawn on first use: bars of trades never need them); `volume[k]` lots trade
-    during [start + k, start + k + 1) at `last[k + 1]`.
-    """
-
-    __slots__ = (
-        "_depth",
-        "_prices",
-        "_size_key",
-        "_sizes",
-        "ask",
-        "bid",
-        "index",
-        "last",
-        "start",
-        "state",
-        "volume",
-    )
-
-    def __init__(
-        self,
-        *,
-        index: int,
-        state: int,
-        last: array[int],
-        bid: array[int],
-        ask: array[int],
-        volume: array[int],
-        size_key: int,
-        depth: int,
-    ) -> None:
-        self.index = index
-        self.start = index * 60
-        self.state = state
-        self.last = last
-        self.bid = bid
-        self.ask = ask
-        self.volume = volume
-        self._size_key = size_key
-        self._depth = depth
-        self._sizes: tuple[array[int], array[int]] | None = None
-        self._prices: tuple[array[float], array[float], array[float]] | None = None
-
-    def prices(self, price: Callable[[int], float]) -> tuple[array[float], array[float], array[float]]:
-        """(bid, ask, last) as floats for the 61 instants, converted once with `price` (PricePath.price)."""
-        if self._prices is None:
-            self._prices = (
-                array("d", [price(t) for t in self.bid]),
-                array("d", [price(t) for t in self.ask]),
-                array("d", [price(t) for t in self.last]),
-            )
-        return self._prices
-
-    def sizes(self) -> tuple[array[int], array[int]]:
-        """(bid sizes, ask sizes) in lots for the 60 instants."""
-        if self._sizes is None:
-            span = 2 * self._depth
-            bid_size: list[int] = []
-            ask_size: list[int] = []
-            for k in range(60):
-                h = noise.bits(self._size_key, self.start + k, 0)
-                bid_size.append(1 + (h & 0xFFFF) % span)
-                ask_size.append(1 + ((h >> 16) & 0xFFFF) % span)
-            self._sizes = (array("q", bid_size), array("q", ask_size))
-        return self._sizes
-
-    @property
-    def bid_size(self) -> array[int]:
-        return self.sizes()[0]
-
-    @property
-    def ask_size(self) -> array[int]:
-        return self.sizes()[1]
 
 
 class PricePath:
@@ -304,6 +187,8 @@ class PricePath:
         value = memo.get(day)
         if value is not None:
             return value
+        if len(memo) > _DAY_NODES:  # decades of daily bars asked for: start again (values are pure)
+            memo.clear()
         block, offset = divmod(day, BLOCK_DAYS)
         first = block * BLOCK_DAYS
         if offset == 0:
@@ -543,20 +428,6 @@ class PricePath:
         return total
 
 
-def prints_of(lots: int) -> int:
-    """How many trades a second's volume is printed in."""
-    return (lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT
-
-
-def print_sizes(lots: int) -> list[int]:
-    """The sizes (lots) of a second's prints: as even as possible, larger ones first."""
-    count = prints_of(lots)
-    if count == 0:
-        return []
-    size, extra = divmod(lots, count)
-    return [size + 1] * extra + [size] * (count - extra)
-
-
 def _split(lots: int, share: float, log_noise: float) -> int:
     """The left part of `lots` when the left half's expected share is `share`, tilted by a log-normal factor."""
     tilt = math.exp(log_noise)
@@ -565,4 +436,15 @@ def _split(lots: int, share: float, log_noise: float) -> int:
     return int(lots * q + 0.5)
 
 
-__all__ = ["CLOSED", "EXTENDED", "REGULAR", "Minute", "PriceModel", "PricePath", "print_sizes", "prints_of"]
+# PriceModel and the print helpers live in ibbot.sim.pricemodel; they are re-exported for convenience.
+__all__ = [
+    "CLOSED",
+    "EXTENDED",
+    "LOTS_PER_PRINT",
+    "REGULAR",
+    "Minute",
+    "PriceModel",
+    "PricePath",
+    "print_sizes",
+    "prints_of",
+]

@@ -1,7 +1,7 @@
 """Intraday activity profiles: how variance, volume and spreads are spread over the minutes of a UTC day.
 
 Theory of operation: the price path moves in "business time". Every UTC day (days counted from the path's
-epoch, 2000-01-01) gets one variance weight (1 on the calendar's trading dates, `OFF_DAY_VARIANCE` on the
+Unix epoch, 1970-01-01) gets one variance weight (1 on the calendar's trading dates, `OFF_DAY_VARIANCE` on the
 others, because the simulator streams around the clock), and inside the day every minute gets a variance
 rate and a volume rate from its state: closed, extended (a trading session outside the liquid hours) or
 regular (the liquid session, RTH). Regular minutes follow a U shape over the session: busy after the open and
@@ -25,8 +25,8 @@ from itertools import accumulate
 
 from ibbot.sim.calendar import ExchangeCalendar, Hours
 
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-EPOCH_SECONDS = int(EPOCH.timestamp())
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # day indexes are Unix days: epoch seconds // 86,400
+EPOCH_SECONDS = 0
 EPOCH_DATE = EPOCH.date()
 MINUTES_PER_DAY = 1440
 SECONDS_PER_DAY = 86_400

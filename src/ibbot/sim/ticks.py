@@ -1,22 +1,27 @@
 """Individual market events of a price path: trade prints, bid/ask changes and midpoint changes, in time order.
 
 Theory of operation: second j's volume (`PricePath.minute(...).volume`) is printed as `prints_of(lots)`
-trades spread evenly inside [j, j + 1), all at the price of the next point, P(j + 1), so the last print
-before instant s is at the last price the live quote shows at s, and every print lies within its bar's
-high and low. Quotes change only at whole seconds: a `QuoteTick` is emitted at instant s when the bid, ask
-or a size differs from instant s - 1, a `MidTick` when the midpoint does. Every function answers the events
-in a half-open window (after `start`, up to and including `end`), so consecutive windows never repeat or
-miss one: the live feed calls them with (previous step, now], historical ticks scan minute by minute.
+trades at the price of the next point, P(j + 1), stamped at the instant j + 1 itself (IB's tick-by-tick and
+historical ticks carry whole seconds anyway). So the prints up to instant s are exactly those the live
+quote at s has counted (its last price and volume), a bar [a, b) holds the prints stamped in (a, b], and
+every print lies within its bar's high and low. Quotes change only at whole seconds: a `QuoteTick` is
+emitted at instant s when the bid, ask or a size differs from instant s - 1, a `MidTick` when the midpoint
+does. Every function answers the events in a half-open window (after `start`, up to and including `end`),
+so consecutive windows never repeat or miss one: the live feed calls them with (previous step, now],
+historical ticks scan minute by minute.
 These feed tick-by-tick (AllLast/Last, BidAsk, MidPoint), RTVolume (tick 48) and reqHistoricalTicks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ibbot.sim.path import PricePath, print_sizes
+from ibbot.sim.bars import SessionFilter
+from ibbot.sim.path import PricePath
+from ibbot.sim.pricemodel import print_sizes
+from ibbot.sim.profile import CLOSED, REGULAR
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -62,8 +67,8 @@ def _at_ms(ms: int) -> datetime:
 
 
 def _print_times(second: int, count: int) -> list[int]:
-    """Epoch ms of `count` prints spread evenly inside second `second`."""
-    return [second * 1000 + (i + 1) * 1000 // (count + 1) for i in range(count)]
+    """Epoch ms of the `count` prints of second `second`: the instant it ends (see the module doc)."""
+    return [(second + 1) * 1000] * count
 
 
 # --- per-minute raw events (integers) ---------------------------------------------------------------------
@@ -77,7 +82,9 @@ def minute_trades(path: PricePath, mi: int) -> list[tuple[int, int, int]]:
         if lots:
             sizes = print_sizes(lots)
             price = minute.last[k + 1]
-            out.extend((ms, price, size) for ms, size in zip(_print_times(minute.start + k, len(sizes)), sizes))
+            out.extend(
+                (ms, price, size) for ms, size in zip(_print_times(minute.start + k, len(sizes)), sizes, strict=True)
+            )
     return out
 
 
@@ -159,10 +166,106 @@ def _mid_tick(path: PricePath, raw: tuple[int, int]) -> MidTick:
     return MidTick(time=_at_ms(raw[0] * 1000), price=round(raw[1] * path.tick / 2, path.decimals + 1))
 
 
-def scan_minutes(first: int, *, forward: bool, limit: int) -> Iterator[int]:
-    """Minute indexes from `first` onwards (or backwards), at most `limit` of them."""
-    step = 1 if forward else -1
-    return iter(range(first, first + step * limit, step))
+# --- reqHistoricalTicks ---------------------------------------------------------------------------------
 
 
-__all__ = ["MidTick", "QuoteTick", "Trade", "mids_between", "quotes_between", "trades_between"]
+class TickKind(enum.Enum):
+    """reqHistoricalTicks' whatToShow."""
+
+    TRADES = "TRADES"
+    BID_ASK = "BID_ASK"
+    MIDPOINT = "MIDPOINT"
+
+
+MAX_HISTORICAL_TICKS = 1000  # IB's limit on numberOfTicks
+_SCAN_DAYS = 7  # how far a request looks for enough events before answering what it found
+
+HistoricalTick = Trade | QuoteTick | MidTick
+
+
+def historical_ticks(
+    path: PricePath,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    count: int,
+    what: TickKind,
+    sessions: SessionFilter,
+) -> list[HistoricalTick]:
+    """reqHistoricalTicks: `count` events from `start` onwards, or the last `count` up to `end` when no start
+    is given (both: from start, not past end). As IB does, the second of the last event is completed, so a
+    few more than `count` may come back. Events outside the sessions are skipped; none before the head date."""
+    if start is None and end is None:
+        raise ValueError("historical ticks need a start or an end")
+    count = max(1, min(count, MAX_HISTORICAL_TICKS))
+    head_ms = _ms(datetime.combine(path.model.head_date, datetime.min.time(), tzinfo=UTC))
+    lo = max(head_ms, _ms(start)) if start is not None else head_ms
+    hi = _ms(end) if end is not None else lo + _SCAN_DAYS * 86_400_000
+    if what is TickKind.TRADES and not path.model.has_trades:
+        return []
+    forward = start is not None
+    first = lo // 60_000 if forward else hi // 60_000
+    found: list[tuple[int, tuple[int, ...]]] = []  # (ms, raw event), in scan order
+    for step in range(_SCAN_DAYS * 1440):
+        mi = first + step if forward else first - step
+        if (forward and mi * 60_000 > hi) or (not forward and (mi + 1) * 60_000 <= lo):
+            break
+        if not _in_sessions(path, mi, sessions):
+            continue
+        events = _raw_events(path, mi, what)
+        if not forward:
+            events.reverse()
+        for ms, raw in events:
+            if lo <= ms <= hi:
+                if len(found) >= count and ms // 1000 != found[-1][0] // 1000:
+                    return _finish(path, what, found, forward)
+                found.append((ms, raw))
+    return _finish(path, what, found, forward)
+
+
+def _in_sessions(path: PricePath, mi: int, sessions: SessionFilter) -> bool:
+    if sessions is SessionFilter.ALWAYS:
+        return True
+    state = path.minute_state(mi)
+    return state == REGULAR if sessions is SessionFilter.LIQUID else state != CLOSED
+
+
+def _raw_events(path: PricePath, mi: int, what: TickKind) -> list[tuple[int, tuple[int, ...]]]:
+    if what is TickKind.TRADES:
+        if path.minute_volume(mi, mi + 1) == 0:  # skip quiet minutes without building them
+            return []
+        return [(t[0], t) for t in minute_trades(path, mi)]
+    if what is TickKind.BID_ASK:
+        return [(q[0] * 1000, q) for q in minute_quotes(path, mi)]
+    return [(m[0] * 1000, m) for m in minute_mids(path, mi)]
+
+
+def _finish(
+    path: PricePath, what: TickKind, found: list[tuple[int, tuple[int, ...]]], forward: bool
+) -> list[HistoricalTick]:
+    if not forward:
+        found.reverse()
+    lot = path.model.lot_size
+    out: list[HistoricalTick] = []
+    for _time, raw in found:
+        if what is TickKind.TRADES:
+            out.append(Trade(time=_at_ms(raw[0]), price=path.price(raw[1]), size=raw[2] * lot))
+        elif what is TickKind.BID_ASK:
+            out.append(_quote_tick(path, (raw[0], raw[1], raw[2], raw[3], raw[4])))
+        else:
+            out.append(_mid_tick(path, (raw[0], raw[1])))
+    return out
+
+
+__all__ = [
+    "MAX_HISTORICAL_TICKS",
+    "HistoricalTick",
+    "MidTick",
+    "QuoteTick",
+    "TickKind",
+    "Trade",
+    "historical_ticks",
+    "mids_between",
+    "quotes_between",
+    "trades_between",
+]
