@@ -9,7 +9,7 @@ import logging
 import signal
 from pathlib import Path
 
-from ibbot.errors import ConfigError
+from ibbot.errors import ConfigError, StoreError
 from ibbot.sim.config import SimConfig, load_config
 from ibbot.sim.server import SimServer
 
@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         asyncio.run(serve(config))
+    except StoreError as exc:
+        print(f"ibbot sim: {exc}")
+        return 1
     except OSError as exc:  # the port is taken, the address is not ours, ...
         print(f"ibbot sim: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}")
         return 1

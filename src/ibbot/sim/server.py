@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, field
 from types import TracebackType
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from ibbot.sim.faults import FaultController, parse_faults
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator
+from ibbot.sim.store import StateStore, default_state_path
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class SimServer:
     def __init__(self, config: SimConfig, *, clock: Clock | None = None, simulator: Simulator | None = None) -> None:
         self.config = config
         self.clock = clock or LiveClock()
-        self.sim = simulator or Simulator(config, self.clock.now())
+        self.sim = simulator or Simulator(config, self.clock.now(), open_store(config))
         self._server: asyncio.Server | None = None
         self._clients: set[_Client] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -89,6 +91,7 @@ class SimServer:
     ) -> None:
         await self.faults.cancel()
         await self.stop()
+        self.sim.store.close()
 
     async def drop_all(self) -> None:
         """Close every client connection (a fault, and shutdown)."""
@@ -233,6 +236,13 @@ class SimServer:
                 self.deliver(self.sim.step(self.clock.now()))
             except Exception:  # a bug in one step must not stop the market; it is logged loudly
                 log.exception("simulator step failed")
+
+
+def open_store(config: SimConfig) -> StateStore:
+    """The paper account's store: nothing on disk when ephemeral, else `--state` or the user's data dir."""
+    if config.ephemeral:
+        return StateStore.memory()
+    return StateStore.open(config.state_path or default_state_path(os.environ))
 
 
 def _tws_zone(config: SimConfig) -> ZoneInfo:

@@ -9,33 +9,40 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ibbot.protocol.requests import BadRequest, Request, UnknownRequest
 from ibbot.protocol.responses.session import ManagedAccounts, NextValidId
 from ibbot.sim import errors
-from ibbot.sim.api import account, connection, contracts, orders
+from ibbot.sim.accounts import AccountService
+from ibbot.sim.api import account, connection, contracts, history, marketdata, orders
 from ibbot.sim.api.base import Context, Handler
 from ibbot.sim.catalog import build_security_master
 from ibbot.sim.config import SimConfig, limits_from
+from ibbot.sim.history_service import HistoryService
 from ibbot.sim.instruments import instruments_from_config
+from ibbot.sim.marketdata import MarketDataService
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import ClientPacing, ServerPacing
+from ibbot.sim.prices import Prices
 from ibbot.sim.session import ClientSession
+from ibbot.sim.store import StateStore
+from ibbot.sim.trading import TradingService
 
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[type, Handler] = {
     **connection.HANDLERS,
     **contracts.HANDLERS,
+    **marketdata.HANDLERS,
+    **history.HANDLERS,
     **account.HANDLERS,
     **orders.HANDLERS,
 }
 
 
 class Simulator:
-    def __init__(self, config: SimConfig, now: datetime) -> None:
+    def __init__(self, config: SimConfig, now: datetime, store: StateStore | None = None) -> None:
         self.config = config
         self.limits = limits_from(config.extra.get("limits"))
         self.pacing = ServerPacing(self.limits)
@@ -47,7 +54,12 @@ class Simulator:
         self.connected_to_ib = True  # False between a 1100 and its 1101/1102
         self.competing_session = False
         self.reject_next_orders = 0
-        self.cash: dict[str, Decimal] = {account: Decimal(1_000_000) for account in config.accounts}
+        self.store = store if store is not None else StateStore.memory()
+        self.prices = Prices(self.securities, config.seed)
+        self.accounts = AccountService(self)
+        self.market = MarketDataService(self)
+        self.history = HistoryService(self)
+        self.trading = TradingService(self)
 
     # --- clients ---------------------------------------------------------------------------------------
 
@@ -74,7 +86,10 @@ class Simulator:
         """The client went away: its subscriptions end (its orders stay, as in TWS)."""
         if self.sessions.get(session.client_id) is session:
             del self.sessions[session.client_id]
-            self.drop_market_data(session)
+            self.market.drop(session)
+            self.history.drop(session)
+            self.trading.drop(session)
+            self.accounts.drop(session)
             session.pacing.close_all()
 
     def is_master(self, session: ClientSession) -> bool:
@@ -88,28 +103,7 @@ class Simulator:
         self._next_order_id = max(self._next_order_id, order_id + 1)
 
     def account_values(self, account: str) -> list[tuple[str, str, str]]:
-        """(key, value, currency) of updateAccountValue for `account`, the keys ib_async reads."""
-        cash = self.cash[account]
-        money = f"{cash:.2f}"
-        values = [("AccountCode", account, ""), ("AccountType", "INDIVIDUAL", ""), ("Currency", "USD", "USD")]
-        for key in (
-            "NetLiquidation",
-            "TotalCashValue",
-            "SettledCash",
-            "EquityWithLoanValue",
-            "AvailableFunds",
-            "ExcessLiquidity",
-            "FullAvailableFunds",
-            "FullExcessLiquidity",
-            "CashBalance",
-        ):
-            values.append((key, money, "USD"))
-        values.append(("BuyingPower", f"{cash * 4:.2f}", "USD"))
-        for key in ("GrossPositionValue", "InitMarginReq", "MaintMarginReq", "UnrealizedPnL", "RealizedPnL"):
-            values.append((key, "0.00", "USD"))
-        values.append(("Cushion", "1", ""))
-        values.append(("Leverage-S", "0.00", ""))
-        return values
+        return self.accounts.values(account)
 
     # --- faults (called by the server's FaultController) -------------------------------------------------
 
@@ -150,9 +144,10 @@ class Simulator:
 
     def drop_market_data(self, session: ClientSession) -> None:
         """Forget every market-data subscription of `session` (1101, disconnect)."""
+        self.market.drop(session)
 
     def market_data_ids(self, session: ClientSession) -> list[int]:
-        return []
+        return self.market.request_ids(session)
 
     # --- requests and time -----------------------------------------------------------------------------
 
@@ -182,5 +177,14 @@ class Simulator:
         return out
 
     def step(self, now: datetime) -> Outbox:
-        """Advance streams to `now`: market data, bars, account updates."""
-        return Outbox()
+        """Advance to `now`: prices, then market data, order matching, bar updates and account updates."""
+        out = Outbox()
+        if not self.connected_to_ib:
+            return out  # between 1100 and 1101/1102 nothing moves
+        quotes = self.prices.step(now)
+        if self.farms_up["market"] and not self.competing_session:
+            self.market.step(now, quotes, out)
+        self.trading.step(now, quotes, out)
+        self.history.step(now, out)
+        self.accounts.step(now, out)
+        return out
