@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m ibbot demo
+	cd examples && ../$(BIN)/python demo.py
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

@@ -17,16 +17,11 @@ def _cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    return _cmd_version(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ibbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"ibbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("version", help="print the version and the protocol versions served").set_defaults(func=_cmd_version)
-    sub.add_parser("demo", help="run the demo").set_defaults(func=_cmd_demo)
     sim.add_parser(sub)
     return parser
 

@@ -1,0 +1,39 @@
+"""`make demo`: start `ibbot sim` in-process and run the plain-ib_async example bot against it.
+
+The simulator's clock replays the most recent regular trading session from 10:00 New York time, so the bot sees
+a moving market whatever the hour it is run at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+
+from rich.console import Console
+
+from bracket_bot import run
+from ibbot.clock import OffsetClock
+from ibbot.sim.calendar import calendar_named
+from ibbot.testing import running_simulator
+
+
+def last_session_morning(now: datetime) -> datetime:
+    """10:00 New York time on the most recent US trading day before today."""
+    calendar = calendar_named("US_EQUITY")
+    day = now.astimezone(calendar.zone).date() - timedelta(days=1)
+    while not calendar.sessions_on(day, liquid=True):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(10, 0), tzinfo=calendar.zone)
+
+
+async def main() -> int:
+    console = Console()
+    start = last_session_morning(datetime.now(UTC))
+    console.print(f"[bold]ibbot demo[/]: simulated TWS replaying {start:%A %Y-%m-%d %H:%M} New York time")
+    async with running_simulator(clock=OffsetClock(start)) as sim:
+        console.print(f"simulator listening on 127.0.0.1:{sim.port}")
+        return await run(sim.port, console=console)
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
