@@ -7,6 +7,7 @@ ALREADY_CONNECTED = (
     "Unable to connect as the client id is already in use. Retry with a unique client id.",
 )
 UNKNOWN_MESSAGE = (505, "Fatal Error: Unknown message id.")
+INTERNAL_ERROR = (322, "Server error when processing an API client request.")
 BAD_REQUEST = (320, "Server error when reading an API client request.")
 READ_ONLY = (
     321,

@@ -20,9 +20,11 @@ from ibbot.clock import Clock, LiveClock
 from ibbot.errors import ProtocolError
 from ibbot.protocol import ConnectionClosed, NeedData, Negotiated, ServerConnection
 from ibbot.protocol.handshake import format_connection_time
+from ibbot.protocol.requests import BadRequest, Request, UnknownRequest
 from ibbot.protocol.requests.session import StartApi
 from ibbot.protocol.responses import Response
 from ibbot.sim.config import SimConfig
+from ibbot.sim.errors import INTERNAL_ERROR
 from ibbot.sim.faults import FaultController, parse_faults
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
@@ -59,6 +61,7 @@ class SimServer:
         self.latency = 0.0  # seconds added before every write (a fault)
         self.port = config.port
         self.faults = FaultController(self)
+        self.failures: list[Exception] = []  # our own bugs met while serving; `ibbot.testing` fails on them
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
@@ -153,9 +156,21 @@ class SimServer:
                     if isinstance(event, StartApi):
                         self._admit(client, event)
                     continue  # TWS ignores requests before startApi
-                self.deliver(self.sim.handle(client.session, event, self.clock.now()))
+                self._handle(client.session, event)
             if not data:
                 return
+
+    def _handle(self, session: ClientSession, event: Request | UnknownRequest | BadRequest) -> None:
+        try:
+            out = self.sim.handle(session, event, self.clock.now())
+        except Exception as exc:
+            # A bug of ours, not the client's mistake: record it (tests fail on it), tell the client as TWS
+            # would, and keep serving it and everyone else.
+            log.exception("client %d: %s failed", session.client_id, type(event).__name__)
+            self.failures.append(exc)
+            out = Outbox()
+            out.error(session.client_id, getattr(event, "req_id", -1), *INTERNAL_ERROR)
+        self.deliver(out)
 
     def _admit(self, client: _Client, start: StartApi) -> None:
         session, out = self.sim.admit(start.client_id, client.conn.server_version, client.peer, self.clock.now())
@@ -234,8 +249,9 @@ class SimServer:
             await asyncio.sleep(interval)
             try:
                 self.deliver(self.sim.step(self.clock.now()))
-            except Exception:  # a bug in one step must not stop the market; it is logged loudly
+            except Exception as exc:  # a bug of ours must not stop the market: recorded, logged loudly
                 log.exception("simulator step failed")
+                self.failures.append(exc)
 
 
 def open_store(config: SimConfig) -> StateStore:

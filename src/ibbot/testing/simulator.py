@@ -21,3 +21,13 @@ async def running_simulator(
     config = replace(base, host="127.0.0.1", port=0, ephemeral=True, **settings)
     async with SimServer(config, clock=clock) as server:
         yield server
+    if server.failures:
+        raise SimulatorError(server.failures) from server.failures[0]
+
+
+class SimulatorError(AssertionError):
+    """The simulator met bugs of its own while a test used it (each was logged with its traceback)."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        super().__init__(f"{len(failures)} simulator failure(s), first: {failures[0]!r}")
+        self.failures = failures
