@@ -479,6 +479,11 @@ class MatchingEngine:
         """Plain, JSON-ready values: every order with its progress (books are market state, not kept)."""
         return {"seq": self._seq, "orders": [r.to_dict() for r in sorted(self._orders.values(), key=lambda r: r.seq)]}
 
+    def order_state(self, order_id: int, *, client_id: int = 0) -> dict[str, Any] | None:
+        """One order's entry of `to_state()["orders"]`, to persist orders one by one as they change."""
+        rec = self._orders.get((client_id, order_id))
+        return None if rec is None else rec.to_dict()
+
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> MatchingEngine:
         engine = cls()

@@ -198,6 +198,10 @@ class SimServer:
             client = by_id.get(client_id)
             if client is not None:
                 self._send(client, messages)
+        for client_id, data in out.frame_items():
+            client = by_id.get(client_id)
+            if client is not None and not client.writer.is_closing():
+                self._write(client, data)
         for client_id in out.close:
             client = by_id.get(client_id)
             if client is not None:

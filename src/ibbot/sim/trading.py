@@ -1,28 +1,619 @@
 """Orders of every client: placeOrder/cancel/modify through the matching engine, the messages TWS sends about
 them (openOrder, orderStatus, execDetails, commissionReport) to the right clients, and their persistence.
 
-(Interface fixed by the lead; the body is being written.)
+Theory of operation
+-------------------
+* A placeOrder is checked the way TWS checks it, first failure wins: read-only API (321), the contract (200),
+  the order's type for this instrument (387) and its other terms; what-if orders are answered here with one
+  openOrder carrying margin and commission figures and never trade. Then the order id: a live order of this
+  client is a modify (unless the contract differs: 103), a filled one 104, any other finished one 103. New
+  orders meet the scripted rejection fault (201), IB's static checks (434, 110, 10268-10270 ...) and the
+  account's buying power (201 with the ledger's text) before the `MatchingEngine` accepts them.
+* Every change goes through `_commit`: the engine's events are booked (perm ids, fills into the account,
+  executions, every changed order) in ONE store transaction, and only after it commits are the messages put in
+  the outbox, so nothing a client saw can be lost by a crash. Messages go to the owning client id, and
+  openOrder / orderStatus / execDetails / commissionReport also to clientId 0 and the master client.
+* Per event: accepted, released, triggered or modified -> openOrder + orderStatus; a trailing stop that moved
+  -> openOrder; a fill -> execDetails (reqId -1), orderStatus, openOrder, commissionReport (after its
+  execDetails: ib_async matches them by execId); a cancel -> orderStatus Cancelled + error 202 (owner only).
+* Matching: while an order works, its instrument is subscribed in the live book (`prices.subscribe`, once per
+  instrument); `step` feeds the changed quotes to `engine.on_quote`, options from their underlying's quote.
+  A quote's `last` counts as a trade only when the print time moved since the previous quote. With
+  `exchange_hours` on, regular hours match every order, extended hours only outside_rth ones, closed hours
+  none; with it off (the default) every hour is regular. DAY expiry and auctions follow `order_records`.
+* Restore: the engine, the records and the day's executions are read from the store on first use (the first
+  request or step brings the `now` the subscriptions need); finished orders of past days are dropped then.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import heapq
+import itertools
+import logging
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ibbot.sim.feed import Quote
+from ibbot.protocol.requests.orders import ExecutionFilter, PlaceOrder
+from ibbot.protocol.responses import Response
+from ibbot.protocol.responses.orders import CompletedOrdersEnd, ExecDetailsEnd, OpenOrderEnd
+from ibbot.protocol.responses.session import ErrorMessage
+from ibbot.protocol.types import Contract
+from ibbot.sim import errors
+from ibbot.sim.calendar import calendar_named
+from ibbot.sim.feed import Quote as FeedQuote
+from ibbot.sim.instruments import Instrument
+from ibbot.sim.matching import REMOVED, MatchingEngine
+from ibbot.sim.order_messages import (
+    CANCELLED,
+    DUPLICATE_ID,
+    SIMULATED_REJECTION,
+    ExecutionRecord,
+    commission_report,
+    completed_order,
+    exec_details,
+    exec_id,
+    execution_matches,
+    open_order,
+    order_status,
+    side_of,
+    what_if_order,
+)
+from ibbot.sim.order_records import OrderRecord, deadlines, key_text
+from ibbot.sim.order_translate import (
+    commission_of,
+    engine_quote,
+    option_engine_quote,
+    reference_price,
+    terms_of,
+    tick_at,
+    to_spec,
+)
+from ibbot.sim.orders import (
+    MODIFY_FILLED,
+    TERMINAL,
+    Event,
+    OrderCancelled,
+    OrderFilled,
+    OrderModified,
+    OrderPriceUpdated,
+    OrderRejected,
+    OrderSpec,
+    OrderStatus,
+    OrderView,
+    Rejection,
+    TimeInForce,
+    rejected,
+    validate,
+)
 from ibbot.sim.outbox import Outbox
+from ibbot.sim.profile import EXTENDED, REGULAR
 from ibbot.sim.session import ClientSession
+from ibbot.sim.working import Key, Quote
 
 if TYPE_CHECKING:
     from ibbot.sim.simulator import Simulator
+
+log = logging.getLogger(__name__)
+
+ORDERS, EXECUTIONS = "trading.orders", "trading.executions"  # store kinds
+PERM_IDS, EXEC_IDS, NEXT_ORDER_ID = "trading.perm_id", "trading.exec_id", "trading.next_order_id"  # counters
+PERM_ID_BASE = 1_000_000_000  # perm ids look like TWS's (ten digits) and keep increasing
+OPTION_TYPES = frozenset({"OPT", "FOP"})
+NO_QUOTE = Quote()  # the market while the exchange is closed: nothing can fill
+AUCTION, EXPIRY = 0, 1  # deadline kinds, in the order they run at the same instant (MOC before its DAY end)
+ZERO = Decimal(0)
+
+Send = tuple[int, Response, bool]  # (owner client id, message, also to the master clients)
 
 
 class TradingService:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
+        self.store = sim.store
+        self.zone = sim.tws_zone
+        self.engine = MatchingEngine()
+        self.records: dict[Key, OrderRecord] = {}
+        self._executions: list[ExecutionRecord] = []
+        self._watched: dict[int, set[Key]] = {}  # con_id -> its live orders (subscribed once while non-empty)
+        self._options: dict[int, set[int]] = {}  # underlying con_id -> watched option con_ids
+        self._last_trade: dict[int, int] = {}  # con_id -> print time of the last quote matched
+        self._quotes: dict[int, Quote] = {}  # con_id -> the engine quote last matched
+        self._deadlines: list[tuple[datetime, int, int, Key]] = []  # (when, kind, tie, key), a heap
+        self._tie = itertools.count()
+        self._contracts: dict[Key, Contract] = {}
+        self._day: date | None = None  # today's date in TWS's zone, once known
+        next_id = self.store.counter(NEXT_ORDER_ID)
+        if next_id:
+            sim.note_order_id(next_id - 1)
 
-    def step(self, now: datetime, quotes: list[Quote], out: Outbox) -> None:
+    # --- requests ----------------------------------------------------------------------------------------
+
+    def place(self, session: ClientSession, req: PlaceOrder, now: datetime, out: Outbox) -> None:
+        """placeOrder: a new order, a modify of a live one, or a what-if."""
+        self._catch_up(now)
+        client_id, order_id = session.client_id, req.order_id
+        self.sim.note_order_id(order_id)
+        if self.sim.config.read_only:
+            out.error(client_id, order_id, *errors.READ_ONLY)
+            return
+        matches = self.sim.securities.match(req.contract)
+        if len(matches) != 1:
+            out.error(client_id, order_id, *errors.NO_SECURITY_DEFINITION)
+            return
+        instrument = matches[0]
+        account = req.order.account.strip() or self.sim.config.accounts[0]
+        if account not in self.sim.config.accounts:
+            out.error(client_id, order_id, 321, f"Error validating request.-'bN' : cause - Invalid account: {account}")
+            return
+        spec = to_spec(
+            req.order, order_id=order_id, client_id=client_id, account=account, instrument=instrument, zone=self.zone
+        )
+        if isinstance(spec, Rejection):
+            out.error(client_id, order_id, spec.code, spec.text)
+            return
+        self.sim.prices.subscribe(instrument.con_id, now)  # a price for the checks below, released at the end
+        try:
+            self._place(spec, req, instrument, now, out)
+        finally:
+            self.sim.prices.unsubscribe(instrument.con_id)
+
+    def _place(self, spec: OrderSpec, req: PlaceOrder, instrument: Instrument, now: datetime, out: Outbox) -> None:
+        client_id, order_id = spec.client_id, spec.order_id
+        market = self._market(instrument, now)
+        tick = tick_at(instrument, reference_price(spec, market))
+        if spec.what_if:
+            self._what_if(spec, instrument, market, tick, out)
+            return
+        existing = self.engine.order(order_id, client_id=client_id)
+        problem: Rejection | None = None
+        if existing is not None:
+            if existing.spec.con_id != spec.con_id or existing.status in (OrderStatus.CANCELLED, OrderStatus.INACTIVE):
+                problem = Rejection(code=DUPLICATE_ID[0], text=DUPLICATE_ID[1])
+            elif existing.status is OrderStatus.FILLED:
+                problem = MODIFY_FILLED
+            elif spec.quantity > existing.spec.quantity:
+                problem = validate(spec, min_tick=tick) or self._buying_power(
+                    spec, instrument, market, spec.quantity - existing.spec.quantity
+                )
+        elif self.sim.reject_next_orders > 0:
+            self.sim.reject_next_orders -= 1
+            problem = rejected(SIMULATED_REJECTION)
+        else:
+            problem = validate(spec, min_tick=tick) or self._buying_power(spec, instrument, market, spec.quantity)
+        if problem is not None:
+            out.error(client_id, order_id, problem.code, problem.text)
+            return
+        rth = self._in_rth(instrument, now)
+        quote = NO_QUOTE if rth is None else self._quotes.get(instrument.con_id, market)
+        expires, auction = deadlines(
+            spec, instrument, now if existing is None else self.records[spec_key(spec)].placed_at
+        )
+        if existing is None:
+            record = OrderRecord(
+                client_id=client_id,
+                order_id=order_id,
+                con_id=instrument.con_id,
+                exchange=instrument.exchange,
+                placed_at=now,
+                good_till_text=req.order.good_till_date,
+                trigger_method=req.order.trigger_method,
+                expires_at=expires,
+                auction_at=auction,
+            )
+            events = self.engine.submit(spec, quote, now, min_tick=tick, in_rth=rth is True)
+            self._commit(events, now, out, placed=record)
+            return
+        events = self.engine.modify(spec, quote, now, min_tick=tick, in_rth=rth is True)
+        record = self.records[spec_key(spec)]
+        if any(isinstance(e, OrderModified) and e.order.order_id == order_id for e in events):
+            record.expires_at, record.auction_at = expires, auction
+            record.good_till_text, record.trigger_method = req.order.good_till_date, req.order.trigger_method
+            self._schedule(record)
+        self._commit(events, now, out)
+
+    def _what_if(self, spec: OrderSpec, instrument: Instrument, market: Quote, tick: Decimal, out: Outbox) -> None:
+        problem = validate(spec, min_tick=tick)
+        price = reference_price(spec, market)
+        if problem is None and price is None:
+            problem = rejected("No market data to price the order.")
+        if problem is not None or price is None:
+            assert problem is not None
+            out.error(spec.client_id, spec.order_id, problem.code, problem.text)
+            return
+        fee = commission_of(instrument, spec.quantity, price)
+        figures = self.sim.accounts.ledger(spec.account).what_if(
+            terms=terms_of(instrument),
+            buy=spec.is_buy,
+            quantity=spec.quantity,
+            price=price,
+            commission=fee.amount,
+            commission_currency=fee.currency,
+        )
+        view = OrderView(
+            spec=spec,
+            status=OrderStatus.PRE_SUBMITTED,
+            filled=ZERO,
+            avg_fill_price=ZERO,
+            last_fill_price=ZERO,
+            stop_price=spec.aux_price,
+            limit_price=spec.lmt_price,
+            held=False,
+            waiting_parent=False,
+            triggered=False,
+        )
+        contract = instrument.to_contract()
+        out.to(spec.client_id, what_if_order(view, contract, figures))
+
+    def _buying_power(self, spec: OrderSpec, instrument: Instrument, market: Quote, qty: Decimal) -> Rejection | None:
+        price = reference_price(spec, market)
+        if price is None:
+            return None  # nothing to price it with yet (no quote): TWS accepts and checks at the fill
+        fee = commission_of(instrument, qty, price)
+        return self.sim.accounts.ledger(spec.account).check_order(
+            terms=terms_of(instrument),
+            buy=spec.is_buy,
+            quantity=qty,
+            price=price,
+            commission=fee.amount,
+            commission_currency=fee.currency,
+        )
+
+    def cancel(self, session: ClientSession, order_id: int, now: datetime, out: Outbox) -> None:
+        """cancelOrder: Cancelled + 202, or 10147 (unknown) / 10148 (finished)."""
+        self._catch_up(now)
+        if self.sim.config.read_only:
+            out.error(session.client_id, order_id, *errors.READ_ONLY)
+            return
+        self._commit(self.engine.cancel(order_id, now, client_id=session.client_id), now, out)
+
+    def cancel_all(self, session: ClientSession, now: datetime, out: Outbox) -> None:
+        """reqGlobalCancel: every open order of every client."""
+        self._catch_up(now)
+        if self.sim.config.read_only:
+            out.error(session.client_id, -1, *errors.READ_ONLY)
+            return
+        self._commit(self.engine.cancel_all(now), now, out)
+
+    def open_orders(self, session: ClientSession, now: datetime, out: Outbox, *, every_client: bool) -> None:
+        """reqOpenOrders (this client's) / reqAllOpenOrders (everyone's): openOrder + orderStatus each, then end."""
+        self._catch_up(now)
+        for view in self.engine.open_orders():
+            if every_client or view.client_id == session.client_id:
+                record = self.records[view_key(view)]
+                out.to(session.client_id, self._open_order(view, record), order_status(view, perm_id=record.perm_id))
+        out.to(session.client_id, OpenOrderEnd())
+
+    def completed_orders(self, session: ClientSession, now: datetime, out: Outbox) -> None:
+        """reqCompletedOrders: today's finished orders of every client, then end."""
+        self._catch_up(now)
+        midnight = self._midnight(now)
+        done = [r for r in self.records.values() if r.completed_at is not None and r.completed_at >= midnight]
+        for record in sorted(done, key=lambda r: r.perm_id):
+            view = self.engine.order(record.order_id, client_id=record.client_id)
+            assert view is not None and record.completed_at is not None
+            message = completed_order(
+                view,
+                self._contract(record),
+                perm_id=record.perm_id,
+                completed_at=record.completed_at,
+                zone=self.zone,
+                good_till_text=record.good_till_text,
+                trigger_method=record.trigger_method,
+            )
+            out.to(session.client_id, message)
+        out.to(session.client_id, CompletedOrdersEnd())
+
+    def executions(
+        self, session: ClientSession, req_id: int, wanted: ExecutionFilter, now: datetime, out: Outbox
+    ) -> None:
+        """reqExecutions: today's fills matching the filter (a master client sees every client's), then end."""
+        self._catch_up(now)
+        midnight = self._midnight(now)
+        everyone = self.sim.is_master(session)
+        for exe in self._executions:
+            if exe.time < midnight or not (everyone or exe.client_id == session.client_id):
+                continue
+            if execution_matches(exe, wanted, self.zone):
+                contract = self._contract(self.records[(exe.client_id, exe.order_id)])
+                out.to(
+                    session.client_id,
+                    exec_details(exe, contract, req_id=req_id, zone=self.zone),
+                    commission_report(exe),
+                )
+        out.to(session.client_id, ExecDetailsEnd(req_id=req_id))
+
+    # --- time --------------------------------------------------------------------------------------------
+
+    def step(self, now: datetime, quotes: list[FeedQuote], out: Outbox) -> None:
         """Match working orders against the quotes that changed; expire DAY/GTD orders; closing auctions."""
+        self._catch_up(now)
+        self._roll_day(now)
+        events: list[Event] = []
+        if self._watched:
+            for quote in quotes:
+                events += self._on_quote(quote, now)
+        events += self._due(now)
+        events += self.engine.expire(now)
+        if events:
+            self._commit(events, now, out)
+
+    def _on_quote(self, quote: FeedQuote, now: datetime) -> list[Event]:
+        con_id = quote.con_id
+        previous = self._last_trade.get(con_id)
+        self._last_trade[con_id] = quote.last_time
+        rth = True if not self.sim.config.exchange_hours else {REGULAR: True, EXTENDED: False}.get(quote.state)
+        if rth is None:
+            return []  # the exchange is closed: nothing triggers or fills
+        events: list[Event] = []
+        if con_id in self._watched:
+            traded = previous is not None and quote.last_time != previous
+            matched = self._quotes[con_id] = engine_quote(quote, traded=traded)
+            events += self.engine.on_quote(con_id, matched, now, in_rth=rth)
+        for option in sorted(self._options.get(con_id, ())):
+            matched = self._quotes[option] = option_engine_quote(self.sim.prices.option(option, now)[0])
+            events += self.engine.on_quote(option, matched, now, in_rth=rth)
+        return events
+
+    def _due(self, now: datetime) -> list[Event]:
+        """Auctions and DAY expiries whose time has come (each deadline is checked against the record, so a
+        modify that moved it leaves the old heap entry harmless)."""
+        events: list[Event] = []
+        while self._deadlines and self._deadlines[0][0] <= now:
+            when, kind, _, key = heapq.heappop(self._deadlines)
+            record = self.records.get(key)
+            view = self.engine.order(key[1], client_id=key[0])
+            if record is None or view is None or view.status in TERMINAL:
+                continue
+            if kind == AUCTION and when == record.auction_at:
+                price = self._auction_price(record.con_id, when)
+                if view.spec.tif is TimeInForce.OPG:
+                    events += self.engine.on_open(record.con_id, price, now)
+                else:
+                    events += self.engine.on_close(record.con_id, price, now)
+            elif kind == EXPIRY and when == record.expires_at:
+                events += self.engine.cancel(key[1], now, client_id=key[0])
+        return events
+
+    def _auction_price(self, con_id: int, when: datetime) -> Decimal:
+        path = self.sim.prices.path(self.sim.prices.priced_con_id(con_id))
+        return Decimal(str(path.price(path.last_ticks(int(when.timestamp())))))
 
     def drop(self, session: ClientSession) -> None:
         """A client went away: its orders stay working, as in TWS."""
+
+    # --- booking and messages ----------------------------------------------------------------------------
+
+    def _commit(self, events: list[Event], now: datetime, out: Outbox, *, placed: OrderRecord | None = None) -> None:
+        """Book `events` in one store transaction, then hand their messages to the outbox."""
+        sends: list[Send] = []
+        changed: dict[Key, OrderView] = {}
+        with self.store.transaction():
+            if placed is not None and self.engine.order(placed.order_id, client_id=placed.client_id) is not None:
+                placed.perm_id = PERM_ID_BASE + self.store.bump(PERM_IDS)
+                self.records[placed.key] = placed
+                self.store.advance(NEXT_ORDER_ID, at_least=placed.order_id + 1)
+                self._schedule(placed)
+            for event in events:
+                if isinstance(event, OrderRejected):
+                    sends.append(
+                        (event.client_id, ErrorMessage(req_id=event.order_id, code=event.code, text=event.text), False)
+                    )
+                    continue
+                view = event.order
+                record = self.records[view_key(view)]
+                changed[view_key(view)] = view
+                if view.status in TERMINAL and record.completed_at is None:
+                    record.completed_at = now
+                sends += self._messages(event, record, now)
+            for key in changed:
+                state = self.engine.order_state(key[1], client_id=key[0])
+                self.store.put(ORDERS, key_text(key), {"engine": state, "record": self.records[key].to_dict()})
+        for key, view in changed.items():
+            if view.status in TERMINAL:
+                self._unwatch(key, view.spec.con_id)
+            else:
+                self._watch(key, view.spec.con_id, now)
+        masters = [c for c, s in self.sim.sessions.items() if self.sim.is_master(s)]
+        for owner, message, shared in sends:
+            out.to(owner, message)
+            for master in masters if shared else ():
+                if master != owner:
+                    out.to(master, message)
+
+    def _messages(self, event: Event, record: OrderRecord, now: datetime) -> list[Send]:
+        assert not isinstance(event, OrderRejected)
+        view, owner = event.order, event.order.client_id
+        status = order_status(view, perm_id=record.perm_id)
+        if isinstance(event, OrderFilled):
+            exe = self._book_fill(event, record, now)
+            details = exec_details(exe, self._contract(record), req_id=-1, zone=self.zone)
+            report = commission_report(exe)
+            opened = self._open_order(view, record)
+            return [(owner, details, True), (owner, status, True), (owner, opened, True), (owner, report, True)]
+        if isinstance(event, OrderCancelled):
+            return [
+                (owner, status, True),
+                (owner, ErrorMessage(req_id=view.order_id, code=CANCELLED[0], text=CANCELLED[1]), False),
+            ]
+        if isinstance(event, OrderPriceUpdated):
+            return [(owner, self._open_order(view, record), True)]
+        return [(owner, self._open_order(view, record), True), (owner, status, True)]
+
+    def _book_fill(self, event: OrderFilled, record: OrderRecord, now: datetime) -> ExecutionRecord:
+        """One execution: its commission (per order, see order_records), the account, the stored record."""
+        spec = event.order.spec
+        instrument = self._instrument(record.con_id)
+        total = commission_of(instrument, event.cum_quantity, event.avg_price, removes=event.liquidity == REMOVED)
+        charge = max(total.amount - record.commission, ZERO)
+        record.commission += charge
+        result = self.sim.accounts.apply_fill(
+            spec.account,
+            instrument,
+            buy=spec.is_buy,
+            quantity=event.quantity,
+            price=event.price,
+            commission=charge,
+            commission_currency=total.currency,
+            now=now,
+        )
+        exe = ExecutionRecord(
+            exec_id=exec_id(self.store.bump(EXEC_IDS), now),
+            time=now,
+            client_id=spec.client_id,
+            order_id=spec.order_id,
+            perm_id=record.perm_id,
+            con_id=record.con_id,
+            symbol=instrument.symbol,
+            sec_type=instrument.sec_type,
+            account=spec.account,
+            exchange=venue(instrument),
+            side=side_of(spec.is_buy),
+            shares=event.quantity,
+            price=event.price,
+            cum_qty=event.cum_quantity,
+            avg_price=event.avg_price,
+            order_ref=spec.order_ref,
+            liquidity=event.liquidity,
+            commission=charge,
+            commission_currency=total.currency,
+            realized_pnl=result.realized_pnl,
+        )
+        self.store.append(EXECUTIONS, exe.to_dict(), at=now)
+        self._executions.append(exe)
+        return exe
+
+    def _open_order(self, view: OrderView, record: OrderRecord) -> Response:
+        return open_order(
+            view,
+            self._contract(record),
+            perm_id=record.perm_id,
+            good_till_text=record.good_till_text,
+            trigger_method=record.trigger_method,
+        )
+
+    # --- instruments, quotes, subscriptions ----------------------------------------------------------------
+
+    def _instrument(self, con_id: int) -> Instrument:
+        return self.sim.prices.instrument(con_id)
+
+    def _contract(self, record: OrderRecord) -> Contract:
+        contract = self._contracts.get(record.key)
+        if contract is None:
+            found = self.sim.securities.by_con_id(record.con_id)
+            contract = (
+                Contract(con_id=record.con_id) if found is None else found.on_exchange(record.exchange).to_contract()
+            )
+            self._contracts[record.key] = contract
+        return contract
+
+    def _market(self, instrument: Instrument, now: datetime) -> Quote:
+        """The current market of a subscribed instrument, as the engine sees quotes."""
+        if instrument.sec_type in OPTION_TYPES:
+            return option_engine_quote(self.sim.prices.option(instrument.con_id, now)[0])
+        return engine_quote(self.sim.prices.quote(instrument.con_id), traded=True)
+
+    def _in_rth(self, instrument: Instrument, now: datetime) -> bool | None:
+        """True in regular hours, False in extended hours, None when closed (always True without exchange hours)."""
+        if not self.sim.config.exchange_hours:
+            return True
+        calendar = calendar_named(instrument.calendar)
+        if calendar.is_open(now, liquid=True):
+            return True
+        return False if calendar.is_open(now) else None
+
+    def _watch(self, key: Key, con_id: int, now: datetime) -> None:
+        keys = self._watched.get(con_id)
+        if keys is None:
+            self.sim.prices.subscribe(con_id, now)
+            keys = self._watched[con_id] = set()
+            instrument = self._instrument(con_id)
+            if instrument.sec_type in OPTION_TYPES:
+                self._options.setdefault(instrument.under_con_id, set()).add(con_id)
+            else:
+                self._last_trade.setdefault(con_id, self.sim.prices.quote(con_id).last_time)
+        keys.add(key)
+
+    def _unwatch(self, key: Key, con_id: int) -> None:
+        keys = self._watched.get(con_id)
+        if keys is None or key not in keys:
+            return
+        keys.discard(key)
+        if keys:
+            return
+        del self._watched[con_id]
+        self._quotes.pop(con_id, None)
+        self._last_trade.pop(con_id, None)
+        for options in self._options.values():
+            options.discard(con_id)
+        self.sim.prices.unsubscribe(con_id)
+
+    def _schedule(self, record: OrderRecord) -> None:
+        for kind, when in ((AUCTION, record.auction_at), (EXPIRY, record.expires_at)):
+            if when is not None:
+                heapq.heappush(self._deadlines, (when, kind, next(self._tie), record.key))
+
+    # --- restore and the trading day ---------------------------------------------------------------------
+
+    def _midnight(self, now: datetime) -> datetime:
+        return datetime.combine(now.astimezone(self.zone).date(), time(0), tzinfo=self.zone)
+
+    def _catch_up(self, now: datetime) -> None:
+        """Restore the engine, the records and today's executions from the store (once, on first use)."""
+        if self._day is not None:
+            return
+        self._day = now.astimezone(self.zone).date()
+        midnight = self._midnight(now)
+        docs = self.store.all(ORDERS)
+        records = {k: OrderRecord.from_dict(d["record"]) for k, d in docs.items()}
+        live = {k for k, d in docs.items() if OrderStatus(d["engine"]["status"]) not in TERMINAL}
+        parents = {f"{records[k].client_id}:{docs[k]['engine']['spec']['parent_id']}" for k in live}
+        stale = [
+            k
+            for k, r in records.items()
+            if k not in live and k not in parents and (r.completed_at is None or r.completed_at < midnight)
+        ]
+        kept = [k for k in docs if k not in stale]
+        self.engine = MatchingEngine.from_state(
+            {
+                "seq": max((int(docs[k]["engine"]["seq"]) for k in kept), default=0),
+                "orders": [docs[k]["engine"] for k in kept],
+            }
+        )
+        self.records = {records[k].key: records[k] for k in kept}
+        self._executions = [ExecutionRecord.from_dict(r.doc) for r in self.store.records(EXECUTIONS, since=midnight)]
+        with self.store.transaction():
+            for k in stale:
+                self.store.delete(ORDERS, k)
+            self.store.prune(EXECUTIONS, before=midnight)
+        for view in self.engine.open_orders():
+            self._watch(view_key(view), view.spec.con_id, now)
+            self._schedule(self.records[view_key(view)])
+        if kept:
+            log.info("restored %d orders (%d working) and %d executions", len(kept), len(live), len(self._executions))
+
+    def _roll_day(self, now: datetime) -> None:
+        """A new day in TWS's zone: yesterday's executions leave memory and the store."""
+        day = now.astimezone(self.zone).date()
+        if day == self._day:
+            return
+        self._day = day
+        midnight = self._midnight(now)
+        self._executions = [e for e in self._executions if e.time >= midnight]
+        with self.store.transaction():
+            self.store.prune(EXECUTIONS, before=midnight)
+
+
+def view_key(view: OrderView) -> Key:
+    return (view.client_id, view.order_id)
+
+
+def spec_key(spec: OrderSpec) -> Key:
+    return (spec.client_id, spec.order_id)
+
+
+def venue(instrument: Instrument) -> str:
+    """Where a fill is reported to have executed: SMART orders at the primary exchange."""
+    if instrument.exchange == "SMART" and instrument.primary_exchange:
+        return instrument.primary_exchange
+    return instrument.exchange

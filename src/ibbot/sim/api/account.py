@@ -1,4 +1,8 @@
-"""Handlers for account requests: account updates, summary, positions and their *Multi variants, PnL."""
+"""Handlers for account requests: account updates, summary, positions and their *Multi variants, PnL.
+
+Each handler checks the request as TWS does (an unknown account code is 321, a third open account summary is
+322) and hands the rest to `sim.accounts` (`ibbot.sim.accounts`), which owns the books and the streams.
+"""
 
 from __future__ import annotations
 
@@ -17,117 +21,118 @@ from ibbot.protocol.requests.account import (
     ReqPositions,
     ReqPositionsMulti,
 )
-from ibbot.protocol.responses.account import (
-    AccountDownloadEnd,
-    AccountSummary,
-    AccountSummaryEnd,
-    AccountUpdateMulti,
-    AccountUpdateMultiEnd,
-    AccountUpdateTime,
-    AccountValue,
-    PositionEnd,
-    PositionMultiEnd,
-)
 from ibbot.sim.api.base import Context, Handler
 
-INVALID_ACCOUNT = 321
+MAX_ACCOUNT_SUMMARIES = 2  # TWS allows two open reqAccountSummary subscriptions at a time
+ALL = "All"
 
 
-def _known_account(ctx: Context, account: str, req_id: int) -> bool:
-    if account and account not in ctx.sim.config.accounts and account != "All":
-        ctx.error(
-            req_id,
-            INVALID_ACCOUNT,
-            f"Error validating request.-'bB' : cause - Invalid account code {account}",
-        )
-        return False
-    return True
+def invalid_account(account: str) -> tuple[int, str]:
+    return 321, f"Error validating request.-'bq' : cause - Invalid account code '{account}'."
+
+
+def invalid_group(group: str) -> tuple[int, str]:
+    return 321, f"Error validating request.-'bE' : cause - Invalid group name '{group}'."
+
+
+_Cancel = CancelAccountSummary | CancelAccountUpdatesMulti | CancelPositionsMulti | CancelPnl | CancelPnlSingle
+
+TOO_MANY_SUMMARIES = (
+    322,
+    "Error processing request.-'bd' : cause - Maximum number of account summary requests exceeded",
+)
+
+
+def _one(ctx: Context, account: str, req_id: int, *, blank: bool = True) -> str | None:
+    """The account a request names ("" is the default account when `blank`), or None after IB's 321."""
+    resolved = ctx.sim.accounts.resolve(account) if account or blank else None
+    if resolved is None:
+        ctx.error(req_id, *invalid_account(account))
+    return resolved
+
+
+def _some(ctx: Context, account: str, req_id: int) -> tuple[str, ...] | None:
+    """Every account for "" or "All", else the one named (None after IB's 321)."""
+    if account in ("", ALL):
+        return tuple(ctx.sim.accounts.ledgers)
+    resolved = _one(ctx, account, req_id)
+    return None if resolved is None else (resolved,)
 
 
 def _account_updates(ctx: Context, req: ReqAccountUpdates) -> None:
     if not req.subscribe:
-        ctx.session.account_updates = None
+        ctx.sim.accounts.close_updates(ctx.session)
         return
-    account = req.account or ctx.sim.config.accounts[0]
-    if not _known_account(ctx, account, -1):
-        return
-    ctx.session.account_updates = account
-    for key, value, currency in ctx.sim.account_values(account):
-        ctx.reply(AccountValue(key=key, value=value, currency=currency, account=account))
-    ctx.reply(AccountUpdateTime(time=ctx.now.astimezone(ctx.sim.tws_zone).strftime("%H:%M")))
-    ctx.reply(AccountDownloadEnd(account=account))
+    account = _one(ctx, req.account, -1)
+    if account is not None:
+        ctx.reply(*ctx.sim.accounts.open_updates(ctx.session, account, ctx.now))
 
 
 def _account_updates_multi(ctx: Context, req: ReqAccountUpdatesMulti) -> None:
-    accounts = ctx.sim.config.accounts if req.account in ("", "All") else (req.account,)
-    if not _known_account(ctx, req.account, req.req_id):
-        return
-    ctx.session.subscriptions[req.req_id] = req
-    for account in accounts:
-        for key, value, currency in ctx.sim.account_values(account):
-            ctx.reply(
-                AccountUpdateMulti(
-                    req_id=req.req_id,
-                    account=account,
-                    model_code=req.model_code,
-                    key=key,
-                    value=value,
-                    currency=currency,
-                )
-            )
-    ctx.reply(AccountUpdateMultiEnd(req_id=req.req_id))
+    accounts = _some(ctx, req.account, req.req_id)
+    if accounts is not None:
+        messages = ctx.sim.accounts.open_updates_multi(
+            ctx.session, req.req_id, accounts, req.model_code, req.ledger_and_nlv
+        )
+        ctx.reply(*messages)
 
 
 def _account_summary(ctx: Context, req: ReqAccountSummary) -> None:
-    ctx.session.subscriptions[req.req_id] = req
-    wanted = set(req.tags)
-    for account in ctx.sim.config.accounts:
-        for key, value, currency in ctx.sim.account_values(account):
-            if key in wanted and currency in ("", "USD", "BASE"):
-                ctx.reply(AccountSummary(req_id=req.req_id, account=account, tag=key, value=value, currency=currency))
-    ctx.reply(AccountSummaryEnd(req_id=req.req_id))
+    if req.group.lower() != ALL.lower():
+        ctx.error(req.req_id, *invalid_group(req.group))  # no FA groups: a paper account is not an advisor's
+        return
+    if ctx.sim.accounts.summary_count(ctx.session) >= MAX_ACCOUNT_SUMMARIES:
+        ctx.error(req.req_id, *TOO_MANY_SUMMARIES)
+        return
+    accounts = tuple(ctx.sim.accounts.ledgers)
+    ctx.reply(*ctx.sim.accounts.open_summary(ctx.session, req.req_id, accounts, req.tags))
 
 
 def _positions(ctx: Context, req: ReqPositions) -> None:
-    ctx.session.positions_subscribed = True
-    ctx.reply(PositionEnd())
-
-
-def _positions_multi(ctx: Context, req: ReqPositionsMulti) -> None:
-    if not _known_account(ctx, req.account, req.req_id):
-        return
-    ctx.session.subscriptions[req.req_id] = req
-    ctx.reply(PositionMultiEnd(req_id=req.req_id))
+    ctx.reply(*ctx.sim.accounts.open_positions(ctx.session))
 
 
 def _cancel_positions(ctx: Context, req: CancelPositions) -> None:
-    ctx.session.positions_subscribed = False
+    ctx.sim.accounts.close_positions(ctx.session)
 
 
-def _cancel(ctx: Context, req: CancelAccountSummary | CancelAccountUpdatesMulti | CancelPositionsMulti) -> None:
-    ctx.session.subscriptions.pop(req.req_id, None)
+def _positions_multi(ctx: Context, req: ReqPositionsMulti) -> None:
+    accounts = _some(ctx, req.account, req.req_id)
+    if accounts is not None:
+        ctx.reply(*ctx.sim.accounts.open_positions_multi(ctx.session, req.req_id, accounts))
 
 
-def _pnl(ctx: Context, req: ReqPnl | ReqPnlSingle) -> None:
-    ctx.session.subscriptions[req.req_id] = req
+def _pnl(ctx: Context, req: ReqPnl) -> None:
+    account = _one(ctx, req.account, req.req_id, blank=False)
+    if account is not None:
+        ctx.reply(*ctx.sim.accounts.open_pnl(ctx.session, req.req_id, account))
 
 
-def _cancel_pnl(ctx: Context, req: CancelPnl | CancelPnlSingle) -> None:
-    ctx.session.subscriptions.pop(req.req_id, None)
+def _pnl_single(ctx: Context, req: ReqPnlSingle) -> None:
+    account = _one(ctx, req.account, req.req_id, blank=False)
+    if account is not None:
+        ctx.reply(*ctx.sim.accounts.open_pnl_single(ctx.session, req.req_id, account, req.con_id))
+
+
+def _canceller(kind: str) -> Handler:
+    def cancel(ctx: Context, req: _Cancel) -> None:
+        ctx.sim.accounts.close(ctx.session, req.req_id, kind)
+
+    return cancel
 
 
 HANDLERS: dict[type, Handler] = {
     ReqAccountUpdates: _account_updates,
     ReqAccountUpdatesMulti: _account_updates_multi,
-    CancelAccountUpdatesMulti: _cancel,
+    CancelAccountUpdatesMulti: _canceller("multi"),
     ReqAccountSummary: _account_summary,
-    CancelAccountSummary: _cancel,
+    CancelAccountSummary: _canceller("summary"),
     ReqPositions: _positions,
     CancelPositions: _cancel_positions,
     ReqPositionsMulti: _positions_multi,
-    CancelPositionsMulti: _cancel,
+    CancelPositionsMulti: _canceller("positions"),
     ReqPnl: _pnl,
-    CancelPnl: _cancel_pnl,
-    ReqPnlSingle: _pnl,
-    CancelPnlSingle: _cancel_pnl,
+    CancelPnl: _canceller("pnl"),
+    ReqPnlSingle: _pnl_single,
+    CancelPnlSingle: _canceller("single"),
 }

@@ -1,7 +1,15 @@
-"""Handlers for history requests (being written)."""
+"""Handlers for history requests: each hands the request to the simulator's `HistoryService`."""
 
 from __future__ import annotations
 
-from ibbot.sim.api.base import Handler
+from typing import Any
 
-HANDLERS: dict[type, Handler] = {}
+from ibbot.sim.api.base import Context, Handler
+from ibbot.sim.history_service import HistoryService
+
+
+def _to_history(ctx: Context, request: Any) -> None:
+    ctx.sim.history.handle(ctx.session, request, ctx.now, ctx.out)
+
+
+HANDLERS: dict[type, Handler] = dict.fromkeys(HistoryService.REQUEST_TYPES, _to_history)

@@ -1,4 +1,4 @@
-"""Handlers for order requests: place, cancel, open and completed orders, executions."""
+"""Handlers for order requests: place, cancel, open and completed orders, executions (all in `sim.trading`)."""
 
 from __future__ import annotations
 
@@ -12,45 +12,41 @@ from ibbot.protocol.requests.orders import (
     ReqGlobalCancel,
     ReqOpenOrders,
 )
-from ibbot.protocol.responses.orders import CompletedOrdersEnd, ExecDetailsEnd, OpenOrderEnd
-from ibbot.sim import errors
 from ibbot.sim.api.base import Context, Handler
 
 
 def _place_order(ctx: Context, req: PlaceOrder) -> None:
-    ctx.sim.note_order_id(req.order_id)
-    if ctx.sim.config.read_only:
-        ctx.error(req.order_id, *errors.READ_ONLY)
-        return
-    ctx.error(req.order_id, *errors.NOT_SUPPORTED("order execution yet"))
+    ctx.sim.trading.place(ctx.session, req, ctx.now, ctx.out)
 
 
 def _cancel_order(ctx: Context, req: CancelOrder) -> None:
-    if ctx.sim.config.read_only:
-        ctx.error(req.order_id, *errors.READ_ONLY)
-        return
-    ctx.error(req.order_id, 10147, f"OrderId {req.order_id} that needs to be cancelled is not found.")
+    ctx.sim.trading.cancel(ctx.session, req.order_id, ctx.now, ctx.out)
 
 
 def _global_cancel(ctx: Context, req: ReqGlobalCancel) -> None:
-    if ctx.sim.config.read_only:
-        ctx.error(-1, *errors.READ_ONLY)
+    ctx.sim.trading.cancel_all(ctx.session, ctx.now, ctx.out)
 
 
-def _open_orders(ctx: Context, req: ReqOpenOrders | ReqAllOpenOrders) -> None:
-    ctx.reply(OpenOrderEnd())
+def _open_orders(ctx: Context, req: ReqOpenOrders) -> None:
+    ctx.sim.trading.open_orders(ctx.session, ctx.now, ctx.out, every_client=False)
+
+
+def _all_open_orders(ctx: Context, req: ReqAllOpenOrders) -> None:
+    ctx.sim.trading.open_orders(ctx.session, ctx.now, ctx.out, every_client=True)
 
 
 def _auto_open_orders(ctx: Context, req: ReqAutoOpenOrders) -> None:
-    ctx.session.auto_open_orders = req.auto_bind
+    # Only clientId 0 can bind TWS's own orders; the simulator has none, so binding is the flag alone.
+    if ctx.session.client_id == 0:
+        ctx.session.auto_open_orders = req.auto_bind
 
 
 def _completed_orders(ctx: Context, req: ReqCompletedOrders) -> None:
-    ctx.reply(CompletedOrdersEnd())
+    ctx.sim.trading.completed_orders(ctx.session, ctx.now, ctx.out)
 
 
 def _executions(ctx: Context, req: ReqExecutions) -> None:
-    ctx.reply(ExecDetailsEnd(req_id=req.req_id))
+    ctx.sim.trading.executions(ctx.session, req.req_id, req.filter, ctx.now, ctx.out)
 
 
 HANDLERS: dict[type, Handler] = {
@@ -58,7 +54,7 @@ HANDLERS: dict[type, Handler] = {
     CancelOrder: _cancel_order,
     ReqGlobalCancel: _global_cancel,
     ReqOpenOrders: _open_orders,
-    ReqAllOpenOrders: _open_orders,
+    ReqAllOpenOrders: _all_open_orders,
     ReqAutoOpenOrders: _auto_open_orders,
     ReqCompletedOrders: _completed_orders,
     ReqExecutions: _executions,

@@ -1,0 +1,113 @@
+"""What the simulator keeps about an order beside the matching engine's record: its perm id, where it was
+routed, when its day ends or its auction runs, the commission charged so far; and how it is stored.
+
+Theory of operation
+-------------------
+The engine knows an order's terms and progress; TWS also reports a perm id, echoes the client's good-till text
+and trigger method, and ends DAY orders and runs auctions by the exchange's calendar. Those deadlines are fixed
+when the order is placed (and recomputed from the same placement time on a modify):
+
+* DAY orders expire at the close of the session they belong to: the regular (liquid) session that is open when
+  they are placed, else the next one (16:00 New York for US stocks, also for an order placed on a Saturday:
+  the simulator streams around the clock, the order belongs to Monday). With outside_rth they live until the
+  end of the trading session instead (20:00 for US stocks). This holds whether or not the simulator follows
+  exchange hours, so it is the same for every run of the same clock.
+* MOC and LOC orders take part in the closing auction of that same regular session; OPG orders in the opening
+  auction of the next regular session.
+
+The commission is per order like IB's minimums and maximums: each fill is charged the commission of the
+cumulative quantity less what earlier fills of the order paid.
+
+Stored form: one document per order, `{"engine": <MatchingEngine.order_state>, "record": <OrderRecord>}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ibbot.sim.calendar import calendar_named
+from ibbot.sim.instruments import Instrument
+from ibbot.sim.orders import OrderSpec, TimeInForce
+from ibbot.sim.working import Key
+
+ZERO = Decimal(0)
+
+
+@dataclass(slots=True, kw_only=True)
+class OrderRecord:
+    client_id: int
+    order_id: int
+    con_id: int
+    exchange: str  # the exchange the order was routed to (the contract's, as the client gave it)
+    placed_at: datetime
+    perm_id: int = 0
+    good_till_text: str = ""  # as the client wrote it, echoed in openOrder
+    trigger_method: int = 0  # as the client sent it (the engine may use another, see order_translate)
+    expires_at: datetime | None = None  # DAY orders
+    auction_at: datetime | None = None  # MOC/LOC: the closing auction; OPG: the opening auction
+    commission: Decimal = ZERO  # charged so far
+    completed_at: datetime | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.client_id, self.order_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        def moment(x: datetime | None) -> str | None:
+            return None if x is None else x.isoformat()
+
+        return {
+            "client_id": self.client_id,
+            "order_id": self.order_id,
+            "con_id": self.con_id,
+            "exchange": self.exchange,
+            "placed_at": self.placed_at.isoformat(),
+            "perm_id": self.perm_id,
+            "good_till_text": self.good_till_text,
+            "trigger_method": self.trigger_method,
+            "expires_at": moment(self.expires_at),
+            "auction_at": moment(self.auction_at),
+            "commission": str(self.commission),
+            "completed_at": moment(self.completed_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OrderRecord:
+        def moment(x: str | None) -> datetime | None:
+            return None if x is None else datetime.fromisoformat(x)
+
+        return cls(
+            client_id=int(data["client_id"]),
+            order_id=int(data["order_id"]),
+            con_id=int(data["con_id"]),
+            exchange=str(data["exchange"]),
+            placed_at=datetime.fromisoformat(data["placed_at"]),
+            perm_id=int(data["perm_id"]),
+            good_till_text=str(data["good_till_text"]),
+            trigger_method=int(data["trigger_method"]),
+            expires_at=moment(data["expires_at"]),
+            auction_at=moment(data["auction_at"]),
+            commission=Decimal(data["commission"]),
+            completed_at=moment(data["completed_at"]),
+        )
+
+
+def deadlines(spec: OrderSpec, instrument: Instrument, placed_at: datetime) -> tuple[datetime | None, datetime | None]:
+    """(expires_at, auction_at) of an order placed at `placed_at` (see the module docstring)."""
+    calendar = calendar_named(instrument.calendar)
+    expires = None
+    if spec.tif is TimeInForce.DAY:
+        expires = calendar.next_close(placed_at, liquid=not spec.outside_rth)
+    auction = None
+    if spec.rule.auction:
+        auction = calendar.next_close(placed_at, liquid=True)
+    elif spec.tif is TimeInForce.OPG:
+        auction = calendar.next_open(placed_at, liquid=True)
+    return expires, auction
+
+
+def key_text(key: Key) -> str:
+    return f"{key[0]}:{key[1]}"

@@ -1,0 +1,273 @@
+"""Translation between the wire and the matching engine: protocol `Order` -> `OrderSpec`, engine views -> the
+protocol `Order` TWS echoes in openOrder, live-book quotes -> the engine's `Quote`, IB's time texts.
+
+Theory of operation
+-------------------
+The engine works in Decimals and enums; the wire carries floats and IB's strings. Every float becomes a Decimal
+through its shortest text (`Decimal(str(x))`), so 230.05 stays 230.05 and tick checks (110) are exact. IB's
+names for order types in contract details (`STPLMT`, `TRAILLMT`, `MIDPX` ...) differ from placeOrder's
+(`STP LMT`, `TRAIL LIMIT`, `MIDPRICE`); `IB_TYPE_CODES` maps one to the other so an instrument's `order_types`
+decides 387. Instruments whose simulated quotes have no trades (forex, options) would never see a stop's
+default trigger (the last price), so trigger method 0 becomes 4 (bid/ask) for them, as IB does for forex.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ibbot.protocol.types import Order
+from ibbot.sim.commissions import Commission, commission
+from ibbot.sim.feed import Quote as FeedQuote
+from ibbot.sim.instruments import Instrument
+from ibbot.sim.ledger import Terms
+from ibbot.sim.options import OptionQuote
+from ibbot.sim.orders import (
+    UNSUPPORTED_TYPE,
+    Action,
+    OrderSpec,
+    OrderType,
+    OrderView,
+    Rejection,
+    TimeInForce,
+    Trigger,
+    rejected,
+)
+from ibbot.sim.working import Quote
+
+ONE = Decimal(1)
+NO_TRADES = frozenset({"CASH", "OPT", "FOP"})  # simulated quotes without a last price
+IB_TYPE_CODES: dict[OrderType, str] = {
+    OrderType.MKT: "MKT",
+    OrderType.LMT: "LMT",
+    OrderType.STP: "STP",
+    OrderType.STP_LMT: "STPLMT",
+    OrderType.TRAIL: "TRAIL",
+    OrderType.TRAIL_LIMIT: "TRAILLMT",
+    OrderType.MIT: "MIT",
+    OrderType.LIT: "LIT",
+    OrderType.MOC: "MOC",
+    OrderType.LOC: "LOC",
+    OrderType.REL: "REL",
+    OrderType.MIDPRICE: "MIDPX",
+}
+_ACTIONS = {"BUY": Action.BUY, "SELL": Action.SELL, "SSHORT": Action.SSHORT}
+
+
+# --- IB's time texts ---------------------------------------------------------------------------------------
+
+
+def parse_ib_time(text: str, zone: ZoneInfo) -> datetime | None:
+    """`yyyymmdd hh:mm:ss [zone]` (in `zone` when no zone is named), `yyyymmdd-hh:mm:ss` (UTC) or `yyyymmdd`
+    (midnight in `zone`), as UTC; None when the text is none of these."""
+    text = text.strip()
+    try:
+        if len(text) == 8 and text.isdigit():
+            return datetime.strptime(text, "%Y%m%d").replace(tzinfo=zone).astimezone(UTC)
+        if len(text) >= 17 and text[8] == "-":
+            return datetime.strptime(text[:17], "%Y%m%d-%H:%M:%S").replace(tzinfo=UTC)
+        parts = text.split()
+        if len(parts) not in (2, 3):
+            return None
+        tz = ZoneInfo(parts[2]) if len(parts) == 3 else zone
+        return datetime.strptime(parts[0] + parts[1], "%Y%m%d%H:%M:%S").replace(tzinfo=tz).astimezone(UTC)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
+def format_ib_time(moment: datetime, zone: ZoneInfo) -> str:
+    """`YYYYMMDD HH:MM:SS Zone`, as TWS writes execution times (ib_async parses the zone name)."""
+    return f"{moment.astimezone(zone):%Y%m%d %H:%M:%S} {zone.key}"
+
+
+# --- placeOrder -> OrderSpec -------------------------------------------------------------------------------
+
+
+def dec(value: float | None) -> Decimal | None:
+    """A wire price as a Decimal through its shortest text; None, NaN and infinities are unset."""
+    if value is None or not math.isfinite(value):
+        return None
+    return Decimal(str(value))
+
+
+def to_spec(
+    order: Order, *, order_id: int, client_id: int, account: str, instrument: Instrument, zone: ZoneInfo
+) -> OrderSpec | Rejection:
+    """The engine's view of a placeOrder; a `Rejection` for what cannot be an order for this instrument."""
+    try:
+        order_type = OrderType(" ".join(order.order_type.upper().split()))
+    except ValueError:
+        return UNSUPPORTED_TYPE
+    if instrument.sec_type == "IND":
+        return UNSUPPORTED_TYPE  # indices have prices but cannot be traded
+    if instrument.order_types and IB_TYPE_CODES[order_type] not in instrument.order_types:
+        return UNSUPPORTED_TYPE
+    action = _ACTIONS.get(order.action.strip().upper())
+    if action is None:
+        return rejected(f"Invalid action {order.action!r}: BUY, SELL or SSHORT.")
+    tif_text = order.tif.strip().upper() or TimeInForce.DAY.value
+    try:
+        tif = TimeInForce(tif_text)
+    except ValueError:
+        return rejected(f"The time in force {order.tif!r} is not supported.")
+    good_till = None
+    if order.good_till_date.strip():
+        good_till = parse_ib_time(order.good_till_date, zone)
+        if good_till is None:
+            return rejected(f"Invalid good-till date {order.good_till_date!r}.")
+    trigger_method = order.trigger_method
+    if trigger_method == 0 and instrument.sec_type in NO_TRADES:
+        trigger_method = 4
+    return OrderSpec(
+        order_id=order_id,
+        client_id=client_id,
+        account=account,
+        con_id=instrument.con_id,
+        action=action,
+        quantity=order.total_quantity,
+        order_type=order_type,
+        lmt_price=dec(order.lmt_price),
+        aux_price=dec(order.aux_price),
+        trailing_percent=dec(order.trailing_percent),
+        trail_stop_price=dec(order.trail_stop_price),
+        lmt_price_offset=dec(order.lmt_price_offset),
+        tif=tif,
+        good_till_date=good_till,
+        outside_rth=order.outside_rth,
+        oca_group=order.oca_group,
+        oca_type=order.oca_type,
+        parent_id=order.parent_id,
+        transmit=order.transmit,
+        what_if=order.what_if,
+        trigger_method=trigger_method,
+        order_ref=order.order_ref,
+        e_trade_only=order.e_trade_only,
+        firm_quote_only=order.firm_quote_only,
+        nbbo_price_cap=dec(order.nbbo_price_cap),
+    )
+
+
+def reference_price(spec: OrderSpec, quote: Quote) -> Decimal | None:
+    """The price an order would trade at, for tick rules, buying power and what-if: its limit, its trigger,
+    else the touch it would take (then the last trade, then the midpoint)."""
+    if spec.lmt_price is not None:
+        return spec.lmt_price
+    if spec.aux_price is not None and spec.rule.trigger in (Trigger.STOP, Trigger.TOUCH):
+        return spec.aux_price
+    if spec.trail_stop_price is not None:
+        return spec.trail_stop_price
+    touch = quote.ask if spec.is_buy else quote.bid
+    return touch or quote.last or quote.mid
+
+
+def tick_at(instrument: Instrument, price: Decimal | None) -> Decimal:
+    """The price increment that applies at `price` (the instrument's market rule)."""
+    tick = instrument.min_tick if price is None else instrument.tick_size(float(price))
+    return Decimal(str(tick))
+
+
+# --- engine view -> the protocol Order of openOrder / completedOrder ------------------------------------------
+
+
+def _flt(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def to_order(view: OrderView, *, perm_id: int, good_till_text: str = "", trigger_method: int | None = None) -> Order:
+    """The order as TWS reports it: the client's terms with the current limit / trailing stop."""
+    spec = view.spec
+    moving_limit = spec.order_type in (OrderType.TRAIL_LIMIT, OrderType.REL, OrderType.MIDPRICE)
+    limit = view.limit_price if moving_limit and view.limit_price is not None else spec.lmt_price
+    trailing = spec.rule.trigger is Trigger.TRAIL
+    return Order(
+        order_id=spec.order_id,
+        client_id=spec.client_id,
+        perm_id=perm_id,
+        action=spec.action.value,
+        total_quantity=spec.quantity,
+        order_type=spec.order_type.value,
+        lmt_price=_flt(limit),
+        aux_price=_flt(spec.aux_price),
+        tif=spec.tif.value,
+        oca_group=spec.oca_group,
+        oca_type=spec.oca_type,
+        order_ref=spec.order_ref,
+        transmit=spec.transmit,
+        parent_id=spec.parent_id,
+        trigger_method=spec.trigger_method if trigger_method is None else trigger_method,
+        outside_rth=spec.outside_rth,
+        good_till_date=good_till_text,
+        trail_stop_price=_flt(view.stop_price if trailing else spec.trail_stop_price),
+        trailing_percent=_flt(spec.trailing_percent),
+        lmt_price_offset=_flt(spec.lmt_price_offset),
+        account=spec.account,
+        what_if=spec.what_if,
+        filled_quantity=view.filled,
+    )
+
+
+# --- quotes ------------------------------------------------------------------------------------------------
+
+
+def _price(value: float | None) -> Decimal | None:
+    if value is None or not math.isfinite(value) or value <= 0:
+        return None
+    return Decimal(str(value))
+
+
+def engine_quote(quote: FeedQuote, *, traded: bool) -> Quote:
+    """The engine's quote from the live book's; `traded`: a print happened since the previous quote."""
+    last = _price(quote.last) if traded else None
+    return Quote(
+        bid=_price(quote.bid),
+        ask=_price(quote.ask),
+        bid_size=Decimal(quote.bid_size),
+        ask_size=Decimal(quote.ask_size),
+        last=last,
+        last_size=Decimal(quote.last_size) if last is not None else None,
+    )
+
+
+def option_engine_quote(quote: OptionQuote) -> Quote:
+    """An option's market (derived from its underlying): bid/ask and sizes, no trades."""
+    return Quote(
+        bid=_price(quote.bid),
+        ask=_price(quote.ask),
+        bid_size=Decimal(quote.bid_size),
+        ask_size=Decimal(quote.ask_size),
+    )
+
+
+# --- the account side --------------------------------------------------------------------------------------
+
+
+def terms_of(instrument: Instrument) -> Terms:
+    """What the ledger needs to know about an instrument."""
+    sec_type = "FUT" if instrument.sec_type == "CONTFUT" else instrument.sec_type
+    return Terms(
+        con_id=instrument.con_id,
+        sec_type=sec_type,
+        currency=instrument.currency,
+        multiplier=Decimal(instrument.multiplier) if instrument.multiplier else ONE,
+        pair_currency=instrument.symbol if sec_type == "CASH" else "",
+        underlying_con_id=instrument.under_con_id if sec_type in ("OPT", "FOP") else 0,
+    )
+
+
+def commission_of(instrument: Instrument, quantity: Decimal, price: Decimal, *, removes: bool = True) -> Commission:
+    """IB's fixed-schedule commission for `quantity` at `price`. Forex is charged on the USD value: exact for
+    pairs quoted in USD or based on USD; other crosses count their quote currency at par (an approximation)."""
+    usd_rate = ONE
+    if instrument.sec_type == "CASH" and instrument.currency != "USD" and instrument.symbol == "USD" and price > 0:
+        usd_rate = ONE / price
+    return commission(
+        sec_type=instrument.sec_type,
+        quantity=quantity,
+        price=price,
+        multiplier=Decimal(instrument.multiplier) if instrument.multiplier else ONE,
+        currency=instrument.currency,
+        removes_liquidity=removes,
+        usd_rate=usd_rate,
+    )

@@ -1,0 +1,95 @@
+"""Shared by the order tests: a simulator on a ManualClock, clients, and a way to move time deterministically.
+
+Time moves only when a test says so: `Market.advance` moves the clock, runs one simulator step at the new
+time and hands its messages to the clients, then waits for a reqCurrentTime round trip, which arrives after
+everything sent before it (one TCP stream), so the client has seen the step's messages. The server's own
+timer also steps every 0.25 s, but with the clock standing still those steps find nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ib_async import IB, Contract, Stock
+
+from ibbot.clock import ManualClock
+from ibbot.sim.feed import Quote
+from ibbot.sim.server import SimServer
+from ibbot.testing import running_simulator
+
+START = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in New York: regular hours
+AAPL = 265598
+
+
+@dataclass
+class Client:
+    ib: IB
+    errors: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def codes(self, req_id: int | None = None) -> list[int]:
+        return [code for rid, code, _ in self.errors if req_id is None or rid == req_id]
+
+
+@dataclass
+class Market:
+    server: SimServer
+    clock: ManualClock
+    clients: list[Client] = field(default_factory=list)
+
+    def quote(self, con_id: int = AAPL) -> Quote:
+        """The live quote of `con_id` now (read from the simulator, as a market-data line would see it)."""
+        prices = self.server.sim.prices
+        prices.subscribe(con_id, self.clock.now())
+        try:
+            return prices.quote(con_id)
+        finally:
+            prices.unsubscribe(con_id)
+
+    async def connect(self, client_id: int = 1) -> Client:
+        ib = IB()
+        client = Client(ib)
+        ib.errorEvent += lambda req_id, code, text, contract: client.errors.append((req_id, code, text))
+        await ib.connectAsync("127.0.0.1", self.server.port, clientId=client_id, timeout=5)
+        self.clients.append(client)
+        return client
+
+    async def sync(self, client: Client) -> None:
+        """Wait until `client` has read everything the simulator sent it so far."""
+        await client.ib.reqCurrentTimeAsync()
+
+    async def advance(self, client: Client, seconds: float = 1.0) -> None:
+        self.clock.advance(seconds)
+        self.server.deliver(self.server.sim.step(self.clock.now()))
+        await self.sync(client)
+
+    async def run_until(
+        self, client: Client, condition: Callable[[], bool], *, seconds: float = 1.0, limit: int = 900
+    ) -> int:
+        """Advance `seconds` at a time until `condition` holds; how many steps it took."""
+        for taken in range(limit):
+            if condition():
+                return taken
+            await self.advance(client, seconds)
+        raise AssertionError(f"condition not met after {limit} steps of {seconds} s")
+
+
+@asynccontextmanager
+async def market(start: datetime = START, **settings: Any) -> AsyncIterator[Market]:
+    clock = ManualClock(start)
+    async with running_simulator(clock=clock, **settings) as server:
+        m = Market(server, clock)
+        try:
+            yield m
+        finally:
+            for client in m.clients:
+                client.ib.disconnect()
+
+
+async def qualified(client: Client, contract: Contract | None = None) -> Contract:
+    (found,) = await client.ib.qualifyContractsAsync(contract or Stock("AAPL", "SMART", "USD"))
+    assert isinstance(found, Contract)
+    return found
