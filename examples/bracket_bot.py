@@ -39,7 +39,7 @@ async def run(port: int, *, host: str = "127.0.0.1", client_id: int = 1, console
     ticker = ib.ticker(aapl)
     entry = round(ticker.ask, 2)
     bracket = ib.bracketOrder(
-        "BUY", 100, limitPrice=entry, takeProfitPrice=round(entry + 0.05, 2), stopLossPrice=round(entry - 1.0, 2)
+        "BUY", 100, limitPrice=entry, takeProfitPrice=round(entry + 0.02, 2), stopLossPrice=round(entry - 0.5, 2)
     )
     trades = [ib.placeOrder(aapl, order) for order in bracket]
     await _until(lambda: trades[0].isDone() and (trades[1].isDone() or trades[2].isDone()), TIMEOUT)
@@ -116,7 +116,11 @@ def _print_status(console: Console, trade: Trade) -> None:
     price = (
         f" @ {o.lmtPrice}"
         if o.orderType == "LMT"
-        else (f" stop {o.auxPrice}" if o.orderType in ("STP", "TRAIL") else "")
+        else (
+            f" stop {o.auxPrice}"
+            if o.orderType == "STP"
+            else (f" trail {o.auxPrice}" if o.orderType == "TRAIL" else "")
+        )
     )
     console.print(
         f"  order {o.orderId:>3} {o.action} {o.totalQuantity:g} {trade.contract.symbol} {o.orderType}{price}: "

@@ -7,6 +7,7 @@ a moving market whatever the hour it is run at.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, time, timedelta
 
 from rich.console import Console
@@ -27,6 +28,7 @@ def last_session_morning(now: datetime) -> datetime:
 
 
 async def main() -> int:
+    logging.getLogger("ib_async").setLevel(logging.CRITICAL)  # the bot prints what matters itself
     console = Console()
     start = last_session_morning(datetime.now(UTC))
     console.print(f"[bold]ibbot demo[/]: simulated TWS replaying {start:%A %Y-%m-%d %H:%M} New York time")
