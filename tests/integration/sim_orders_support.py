@@ -49,6 +49,12 @@ class Market:
         finally:
             prices.unsubscribe(con_id)
 
+    def last(self, con_id: int = AAPL) -> float:
+        """The last trade price of `con_id` now."""
+        last = self.quote(con_id).last
+        assert last is not None
+        return last
+
     async def connect(self, client_id: int = 1) -> Client:
         ib = IB()
         client = Client(ib)
@@ -61,9 +67,13 @@ class Market:
         """Wait until `client` has read everything the simulator sent it so far."""
         await client.ib.reqCurrentTimeAsync()
 
-    async def advance(self, client: Client, seconds: float = 1.0) -> None:
+    def step(self, seconds: float = 1.0) -> None:
+        """Move the clock and run one simulator step at the new time (its messages go out at once)."""
         self.clock.advance(seconds)
         self.server.deliver(self.server.sim.step(self.clock.now()))
+
+    async def advance(self, client: Client, seconds: float = 1.0) -> None:
+        self.step(seconds)
         await self.sync(client)
 
     async def run_until(

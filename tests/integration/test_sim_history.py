@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ib_async import IB, Contract, Forex, Stock
@@ -26,7 +27,7 @@ AAPL = 265598
 
 @asynccontextmanager
 async def connected(
-    now: dt.datetime = AFTER_CLOSE, **settings: object
+    now: dt.datetime = AFTER_CLOSE, **settings: Any
 ) -> AsyncIterator[tuple[SimServer, IB, list[tuple[int, int, str]], ManualClock]]:
     clock = ManualClock(now)
     async with running_simulator(clock=clock, **settings) as sim:

@@ -15,7 +15,9 @@ async def test_market_order_fills_with_execution_and_commission() -> None:
         aapl = await qualified(c)
         ask = m.quote().ask
         trade = c.ib.placeOrder(aapl, MarketOrder("BUY", 100))
-        await m.run_until(c, lambda: trade.orderStatus.status == "Filled" and bool(trade.fills[-1].commissionReport.execId))
+        await m.run_until(
+            c, lambda: trade.orderStatus.status == "Filled" and bool(trade.fills[-1].commissionReport.execId)
+        )
         assert trade.order.permId > 0  # openOrder came before the fill
         (fill,) = trade.fills
         assert fill.execution.side == "BOT" and fill.execution.shares == 100
@@ -99,6 +101,10 @@ async def test_ib_rejections_and_the_server_keeps_serving() -> None:
         unknown = ib.placeOrder(Stock("NOSUCH", "SMART", "USD"), MarketOrder("BUY", 1))
         await m.sync(c)
         assert c.codes(unknown.order.orderId) == [200]
+        too_big = ib.placeOrder(aapl, MarketOrder("BUY", 1_000_000))  # $170M against $1M of cash
+        await m.sync(c)
+        assert c.codes(too_big.order.orderId) == [201] and too_big.orderStatus.status == "Cancelled"
+        assert "YOUR ORDER IS NOT ACCEPTED" in c.errors[-1][2]
         # a filled order: modify 104, cancel 10148; an unknown one: cancel 10147
         filled = ib.placeOrder(aapl, MarketOrder("BUY", 10))
         await m.run_until(c, lambda: filled.orderStatus.status == "Filled")

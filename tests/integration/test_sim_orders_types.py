@@ -22,7 +22,7 @@ async def works_then_fills(m: Market, c: Client, order: Order, *, first: str = "
 async def test_stop_triggers_on_the_last_price_then_fills_as_market() -> None:
     async with market() as m:
         c = await m.connect()
-        stop = round(m.quote().last + 0.03, 2)
+        stop = round(m.last() + 0.03, 2)
         price = await works_then_fills(m, c, StopOrder("BUY", 10, stop))
         assert price >= stop - 0.02  # bought at the ask just after a print at or above the stop
 
@@ -30,7 +30,7 @@ async def test_stop_triggers_on_the_last_price_then_fills_as_market() -> None:
 async def test_stop_limit_triggers_and_respects_its_limit() -> None:
     async with market() as m:
         c = await m.connect()
-        stop = round(m.quote().last - 0.03, 2)
+        stop = round(m.last() - 0.03, 2)
         limit = round(stop - 0.05, 2)
         price = await works_then_fills(m, c, StopLimitOrder("SELL", 10, limit, stop))
         assert price >= limit
@@ -41,7 +41,7 @@ async def test_trailing_stop_by_amount_and_by_percent() -> None:
         c = await m.connect()
         amount = Order(action="SELL", totalQuantity=10, orderType="TRAIL", auxPrice=0.05)
         percent = Order(action="BUY", totalQuantity=10, orderType="TRAIL", trailingPercent=0.02)
-        start = m.quote().last
+        start = m.last()
         sold = await works_then_fills(m, c, amount)
         bought = await works_then_fills(m, c, percent)
         assert sold > 0 and bought > 0 and abs(sold - start) < 2
@@ -50,9 +50,9 @@ async def test_trailing_stop_by_amount_and_by_percent() -> None:
 async def test_if_touched_orders_wait_for_their_price() -> None:
     async with market() as m:
         c = await m.connect()
-        touch = round(m.quote().last - 0.03, 2)
+        touch = round(m.last() - 0.03, 2)
         await works_then_fills(m, c, Order(action="BUY", totalQuantity=10, orderType="MIT", auxPrice=touch))
-        touch = round(m.quote().last + 0.03, 2)
+        touch = round(m.last() + 0.03, 2)
         lit = Order(action="SELL", totalQuantity=10, orderType="LIT", auxPrice=touch, lmtPrice=round(touch - 0.05, 2))
         assert await works_then_fills(m, c, lit) >= touch - 0.05
 

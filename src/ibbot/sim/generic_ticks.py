@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from ibbot.protocol.responses import Response
 from ibbot.protocol.responses.market import TickGeneric, TickPrice, TickSize, TickString
@@ -33,7 +34,6 @@ from ibbot.sim.instruments import Instrument
 from ibbot.sim.path import PricePath
 from ibbot.sim.pricemodel import LOTS_PER_PRINT
 from ibbot.sim.profile import REGULAR
-from ibbot.sim.spans import trade_span
 from ibbot.sim.ticks import Trade
 
 # TWS's list, in its words and order ("id/tick(name)" where the tick type differs from the id).
@@ -75,6 +75,8 @@ SNAPSHOT_GENERIC = (
     "Error validating request.-'bW' : cause - Snapshot market data subscription is not applicable to generic ticks"
 )
 _MINUTE = 60
+_RANGE_STEP = 86_400 + 3_600 * 7  # a point every 31 hours: every hour of the day gets sampled over a year
+_RANGE_POINTS = 284  # 52 weeks of points
 
 
 def refusal(tick_list: str, sec_type: str) -> str:
@@ -166,15 +168,26 @@ def static_ticks(
 def _misc_stats(path: PricePath, now: datetime, req_id: int, size_div: int) -> list[Response]:
     """165: lows and highs over 13, 26 and 52 weeks (15..20) and the 90-day average volume (21)."""
     s = int(now.timestamp())
+    ranges, average = _week_ranges(path, s - s % 86_400)
     out: list[Response] = []
-    for weeks, low_tick, high_tick in ((13, 15, 16), (26, 17, 18), (52, 19, 20)):
-        span = trade_span(path, s - weeks * 7 * 86_400, s, exact=False)
-        out.append(TickPrice(req_id=req_id, tick_type=low_tick, price=path.price(span.low)))
-        out.append(TickPrice(req_id=req_id, tick_type=high_tick, price=path.price(span.high)))
-    quarter = trade_span(path, s - 90 * 86_400, s, exact=False)
-    average = quarter.lots * path.model.lot_size // 63  # about 63 trading days in 90 calendar days
+    for (low, high), (low_tick, high_tick) in zip(ranges, ((15, 16), (17, 18), (19, 20)), strict=True):
+        out.append(TickPrice(req_id=req_id, tick_type=low_tick, price=path.price(low)))
+        out.append(TickPrice(req_id=req_id, tick_type=high_tick, price=path.price(high)))
     out.append(TickSize(req_id=req_id, tick_type=21, size=average // size_div))
     return out
+
+
+@lru_cache(maxsize=1024)
+def _week_ranges(path: PricePath, day_start: int) -> tuple[tuple[tuple[int, int], ...], int]:
+    """(low, high) in ticks over 13, 26 and 52 weeks before `day_start` from a point every
+    `_RANGE_STEP` days (a daily bar's range is sampled the same way), and the 90-day average daily volume in
+    shares; computed once per instrument and day."""
+    points = [path.last_ticks(day_start - k * _RANGE_STEP) for k in range(_RANGE_POINTS)]
+    ranges = tuple(
+        (min(points[:count]), max(points[:count])) for count in (_RANGE_POINTS // 4, _RANGE_POINTS // 2, _RANGE_POINTS)
+    )
+    lots = path.volume(day_start - 90 * 86_400, day_start)
+    return ranges, lots * path.model.lot_size // 63  # about 63 trading days in 90 calendar days
 
 
 def _fundamentals(instrument: Instrument, path: PricePath, now: datetime) -> str:

@@ -20,37 +20,23 @@ window (tested), except ADJUSTED_LAST, whose scaling depends on the window's end
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from itertools import pairwise
 
-from ibbot.protocol.responses.history import (
-    HistogramEntry,
-    HistoricalSession,
-    HistoricalTick,
-    HistoricalTickBidAsk,
-    HistoricalTickLast,
-)
 from ibbot.protocol.types import Bar as WireBar
 from ibbot.sim.bars import Bar, SessionFilter, historical_bars
 from ibbot.sim.calendar import ExchangeCalendar
 from ibbot.sim.history_rules import (
-    VALIDATION_PREFIX,
     BarSize,
     BarUnit,
-    Duration,
-    DurationUnit,
-    Rejection,
     WhatToShow,
 )
 from ibbot.sim.history_window import format_bar_time
 from ibbot.sim.options import option_quote
 from ibbot.sim.path import PricePath
-from ibbot.sim.ticks import MidTick, QuoteTick, Trade
 
 BarSource = Callable[[datetime, datetime], tuple[Bar, ...]]
 _SECONDS_PER_YEAR = 365.25 * 86_400
@@ -241,108 +227,3 @@ class BarJob:
             self.bars.extend(self.source(a, b))
             spent += max(cost, 1.0)
         return spent
-
-
-# --- histogram -------------------------------------------------------------------------------------------
-
-_PERIOD_RE = re.compile(r"([0-9]{1,4}) *(d|days?|w|weeks?|m|months?|y|years?)", re.IGNORECASE | re.ASCII)
-_PERIOD_UNITS = {"d": DurationUnit.DAYS, "w": DurationUnit.WEEKS, "m": DurationUnit.MONTHS, "y": DurationUnit.YEARS}
-
-
-def parse_histogram_period(text: str) -> Duration | Rejection:
-    """reqHistogramData's period ("3 days", "1 week", "2 months", "1 year") as a Duration."""
-    match = _PERIOD_RE.fullmatch(text.strip())
-    if match is None or int(match.group(1)) < 1:
-        return Rejection(code=321, text=VALIDATION_PREFIX + f"Invalid histogram period: {text}")
-    return Duration(count=int(match.group(1)), unit=_PERIOD_UNITS[match.group(2)[0].lower()])
-
-
-def histogram_bar_seconds(duration: Duration) -> int | None:
-    """The bars a histogram is built from: 5 minutes up to two days, 30 minutes up to a week, else days."""
-    seconds = duration.nominal_seconds
-    if seconds <= 2 * 86_400:
-        return 300
-    if seconds <= 7 * 86_400:
-        return 1800
-    return None
-
-
-def histogram(bars: Sequence[Bar], *, tick: float, levels: int = 50) -> tuple[HistogramEntry, ...]:
-    """Volume at price: each bar's volume spread evenly over the price levels between its low and high.
-
-    Levels are a whole number of ticks wide, at most `levels` of them over the whole range; each entry is
-    a level's low edge and the shares traded in it, and the counts add up to the total volume exactly.
-    """
-    traded = [b for b in bars if b.volume > 0]
-    if not traded:
-        return ()
-    low = min(b.low for b in traded)
-    high = max(b.high for b in traded)
-    width_ticks = max(1, math.ceil((high - low) / tick / levels - 1e-9))
-    width = width_ticks * tick
-    top = int((high - low) / width + 1e-9)
-    counts = [0] * (top + 1)
-    for b in traded:
-        first = int((b.low - low) / width + 1e-9)
-        last = int((b.high - low) / width + 1e-9)
-        span = last - first + 1
-        share, extra = divmod(b.volume, span)
-        for k in range(first, last + 1):
-            counts[k] += share + (1 if k - first < extra else 0)
-    digits = max(0, -math.floor(math.log10(tick))) + 2
-    return tuple(
-        HistogramEntry(price=round(low + k * width, digits), count=count) for k, count in enumerate(counts) if count
-    )
-
-
-# --- schedule, head timestamp, ticks ---------------------------------------------------------------------
-
-
-def schedule_text(moment: datetime, zone: tzinfo) -> str:
-    """historicalSchedule's times: `YYYYMMDD-HH:MM:SS` in the exchange's zone."""
-    return f"{moment.astimezone(zone):%Y%m%d-%H:%M:%S}"
-
-
-def schedule_sessions(
-    calendar: ExchangeCalendar, start: datetime, end: datetime, *, liquid: bool
-) -> tuple[HistoricalSession, ...]:
-    """The sessions of every trading date from the one `start` falls on to the one before `end`."""
-    first = calendar.local_date(start)
-    last = calendar.local_date(end - timedelta(microseconds=1))
-    zone = calendar.zone
-    return tuple(
-        HistoricalSession(
-            start=schedule_text(s.start, zone), end=schedule_text(s.end, zone), ref_date=f"{s.trading_date:%Y%m%d}"
-        )
-        for s in calendar.sessions(first, last, liquid=liquid)
-    )
-
-
-def head_timestamp_text(moment: datetime, format_date: int) -> str:
-    """formatDate 1: `YYYYMMDD-HH:MM:SS` in UTC; 2: epoch seconds."""
-    if format_date == 2:
-        return str(epoch_seconds(moment))
-    return f"{moment.astimezone(UTC):%Y%m%d-%H:%M:%S}"
-
-
-def epoch_seconds(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return delta.days * 86_400 + delta.seconds
-
-
-def last_tick(trade: Trade, venue: str) -> HistoricalTickLast:
-    return HistoricalTickLast(time=epoch_seconds(trade.time), price=trade.price, size=trade.size, exchange=venue)
-
-
-def bid_ask_tick(quote: QuoteTick) -> HistoricalTickBidAsk:
-    return HistoricalTickBidAsk(
-        time=epoch_seconds(quote.time),
-        bid_price=quote.bid,
-        ask_price=quote.ask,
-        bid_size=quote.bid_size,
-        ask_size=quote.ask_size,
-    )
-
-
-def midpoint_tick(mid: MidTick) -> HistoricalTick:
-    return HistoricalTick(time=epoch_seconds(mid.time), price=mid.price, size=0)

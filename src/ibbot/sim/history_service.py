@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ibbot.protocol.ids import SV
@@ -40,65 +40,35 @@ from ibbot.protocol.requests.history import (
     ReqHistoricalData,
     ReqHistoricalTicks,
 )
-from ibbot.protocol.responses import Response
-from ibbot.protocol.responses.history import (
-    HeadTimestamp,
-    HistogramData,
-    HistoricalData,
-    HistoricalDataUpdate,
-    HistoricalSchedule,
-    HistoricalTicks,
-    HistoricalTicksBidAsk,
-    HistoricalTicksLast,
-)
+from ibbot.protocol.responses.history import HistoricalData, HistoricalDataUpdate
 from ibbot.protocol.types import Bar as WireBar
-from ibbot.protocol.types import Contract
-from ibbot.sim import errors
-from ibbot.sim.bars import Bar, SessionFilter, head_timestamp, historical_bars
-from ibbot.sim.calendar import ExchangeCalendar
-from ibbot.sim.history_build import (
-    OPTION_SERIES,
-    BarJob,
-    BarSource,
-    OptionTerms,
-    bid_ask_tick,
-    head_timestamp_text,
-    histogram,
-    histogram_bar_seconds,
-    last_tick,
-    midpoint_tick,
-    option_source,
+from ibbot.sim.bars import Bar, SessionFilter
+from ibbot.sim.history_answers import (
+    Target,
+    head_timestamp_answer,
+    head_timestamp_query,
+    histogram_answer,
     parse_histogram_period,
-    path_source,
-    schedule_sessions,
-    schedule_text,
-    wire_bar,
+    resolve_target,
+    schedule_answer,
+    schedule_query,
+    ticks_answer,
+    ticks_query,
 )
+from ibbot.sim.history_build import BarJob, BarSource, option_source, path_source, wire_bar
 from ibbot.sim.history_rules import (
-    BAR_SIZES,
-    HMDS_PREFIX,
     IMPLIED_ZONE_CODE,
     IMPLIED_ZONE_TEXT,
-    VALIDATION_PREFIX,
     BarSize,
     HistoricalQuery,
     Rejection,
     WhatToShow,
-    parse_bar_size,
-    parse_duration,
-    parse_end_date_time,
-    parse_what_to_show,
-    series_available,
     validate_historical_request,
 )
 from ibbot.sim.history_window import check_data_available, format_range_time, no_data_rejection, query_window
-from ibbot.sim.instruments import Instrument
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import HistoricalKey
-from ibbot.sim.path import PricePath
-from ibbot.sim.prices import RATE
 from ibbot.sim.session import ClientSession
-from ibbot.sim.ticks import MidTick, QuoteTick, TickKind, Trade, historical_ticks
 
 if TYPE_CHECKING:
     from ibbot.sim.simulator import Simulator
@@ -111,38 +81,9 @@ HMDS_LOST = (
 )
 HMDS_BACK = (165, "Historical Market Data Service query message:HMDS server connection was successful.")
 LIVE_UPDATES_LOST = (10182, "Failed to request live updates (disconnected).")
-NO_HEAD_TIMESTAMP = (162, HMDS_PREFIX + "No head time stamp")
 NO_QUERY = (366, "No historical data query found for ticker id:{req_id}")
-AMBIGUOUS = (200, "The contract description specified for {symbol} is ambiguous.")
 _SCHEDULE = "SCHEDULE"
-_HEAD_SERIES = frozenset(WhatToShow) - {WhatToShow.HISTORICAL_VOLATILITY, WhatToShow.OPTION_IMPLIED_VOLATILITY}
 _US_LOT = 100  # before HMDS_MARKET_DATA_IN_SHARES, US-stock volumes are in round lots
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Target:
-    """A request's contract as the farm sees it: the instrument, the path its prices come from, its venue."""
-
-    instrument: Instrument
-    path: PricePath  # its own, or an option's underlying's
-    venue: str  # the exchange the request named (the farm's error texts print it)
-    option: OptionTerms | None
-    expired: bool
-
-    @property
-    def calendar(self) -> ExchangeCalendar:
-        return self.path.model.calendar
-
-    @property
-    def label(self) -> str:
-        """The symbol the farm's "no data" text prints (an option's local symbol)."""
-        return self.instrument.local_symbol if self.option is not None else self.instrument.symbol
-
-    def has(self, what: WhatToShow) -> bool:
-        """Whether the simulator has this series for the contract (options: quotes only; forex: no trades)."""
-        if self.option is not None:
-            return what in OPTION_SERIES
-        return self.path.model.has_trades or what not in (WhatToShow.TRADES, WhatToShow.ADJUSTED_LAST)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -152,7 +93,7 @@ class _Job:
     session: ClientSession
     req_id: int
     query: HistoricalQuery
-    target: _Target
+    target: Target
     window: tuple[datetime, datetime]
     source: BarSource
     work: BarJob
@@ -165,7 +106,7 @@ class _Stream:
     session: ClientSession
     req_id: int
     query: HistoricalQuery
-    target: _Target
+    target: Target
     source: BarSource
     current: Bar
     sent: WireBar
@@ -173,6 +114,16 @@ class _Stream:
 
 
 class HistoryService:
+    REQUEST_TYPES: tuple[type, ...] = (
+        ReqHistoricalData,
+        CancelHistoricalData,
+        ReqHeadTimestamp,
+        CancelHeadTimestamp,
+        ReqHistogramData,
+        CancelHistogramData,
+        ReqHistoricalTicks,
+    )
+
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         self._jobs: dict[tuple[int, int], _Job] = {}
@@ -187,16 +138,6 @@ class HistoryService:
             CancelHistogramData: self._cancel_held,
             ReqHistoricalTicks: self._historical_ticks,
         }
-
-    REQUEST_TYPES: tuple[type, ...] = (
-        ReqHistoricalData,
-        CancelHistoricalData,
-        ReqHeadTimestamp,
-        CancelHeadTimestamp,
-        ReqHistogramData,
-        CancelHistogramData,
-        ReqHistoricalTicks,
-    )
 
     def handle(self, session: ClientSession, request: Any, now: datetime, out: Outbox) -> None:
         """Answer one history request of `session` (the types in REQUEST_TYPES)."""
@@ -233,56 +174,38 @@ class HistoryService:
         self._streams = {k: v for k, v in self._streams.items() if k[0] != cid}
         self._held = [(s, r) for s, r in self._held if s.client_id != cid]
 
-    # --- contracts ---------------------------------------------------------------------------------------
+    # --- the steps every request shares ------------------------------------------------------------------
 
-    def _target(
-        self, session: ClientSession, req_id: int, contract: Contract, now: datetime, out: Outbox
-    ) -> _Target | None:
-        matches = self.sim.securities.match(contract)
-        if len(matches) != 1:
-            if matches:
-                code, text = AMBIGUOUS
-                out.error(session.client_id, req_id, code, text.format(symbol=contract.symbol or contract.local_symbol))
-            else:
-                out.error(session.client_id, req_id, *errors.NO_SECURITY_DEFINITION)
+    def _target(self, session: ClientSession, req: Any, now: datetime, out: Outbox) -> Target | None:
+        target = resolve_target(self.sim.securities, self.sim.prices, req.contract, now)
+        if isinstance(target, Rejection):
+            out.error(session.client_id, req.req_id, target.code, target.text)
             return None
-        instrument = matches[0]
-        prices = self.sim.prices
-        path = prices.path(prices.priced_con_id(instrument.con_id))
-        venue = contract.exchange.strip().upper() or instrument.exchange
-        option = None
-        expired = False
-        if instrument.sec_type in ("OPT", "FOP") and instrument.expiry is not None:
-            under = prices.instrument(instrument.under_con_id)
-            expires = datetime.combine(instrument.expiry, time(20, 0), tzinfo=UTC)  # as the live option quotes
-            option = OptionTerms(
-                right=instrument.right,
-                strike=instrument.strike,
-                expires=expires,
-                atm_vol=under.volatility or 0.25,
-                rate=RATE,
-            )
-            expired = expires <= now
-        return _Target(instrument=instrument, path=path, venue=venue, option=option, expired=expired)
+        return target
 
     def _sessions(self, use_rth: bool) -> SessionFilter:
         return SessionFilter.for_request(use_rth=use_rth, around_the_clock=not self.sim.config.exchange_hours)
 
-    def _trading_day(self, target: _Target, sessions: SessionFilter) -> Callable[[date], bool]:
-        if sessions is SessionFilter.ALWAYS:
-            return lambda _day: True
-        return target.calendar.is_trading_day
-
-    def _hold(self, session: ClientSession, request: Any, out: Outbox, *, notice: bool) -> None:
+    def _farm_down(self, session: ClientSession, request: Any, out: Outbox, *, notice: bool) -> bool:
+        """Whether the farm is down; if so the request is held (with TWS's 165 notice when `notice`)."""
+        if self.sim.farms_up["hmds"]:
+            return False
         if notice:
             out.error(session.client_id, request.req_id, *HMDS_LOST)
         self._held.append((session, request))
+        return True
+
+    def _refused(self, session: ClientSession, req_id: int, answer: object, out: Outbox) -> bool:
+        if isinstance(answer, Rejection):
+            out.error(session.client_id, req_id, answer.code, answer.text)
+            return True
+        return False
 
     # --- reqHistoricalData -------------------------------------------------------------------------------
 
     def _historical_data(self, session: ClientSession, req: ReqHistoricalData, now: datetime, out: Outbox) -> None:
         cid, req_id = session.client_id, req.req_id
-        target = self._target(session, req_id, req.contract, now, out)
+        target = self._target(session, req, now, out)
         if target is None:
             return
         if req.what_to_show.strip().upper() == _SCHEDULE:
@@ -306,11 +229,10 @@ class HistoryService:
         if isinstance(query, Rejection):
             out.error(cid, req_id, query.code, query.text)
             return
-        if not self.sim.farms_up["hmds"]:
-            if query.keep_up_to_date:
-                out.error(cid, req_id, *LIVE_UPDATES_LOST)
-            else:
-                self._hold(session, req, out, notice=True)
+        if query.keep_up_to_date and not self.sim.farms_up["hmds"]:
+            out.error(cid, req_id, *LIVE_UPDATES_LOST)
+            return
+        if self._farm_down(session, req, out, notice=True):
             return
         key = HistoricalKey.for_query(query, instrument=instrument.con_id, exchange=target.venue)
         verdict = session.pacing.check_historical(req_id, key, now)
@@ -322,7 +244,7 @@ class HistoryService:
         sessions = self._sessions(query.use_rth)
         end = min(query.end, now)  # the farm has nothing after now
         window = query_window(
-            query.duration, end, zone=target.calendar.zone, is_trading_day=self._trading_day(target, sessions)
+            query.duration, end, zone=target.calendar.zone, is_trading_day=target.trading_day(sessions)
         )
         refusal = check_data_available(
             query, window, now=now, symbol=target.label, exchange=target.venue, expired=target.expired
@@ -349,17 +271,17 @@ class HistoryService:
         else:
             self._jobs[(cid, req_id)] = job
 
-    def _source(self, target: _Target, bar_size: BarSize, what: WhatToShow, sessions: SessionFilter) -> BarSource:
+    def _source(self, target: Target, bar_size: BarSize, what: WhatToShow, sessions: SessionFilter) -> BarSource:
         if target.option is not None:
             return option_source(target.path, target.option, bar_size=bar_size, what=what, sessions=sessions)
         return path_source(target.path, bar_size=bar_size, what=what, sessions=sessions)
 
-    def _lot(self, session: ClientSession, target: _Target) -> int:
+    def _lot(self, session: ClientSession, target: Target) -> int:
         instrument = target.instrument
         us_stock = instrument.sec_type == "STK" and instrument.currency == "USD"
         return _US_LOT if us_stock and session.server_version < SV.HMDS_MARKET_DATA_IN_SHARES else 1
 
-    def _wire(self, bar: Bar, session: ClientSession, query: HistoricalQuery, target: _Target) -> WireBar:
+    def _wire(self, bar: Bar, session: ClientSession, query: HistoricalQuery, target: Target) -> WireBar:
         return wire_bar(
             bar,
             bar_size=query.bar_size,
@@ -442,165 +364,59 @@ class HistoryService:
         self._held = [(s, r) for s, r in self._held if not (s is session and r.req_id == req_id)]
         return len(self._held) < before
 
-    # --- whatToShow=SCHEDULE -----------------------------------------------------------------------------
+    # --- the one-shot requests ---------------------------------------------------------------------------
 
     def _schedule(
-        self, session: ClientSession, req: ReqHistoricalData, target: _Target, now: datetime, out: Outbox
+        self, session: ClientSession, req: ReqHistoricalData, target: Target, now: datetime, out: Outbox
     ) -> None:
-        """historicalSchedule (106): the sessions of the trading dates the duration covers (from server 165)."""
-        cid, req_id = session.client_id, req.req_id
-        end = parse_end_date_time(req.end_date_time, now=now, local_zone=self.sim.tws_zone)
-        duration = parse_duration(req.duration_str)
-        size = parse_bar_size(req.bar_size_setting)
-        for parsed in (end, duration, size):
-            if isinstance(parsed, Rejection):
-                out.error(cid, req_id, parsed.code, parsed.text)
-                return
-        if session.server_version < SV.HISTORICAL_SCHEDULE:
-            out.error(cid, req_id, 321, VALIDATION_PREFIX + f"What to show value of {req.what_to_show} rejected.")
+        query = schedule_query(req, now=now, local_zone=self.sim.tws_zone, server_version=session.server_version)
+        if self._refused(session, req.req_id, query, out) or self._farm_down(session, req, out, notice=True):
             return
-        assert not isinstance(end, Rejection) and not isinstance(duration, Rejection)
-        if not self.sim.farms_up["hmds"]:
-            self._hold(session, req, out, notice=True)
-            return
-        calendar = target.calendar
-        start, stop = query_window(duration, end.at, zone=calendar.zone, is_trading_day=calendar.is_trading_day)
-        zone = calendar.zone
-        out.to(
-            cid,
-            HistoricalSchedule(
-                req_id=req_id,
-                start=schedule_text(start, zone),
-                end=schedule_text(stop, zone),
-                time_zone=calendar.time_zone_id,
-                sessions=schedule_sessions(calendar, start, stop, liquid=req.use_rth),
-            ),
-        )
-
-    # --- reqHeadTimestamp --------------------------------------------------------------------------------
+        assert not isinstance(query, Rejection)
+        out.to(session.client_id, schedule_answer(req.req_id, target, query))
 
     def _head_timestamp(self, session: ClientSession, req: ReqHeadTimestamp, now: datetime, out: Outbox) -> None:
-        cid, req_id = session.client_id, req.req_id
-        target = self._target(session, req_id, req.contract, now, out)
+        target = self._target(session, req, now, out)
         if target is None:
             return
-        what = parse_what_to_show(req.what_to_show)
-        if isinstance(what, Rejection):
-            out.error(cid, req_id, what.code, what.text)
+        query = head_timestamp_query(req, target)
+        if self._refused(session, req.req_id, query, out) or self._farm_down(session, req, out, notice=False):
             return
-        if req.format_date not in (1, 2):
-            out.error(cid, req_id, 321, VALIDATION_PREFIX + f"Date formatting selection of {req.format_date} rejected.")
-            return
-        available = series_available(what, target.instrument.sec_type) and target.has(what)
-        if what not in _HEAD_SERIES or not available:
-            out.error(cid, req_id, *NO_HEAD_TIMESTAMP)
-            return
-        if not self.sim.farms_up["hmds"]:
-            self._hold(session, req, out, notice=False)
-            return
-        moment = head_timestamp(target.path, sessions=self._sessions(req.use_rth))
-        out.to(cid, HeadTimestamp(req_id=req_id, timestamp=head_timestamp_text(moment, req.format_date)))
-
-    # --- reqHistogramData --------------------------------------------------------------------------------
+        out.to(session.client_id, head_timestamp_answer(req, target, self._sessions(req.use_rth)))
 
     def _histogram(self, session: ClientSession, req: ReqHistogramData, now: datetime, out: Outbox) -> None:
-        cid, req_id = session.client_id, req.req_id
-        target = self._target(session, req_id, req.contract, now, out)
+        target = self._target(session, req, now, out)
         if target is None:
             return
         period = parse_histogram_period(req.time_period)
-        if isinstance(period, Rejection):
-            out.error(cid, req_id, period.code, period.text)
+        if self._refused(session, req.req_id, period, out) or self._farm_down(session, req, out, notice=False):
             return
-        if not self.sim.farms_up["hmds"]:
-            self._hold(session, req, out, notice=False)
-            return
-        sessions = self._sessions(req.use_rth)
-        start, end = query_window(
-            period, now, zone=target.calendar.zone, is_trading_day=self._trading_day(target, sessions)
-        )
-        seconds = histogram_bar_seconds(period)
-        size = next(b for b in BAR_SIZES.values() if b.seconds == seconds) if seconds else BAR_SIZES["1 day"]
-        bars: tuple[Bar, ...] = ()
-        if target.option is None and target.path.model.has_trades:
-            bars = historical_bars(
-                target.path, start=start, end=end, bar_size=size, what=WhatToShow.TRADES, sessions=sessions
-            )
-        items = histogram(bars, tick=target.path.tick)
-        if not items:
-            refusal = no_data_rejection(symbol=target.label, exchange=target.venue, what_to_show=WhatToShow.TRADES)
-            out.error(cid, req_id, refusal.code, refusal.text)
-            return
-        out.to(cid, HistogramData(req_id=req_id, items=items))
-
-    # --- reqHistoricalTicks ------------------------------------------------------------------------------
+        assert not isinstance(period, Rejection)
+        answer = histogram_answer(req, target, period, now=now, sessions=self._sessions(req.use_rth))
+        if not self._refused(session, req.req_id, answer, out):
+            assert not isinstance(answer, Rejection)
+            out.to(session.client_id, answer)
 
     def _historical_ticks(self, session: ClientSession, req: ReqHistoricalTicks, now: datetime, out: Outbox) -> None:
-        cid, req_id = session.client_id, req.req_id
-        target = self._target(session, req_id, req.contract, now, out)
+        target = self._target(session, req, now, out)
         if target is None:
             return
-        zone = self.sim.tws_zone
-        start = parse_end_date_time(req.start_date_time, now=now, local_zone=zone)
-        end = parse_end_date_time(req.end_date_time, now=now, local_zone=zone)
-        for parsed in (start, end):
-            if isinstance(parsed, Rejection):
-                out.error(cid, req_id, parsed.code, parsed.text)
-                return
-        assert not isinstance(start, Rejection) and not isinstance(end, Rejection)
-        try:
-            kind = TickKind(req.what_to_show.strip().upper())
-        except ValueError:
-            out.error(cid, req_id, 321, VALIDATION_PREFIX + f"What to show value of {req.what_to_show} rejected.")
+        query = ticks_query(req, now=now, local_zone=self.sim.tws_zone)
+        if self._refused(session, req.req_id, query, out) or self._farm_down(session, req, out, notice=False):
             return
-        if not start.given and not end.given:
-            out.error(cid, req_id, 321, VALIDATION_PREFIX + "Start date and end date cannot both be empty.")
-            return
-        if not self.sim.farms_up["hmds"]:
-            self._hold(session, req, out, notice=False)
-            return
+        assert not isinstance(query, Rejection)
+        # Ticks are paced like bars of 30 seconds or less (bar_seconds 0); BID_ASK counts twice.
         key = HistoricalKey(
             instrument=target.instrument.con_id,
             exchange=target.venue,
-            what_to_show=kind.value,
+            what_to_show=query.kind.value,
             bar_seconds=0,
-            parameters=(
-                start.at if start.given else None,
-                end.at if end.given else None,
-                req.number_of_ticks,
-                req.use_rth,
-            ),
+            parameters=(query.start, query.end, query.count, query.use_rth),
         )
-        verdict = session.pacing.check_historical(req_id, key, now)
+        verdict = session.pacing.check_historical(req.req_id, key, now)
         if not verdict.ok:
-            out.error(cid, req_id, verdict.code, verdict.text)
+            out.error(session.client_id, req.req_id, verdict.code, verdict.text)
             return
-        session.pacing.finish_historical(req_id)  # answered at once
-        found: list[Trade | QuoteTick | MidTick] = []
-        if target.option is None and not (start.given and start.at >= now):
-            found = historical_ticks(
-                target.path,
-                start=start.at if start.given else None,
-                end=min(end.at, now),  # "" is now: the farm has nothing later
-                count=req.number_of_ticks,
-                what=kind,
-                sessions=self._sessions(req.use_rth),
-            )
-        out.to(cid, self._ticks_message(req_id, kind, found, target))
-
-    @staticmethod
-    def _ticks_message(
-        req_id: int, kind: TickKind, found: list[Trade | QuoteTick | MidTick], target: _Target
-    ) -> Response:
-        if kind is TickKind.TRADES:
-            venue = target.instrument.primary_exchange or target.instrument.exchange
-            return HistoricalTicksLast(
-                req_id=req_id, ticks=tuple(last_tick(t, venue) for t in found if isinstance(t, Trade)), done=True
-            )
-        if kind is TickKind.BID_ASK:
-            return HistoricalTicksBidAsk(
-                req_id=req_id, ticks=tuple(bid_ask_tick(q) for q in found if isinstance(q, QuoteTick)), done=True
-            )
-        return HistoricalTicks(
-            req_id=req_id, ticks=tuple(midpoint_tick(m) for m in found if isinstance(m, MidTick)), done=True
-        )
+        session.pacing.finish_historical(req.req_id)  # answered at once
+        answer = ticks_answer(req.req_id, target, query, now=now, sessions=self._sessions(query.use_rth))
+        out.to(session.client_id, answer)

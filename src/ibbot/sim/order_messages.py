@@ -34,8 +34,9 @@ from ibbot.protocol.responses.orders import (
 from ibbot.protocol.types import Contract, Execution, OrderState
 from ibbot.sim.margin import WhatIf
 from ibbot.sim.order_translate import format_ib_time, parse_ib_time, to_order
-from ibbot.sim.orders import OrderStatus, OrderView
+from ibbot.sim.orders import OrderSpec, OrderStatus, OrderView
 
+ZERO = Decimal(0)
 CANCELLED = (202, "Order Canceled - reason:")
 DUPLICATE_ID = (103, "Duplicate order id")
 SIMULATED_REJECTION = "Simulated rejection"
@@ -181,8 +182,20 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def what_if_order(view: OrderView, contract: Contract, figures: WhatIf) -> OpenOrder:
+def what_if_order(spec: OrderSpec, contract: Contract, figures: WhatIf) -> OpenOrder:
     """The answer to a what-if order: numeric margin figures (before, change, after) and the commission."""
+    view = OrderView(
+        spec=spec,
+        status=OrderStatus.PRE_SUBMITTED,
+        filled=ZERO,
+        avg_fill_price=ZERO,
+        last_fill_price=ZERO,
+        stop_price=spec.aux_price,
+        limit_price=spec.lmt_price,
+        held=False,
+        waiting_parent=False,
+        triggered=False,
+    )
     amount = float(figures.commission)
     state = OrderState(
         status=OrderStatus.PRE_SUBMITTED.value,

@@ -18,7 +18,9 @@ when the order is placed (and recomputed from the same placement time on a modif
 The commission is per order like IB's minimums and maximums: each fill is charged the commission of the
 cumulative quantity less what earlier fills of the order paid.
 
-Stored form: one document per order, `{"engine": <MatchingEngine.order_state>, "record": <OrderRecord>}`.
+Stored form: one document per order, `{"engine": <MatchingEngine.order_state>, "record": <OrderRecord>}`;
+`restore` rebuilds the engine and the executions from the store; `stale` says which finished orders a new day
+may delete.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ from typing import Any
 
 from ibbot.sim.calendar import calendar_named
 from ibbot.sim.instruments import Instrument
+from ibbot.sim.matching import MatchingEngine
+from ibbot.sim.order_messages import ExecutionRecord
 from ibbot.sim.orders import OrderSpec, TimeInForce
+from ibbot.sim.store import StateStore
 from ibbot.sim.working import Key
 
 ZERO = Decimal(0)
@@ -111,3 +116,60 @@ def deadlines(spec: OrderSpec, instrument: Instrument, placed_at: datetime) -> t
 
 def key_text(key: Key) -> str:
     return f"{key[0]}:{key[1]}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Restored:
+    engine: MatchingEngine
+    records: dict[Key, OrderRecord]
+    executions: list[ExecutionRecord]
+
+
+def restore(store: StateStore, *, orders_kind: str, executions_kind: str) -> Restored:
+    """Every stored order (the engine rebuilt from them, in placement order) and every stored execution."""
+    docs = store.all(orders_kind)
+    engine = MatchingEngine.from_state(
+        {
+            "seq": max((int(d["engine"]["seq"]) for d in docs.values()), default=0),
+            "orders": [d["engine"] for d in docs.values()],
+        }
+    )
+    records = [OrderRecord.from_dict(d["record"]) for d in docs.values()]
+    executions = [ExecutionRecord.from_dict(r.doc) for r in store.records(executions_kind)]
+    return Restored(engine=engine, records={r.key: r for r in records}, executions=executions)
+
+
+def stale(engine: MatchingEngine, records: dict[Key, OrderRecord], *, before: datetime) -> list[Key]:
+    """Orders finished before `before` (an earlier day) that no working order refers to as its parent (a
+    bracket child's fill must find its sibling through the parent): what a new day may forget."""
+    parents = {(v.client_id, v.spec.parent_id) for v in engine.open_orders() if v.spec.parent_id}
+    return [
+        key
+        for key, record in records.items()
+        if record.completed_at is not None and record.completed_at < before and key not in parents
+    ]
+
+
+class IdBlock:
+    """Ids from a stored counter, reserved a block at a time: unique and increasing across restarts and crashes
+    (a reservation commits before any of its ids is handed out), at one store write per `block` ids. The
+    counter holds the highest id reserved; a restart continues after it, skipping what was left unused."""
+
+    def __init__(self, store: StateStore, name: str, *, block: int = 1000, first: int = 1) -> None:
+        self._store, self._name, self._block = store, name, block
+        self._limit = store.counter(name)
+        self._next = max(self._limit + 1, first)
+
+    def reserve(self, count: int = 1) -> None:
+        """Make sure `count` ids can be taken without writing (call outside the transaction that uses them)."""
+        if self._next + count - 1 > self._limit:
+            self._limit = self._store.advance(self._name, at_least=self._next + count - 1 + self._block)
+
+    def take(self) -> int:
+        self.reserve()
+        value, self._next = self._next, self._next + 1
+        return value
+
+    def seen(self, value: int) -> None:
+        """An id chosen elsewhere (a client's order id): later ones start above it."""
+        self._next = max(self._next, value + 1)

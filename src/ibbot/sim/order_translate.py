@@ -217,14 +217,16 @@ def _price(value: float | None) -> Decimal | None:
     return Decimal(str(value))
 
 
-def engine_quote(quote: FeedQuote, *, traded: bool) -> Quote:
-    """The engine's quote from the live book's; `traded`: a print happened since the previous quote."""
+def engine_quote(quote: FeedQuote, *, traded: bool, sized: bool = True) -> Quote:
+    """The engine's quote from the live book's; `traded`: a print happened since the previous quote; `sized`:
+    the displayed sizes limit fills (not for forex: IDEALPRO's depth dwarfs any paper order, and the feed's
+    forex sizes are nominal)."""
     last = _price(quote.last) if traded else None
     return Quote(
         bid=_price(quote.bid),
         ask=_price(quote.ask),
-        bid_size=Decimal(quote.bid_size),
-        ask_size=Decimal(quote.ask_size),
+        bid_size=Decimal(quote.bid_size) if sized else None,
+        ask_size=Decimal(quote.ask_size) if sized else None,
         last=last,
         last_size=Decimal(quote.last_size) if last is not None else None,
     )

@@ -21,8 +21,9 @@ Theory of operation
   A quote's `last` counts as a trade only when the print time moved since the previous quote. With
   `exchange_hours` on, regular hours match every order, extended hours only outside_rth ones, closed hours
   none; with it off (the default) every hour is regular. DAY expiry and auctions follow `order_records`.
-* Restore: the engine, the records and the day's executions are read from the store on first use (the first
-  request or step brings the `now` the subscriptions need); finished orders of past days are dropped then.
+* Restore: the constructor rebuilds the engine, the records and the executions from the store. What needs a
+  `now` waits for the first request or step (`catch_up`): working orders are subscribed and scheduled, and
+  earlier days' executions and finished orders are forgotten, as again at each midnight (TWS's zone).
 """
 
 from __future__ import annotations
@@ -34,13 +35,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ibbot.protocol.requests.orders import ExecutionFilter, PlaceOrder
+from ibbot.protocol.requests.orders import PlaceOrder
 from ibbot.protocol.responses import Response
-from ibbot.protocol.responses.orders import CompletedOrdersEnd, ExecDetailsEnd, OpenOrderEnd
 from ibbot.protocol.responses.session import ErrorMessage
 from ibbot.protocol.types import Contract
 from ibbot.sim import errors
-from ibbot.sim.calendar import calendar_named
 from ibbot.sim.feed import Quote as FeedQuote
 from ibbot.sim.instruments import Instrument
 from ibbot.sim.matching import REMOVED, MatchingEngine
@@ -50,25 +49,16 @@ from ibbot.sim.order_messages import (
     SIMULATED_REJECTION,
     ExecutionRecord,
     commission_report,
-    completed_order,
     exec_details,
     exec_id,
-    execution_matches,
     open_order,
     order_status,
     side_of,
     what_if_order,
 )
-from ibbot.sim.order_records import OrderRecord, deadlines, key_text
-from ibbot.sim.order_translate import (
-    commission_of,
-    engine_quote,
-    option_engine_quote,
-    reference_price,
-    terms_of,
-    tick_at,
-    to_spec,
-)
+from ibbot.sim.order_records import IdBlock, OrderRecord, deadlines, key_text, restore, stale
+from ibbot.sim.order_translate import commission_of, reference_price, terms_of, tick_at, to_spec
+from ibbot.sim.order_watch import OrderWatch
 from ibbot.sim.orders import (
     MODIFY_FILLED,
     TERMINAL,
@@ -87,7 +77,6 @@ from ibbot.sim.orders import (
     validate,
 )
 from ibbot.sim.outbox import Outbox
-from ibbot.sim.profile import EXTENDED, REGULAR
 from ibbot.sim.session import ClientSession
 from ibbot.sim.working import Key, Quote
 
@@ -97,12 +86,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ORDERS, EXECUTIONS = "trading.orders", "trading.executions"  # store kinds
-PERM_IDS, EXEC_IDS, NEXT_ORDER_ID = "trading.perm_id", "trading.exec_id", "trading.next_order_id"  # counters
+PERM_IDS, EXEC_IDS, ORDER_IDS = "trading.perm_id", "trading.exec_id", "trading.order_id"  # counters (IdBlock)
 PERM_ID_BASE = 1_000_000_000  # perm ids look like TWS's (ten digits) and keep increasing
-OPTION_TYPES = frozenset({"OPT", "FOP"})
 NO_QUOTE = Quote()  # the market while the exchange is closed: nothing can fill
 AUCTION, EXPIRY = 0, 1  # deadline kinds, in the order they run at the same instant (MOC before its DAY end)
 ZERO = Decimal(0)
+MARGINED_BY_UNDERLYING = frozenset({"OPT", "FOP"})  # short options: margin beyond their own value
+RESOLVED_CACHE = 4096  # contracts remembered by `_resolve`
 
 Send = tuple[int, Response, bool]  # (owner client id, message, also to the master clients)
 
@@ -112,36 +102,37 @@ class TradingService:
         self.sim = sim
         self.store = sim.store
         self.zone = sim.tws_zone
-        self.engine = MatchingEngine()
-        self.records: dict[Key, OrderRecord] = {}
-        self._executions: list[ExecutionRecord] = []
-        self._watched: dict[int, set[Key]] = {}  # con_id -> its live orders (subscribed once while non-empty)
-        self._options: dict[int, set[int]] = {}  # underlying con_id -> watched option con_ids
-        self._last_trade: dict[int, int] = {}  # con_id -> print time of the last quote matched
-        self._quotes: dict[int, Quote] = {}  # con_id -> the engine quote last matched
+        found = restore(self.store, orders_kind=ORDERS, executions_kind=EXECUTIONS)  # the subscriptions wait
+        self.engine: MatchingEngine = found.engine  # for the first `now` (`catch_up`)
+        self.records: dict[Key, OrderRecord] = found.records
+        self.executions: list[ExecutionRecord] = found.executions
+        self.watch = OrderWatch(sim.prices, exchange_hours=sim.config.exchange_hours)
         self._deadlines: list[tuple[datetime, int, int, Key]] = []  # (when, kind, tie, key), a heap
         self._tie = itertools.count()
         self._contracts: dict[Key, Contract] = {}
+        self._resolved: dict[Contract, Instrument | None] = {}
+        self._resolved_in = sim.securities
         self._day: date | None = None  # today's date in TWS's zone, once known
-        next_id = self.store.counter(NEXT_ORDER_ID)
-        if next_id:
-            sim.note_order_id(next_id - 1)
+        self._perm_ids = IdBlock(self.store, PERM_IDS, first=PERM_ID_BASE)
+        self._exec_ids = IdBlock(self.store, EXEC_IDS)
+        self._order_ids = IdBlock(self.store, ORDER_IDS)  # above every order id a client used
+        if self.store.counter(ORDER_IDS):
+            sim.note_order_id(self.store.counter(ORDER_IDS))
 
     # --- requests ----------------------------------------------------------------------------------------
 
     def place(self, session: ClientSession, req: PlaceOrder, now: datetime, out: Outbox) -> None:
         """placeOrder: a new order, a modify of a live one, or a what-if."""
-        self._catch_up(now)
+        self.catch_up(now)
         client_id, order_id = session.client_id, req.order_id
         self.sim.note_order_id(order_id)
         if self.sim.config.read_only:
             out.error(client_id, order_id, *errors.READ_ONLY)
             return
-        matches = self.sim.securities.match(req.contract)
-        if len(matches) != 1:
+        instrument = self._resolve(req.contract)
+        if instrument is None:
             out.error(client_id, order_id, *errors.NO_SECURITY_DEFINITION)
             return
-        instrument = matches[0]
         account = req.order.account.strip() or self.sim.config.accounts[0]
         if account not in self.sim.config.accounts:
             out.error(client_id, order_id, 321, f"Error validating request.-'bN' : cause - Invalid account: {account}")
@@ -152,15 +143,12 @@ class TradingService:
         if isinstance(spec, Rejection):
             out.error(client_id, order_id, spec.code, spec.text)
             return
-        self.sim.prices.subscribe(instrument.con_id, now)  # a price for the checks below, released at the end
-        try:
-            self._place(spec, req, instrument, now, out)
-        finally:
-            self.sim.prices.unsubscribe(instrument.con_id)
+        self.watch.hold(instrument.con_id, now)  # a live price for the checks below
+        self._place(spec, req, instrument, now, out)
 
     def _place(self, spec: OrderSpec, req: PlaceOrder, instrument: Instrument, now: datetime, out: Outbox) -> None:
         client_id, order_id = spec.client_id, spec.order_id
-        market = self._market(instrument, now)
+        market = self.watch.market(instrument, now)
         tick = tick_at(instrument, reference_price(spec, market))
         if spec.what_if:
             self._what_if(spec, instrument, market, tick, out)
@@ -184,8 +172,8 @@ class TradingService:
         if problem is not None:
             out.error(client_id, order_id, problem.code, problem.text)
             return
-        rth = self._in_rth(instrument, now)
-        quote = NO_QUOTE if rth is None else self._quotes.get(instrument.con_id, market)
+        rth = self.watch.in_rth(instrument, now)
+        quote = NO_QUOTE if rth is None else market
         expires, auction = deadlines(
             spec, instrument, now if existing is None else self.records[spec_key(spec)].placed_at
         )
@@ -213,14 +201,14 @@ class TradingService:
         self._commit(events, now, out)
 
     def _what_if(self, spec: OrderSpec, instrument: Instrument, market: Quote, tick: Decimal, out: Outbox) -> None:
-        problem = validate(spec, min_tick=tick)
         price = reference_price(spec, market)
+        problem = validate(spec, min_tick=tick)
         if problem is None and price is None:
             problem = rejected("No market data to price the order.")
-        if problem is not None or price is None:
-            assert problem is not None
+        if problem is not None:
             out.error(spec.client_id, spec.order_id, problem.code, problem.text)
             return
+        assert price is not None
         fee = commission_of(instrument, spec.quantity, price)
         figures = self.sim.accounts.ledger(spec.account).what_if(
             terms=terms_of(instrument),
@@ -230,27 +218,21 @@ class TradingService:
             commission=fee.amount,
             commission_currency=fee.currency,
         )
-        view = OrderView(
-            spec=spec,
-            status=OrderStatus.PRE_SUBMITTED,
-            filled=ZERO,
-            avg_fill_price=ZERO,
-            last_fill_price=ZERO,
-            stop_price=spec.aux_price,
-            limit_price=spec.lmt_price,
-            held=False,
-            waiting_parent=False,
-            triggered=False,
-        )
-        contract = instrument.to_contract()
-        out.to(spec.client_id, what_if_order(view, contract, figures))
+        out.to(spec.client_id, what_if_order(spec, instrument.to_contract(), figures))
 
     def _buying_power(self, spec: OrderSpec, instrument: Instrument, market: Quote, qty: Decimal) -> Rejection | None:
         price = reference_price(spec, market)
         if price is None:
             return None  # nothing to price it with yet (no quote): TWS accepts and checks at the fill
         fee = commission_of(instrument, qty, price)
-        return self.sim.accounts.ledger(spec.account).check_order(
+        ledger = self.sim.accounts.ledger(spec.account)
+        if instrument.sec_type not in MARGINED_BY_UNDERLYING and instrument.currency == ledger.base_currency:
+            # Margin rates are at most half the value and marks are live, so an order worth less than half the
+            # available funds (after its commission) cannot fail the check: skip the ledger's full trial.
+            notional = qty * price * (Decimal(instrument.multiplier) if instrument.multiplier else 1)
+            if 2 * notional + fee.amount < ledger.figures().available_funds:
+                return None
+        return ledger.check_order(
             terms=terms_of(instrument),
             buy=spec.is_buy,
             quantity=qty,
@@ -261,7 +243,7 @@ class TradingService:
 
     def cancel(self, session: ClientSession, order_id: int, now: datetime, out: Outbox) -> None:
         """cancelOrder: Cancelled + 202, or 10147 (unknown) / 10148 (finished)."""
-        self._catch_up(now)
+        self.catch_up(now)
         if self.sim.config.read_only:
             out.error(session.client_id, order_id, *errors.READ_ONLY)
             return
@@ -269,91 +251,25 @@ class TradingService:
 
     def cancel_all(self, session: ClientSession, now: datetime, out: Outbox) -> None:
         """reqGlobalCancel: every open order of every client."""
-        self._catch_up(now)
+        self.catch_up(now)
         if self.sim.config.read_only:
             out.error(session.client_id, -1, *errors.READ_ONLY)
             return
         self._commit(self.engine.cancel_all(now), now, out)
 
-    def open_orders(self, session: ClientSession, now: datetime, out: Outbox, *, every_client: bool) -> None:
-        """reqOpenOrders (this client's) / reqAllOpenOrders (everyone's): openOrder + orderStatus each, then end."""
-        self._catch_up(now)
-        for view in self.engine.open_orders():
-            if every_client or view.client_id == session.client_id:
-                record = self.records[view_key(view)]
-                out.to(session.client_id, self._open_order(view, record), order_status(view, perm_id=record.perm_id))
-        out.to(session.client_id, OpenOrderEnd())
-
-    def completed_orders(self, session: ClientSession, now: datetime, out: Outbox) -> None:
-        """reqCompletedOrders: today's finished orders of every client, then end."""
-        self._catch_up(now)
-        midnight = self._midnight(now)
-        done = [r for r in self.records.values() if r.completed_at is not None and r.completed_at >= midnight]
-        for record in sorted(done, key=lambda r: r.perm_id):
-            view = self.engine.order(record.order_id, client_id=record.client_id)
-            assert view is not None and record.completed_at is not None
-            message = completed_order(
-                view,
-                self._contract(record),
-                perm_id=record.perm_id,
-                completed_at=record.completed_at,
-                zone=self.zone,
-                good_till_text=record.good_till_text,
-                trigger_method=record.trigger_method,
-            )
-            out.to(session.client_id, message)
-        out.to(session.client_id, CompletedOrdersEnd())
-
-    def executions(
-        self, session: ClientSession, req_id: int, wanted: ExecutionFilter, now: datetime, out: Outbox
-    ) -> None:
-        """reqExecutions: today's fills matching the filter (a master client sees every client's), then end."""
-        self._catch_up(now)
-        midnight = self._midnight(now)
-        everyone = self.sim.is_master(session)
-        for exe in self._executions:
-            if exe.time < midnight or not (everyone or exe.client_id == session.client_id):
-                continue
-            if execution_matches(exe, wanted, self.zone):
-                contract = self._contract(self.records[(exe.client_id, exe.order_id)])
-                out.to(
-                    session.client_id,
-                    exec_details(exe, contract, req_id=req_id, zone=self.zone),
-                    commission_report(exe),
-                )
-        out.to(session.client_id, ExecDetailsEnd(req_id=req_id))
-
     # --- time --------------------------------------------------------------------------------------------
 
     def step(self, now: datetime, quotes: list[FeedQuote], out: Outbox) -> None:
         """Match working orders against the quotes that changed; expire DAY/GTD orders; closing auctions."""
-        self._catch_up(now)
+        self.catch_up(now)
         self._roll_day(now)
         events: list[Event] = []
-        if self._watched:
-            for quote in quotes:
-                events += self._on_quote(quote, now)
+        for con_id, quote, rth in self.watch.updates(quotes, now):
+            events += self.engine.on_quote(con_id, quote, now, in_rth=rth)
         events += self._due(now)
         events += self.engine.expire(now)
         if events:
             self._commit(events, now, out)
-
-    def _on_quote(self, quote: FeedQuote, now: datetime) -> list[Event]:
-        con_id = quote.con_id
-        previous = self._last_trade.get(con_id)
-        self._last_trade[con_id] = quote.last_time
-        rth = True if not self.sim.config.exchange_hours else {REGULAR: True, EXTENDED: False}.get(quote.state)
-        if rth is None:
-            return []  # the exchange is closed: nothing triggers or fills
-        events: list[Event] = []
-        if con_id in self._watched:
-            traded = previous is not None and quote.last_time != previous
-            matched = self._quotes[con_id] = engine_quote(quote, traded=traded)
-            events += self.engine.on_quote(con_id, matched, now, in_rth=rth)
-        for option in sorted(self._options.get(con_id, ())):
-            matched = self._quotes[option] = option_engine_quote(self.sim.prices.option(option, now)[0])
-            events += self.engine.on_quote(option, matched, now, in_rth=rth)
-        return events
 
     def _due(self, now: datetime) -> list[Event]:
         """Auctions and DAY expiries whose time has come (each deadline is checked against the record, so a
@@ -366,6 +282,8 @@ class TradingService:
             if record is None or view is None or view.status in TERMINAL:
                 continue
             if kind == AUCTION and when == record.auction_at:
+                # The engine runs the instrument's whole auction: an auction order placed for a LATER session
+                # would join it too, which only happens when the simulator was down across a close.
                 price = self._auction_price(record.con_id, when)
                 if view.spec.tif is TimeInForce.OPG:
                     events += self.engine.on_open(record.con_id, price, now)
@@ -388,11 +306,16 @@ class TradingService:
         """Book `events` in one store transaction, then hand their messages to the outbox."""
         sends: list[Send] = []
         changed: dict[Key, OrderView] = {}
+        accepted = placed is not None and self.engine.order(placed.order_id, client_id=placed.client_id) is not None
+        if placed is not None and accepted:  # id reservations commit on their own, before anything uses them
+            self._perm_ids.reserve()
+            self._order_ids.seen(placed.order_id)
+            self._order_ids.reserve(0)
+        self._exec_ids.reserve(sum(isinstance(e, OrderFilled) for e in events))
         with self.store.transaction():
-            if placed is not None and self.engine.order(placed.order_id, client_id=placed.client_id) is not None:
-                placed.perm_id = PERM_ID_BASE + self.store.bump(PERM_IDS)
+            if placed is not None and accepted:
+                placed.perm_id = self._perm_ids.take()
                 self.records[placed.key] = placed
-                self.store.advance(NEXT_ORDER_ID, at_least=placed.order_id + 1)
                 self._schedule(placed)
             for event in events:
                 if isinstance(event, OrderRejected):
@@ -411,9 +334,9 @@ class TradingService:
                 self.store.put(ORDERS, key_text(key), {"engine": state, "record": self.records[key].to_dict()})
         for key, view in changed.items():
             if view.status in TERMINAL:
-                self._unwatch(key, view.spec.con_id)
+                self.watch.remove(key, view.spec.con_id, now)
             else:
-                self._watch(key, view.spec.con_id, now)
+                self.watch.add(key, view.spec.con_id, now)
         masters = [c for c, s in self.sim.sessions.items() if self.sim.is_master(s)]
         for owner, message, shared in sends:
             out.to(owner, message)
@@ -427,9 +350,9 @@ class TradingService:
         status = order_status(view, perm_id=record.perm_id)
         if isinstance(event, OrderFilled):
             exe = self._book_fill(event, record, now)
-            details = exec_details(exe, self._contract(record), req_id=-1, zone=self.zone)
+            details = exec_details(exe, self.contract(record), req_id=-1, zone=self.zone)
             report = commission_report(exe)
-            opened = self._open_order(view, record)
+            opened = self.open_order(view, record)
             return [(owner, details, True), (owner, status, True), (owner, opened, True), (owner, report, True)]
         if isinstance(event, OrderCancelled):
             return [
@@ -437,8 +360,8 @@ class TradingService:
                 (owner, ErrorMessage(req_id=view.order_id, code=CANCELLED[0], text=CANCELLED[1]), False),
             ]
         if isinstance(event, OrderPriceUpdated):
-            return [(owner, self._open_order(view, record), True)]
-        return [(owner, self._open_order(view, record), True), (owner, status, True)]
+            return [(owner, self.open_order(view, record), True)]
+        return [(owner, self.open_order(view, record), True), (owner, status, True)]
 
     def _book_fill(self, event: OrderFilled, record: OrderRecord, now: datetime) -> ExecutionRecord:
         """One execution: its commission (per order, see order_records), the account, the stored record."""
@@ -458,7 +381,7 @@ class TradingService:
             now=now,
         )
         exe = ExecutionRecord(
-            exec_id=exec_id(self.store.bump(EXEC_IDS), now),
+            exec_id=exec_id(self._exec_ids.take(), now),
             time=now,
             client_id=spec.client_id,
             order_id=spec.order_id,
@@ -480,13 +403,13 @@ class TradingService:
             realized_pnl=result.realized_pnl,
         )
         self.store.append(EXECUTIONS, exe.to_dict(), at=now)
-        self._executions.append(exe)
+        self.executions.append(exe)
         return exe
 
-    def _open_order(self, view: OrderView, record: OrderRecord) -> Response:
+    def open_order(self, view: OrderView, record: OrderRecord) -> Response:
         return open_order(
             view,
-            self._contract(record),
+            self.contract(record),
             perm_id=record.perm_id,
             good_till_text=record.good_till_text,
             trigger_method=record.trigger_method,
@@ -497,7 +420,17 @@ class TradingService:
     def _instrument(self, con_id: int) -> Instrument:
         return self.sim.prices.instrument(con_id)
 
-    def _contract(self, record: OrderRecord) -> Contract:
+    def _resolve(self, contract: Contract) -> Instrument | None:
+        """The one instrument a placeOrder's contract means (None: unknown or ambiguous), memoised: the
+        security master never changes, and matching a bare symbol scans its whole option chain."""
+        if self._resolved_in is not self.sim.securities or len(self._resolved) >= RESOLVED_CACHE:
+            self._resolved, self._resolved_in = {}, self.sim.securities  # a rebuilt master answers afresh
+        if contract not in self._resolved:
+            matches = self.sim.securities.match(contract)
+            self._resolved[contract] = matches[0] if len(matches) == 1 else None
+        return self._resolved[contract]
+
+    def contract(self, record: OrderRecord) -> Contract:
         contract = self._contracts.get(record.key)
         if contract is None:
             found = self.sim.securities.by_con_id(record.con_id)
@@ -507,47 +440,6 @@ class TradingService:
             self._contracts[record.key] = contract
         return contract
 
-    def _market(self, instrument: Instrument, now: datetime) -> Quote:
-        """The current market of a subscribed instrument, as the engine sees quotes."""
-        if instrument.sec_type in OPTION_TYPES:
-            return option_engine_quote(self.sim.prices.option(instrument.con_id, now)[0])
-        return engine_quote(self.sim.prices.quote(instrument.con_id), traded=True)
-
-    def _in_rth(self, instrument: Instrument, now: datetime) -> bool | None:
-        """True in regular hours, False in extended hours, None when closed (always True without exchange hours)."""
-        if not self.sim.config.exchange_hours:
-            return True
-        calendar = calendar_named(instrument.calendar)
-        if calendar.is_open(now, liquid=True):
-            return True
-        return False if calendar.is_open(now) else None
-
-    def _watch(self, key: Key, con_id: int, now: datetime) -> None:
-        keys = self._watched.get(con_id)
-        if keys is None:
-            self.sim.prices.subscribe(con_id, now)
-            keys = self._watched[con_id] = set()
-            instrument = self._instrument(con_id)
-            if instrument.sec_type in OPTION_TYPES:
-                self._options.setdefault(instrument.under_con_id, set()).add(con_id)
-            else:
-                self._last_trade.setdefault(con_id, self.sim.prices.quote(con_id).last_time)
-        keys.add(key)
-
-    def _unwatch(self, key: Key, con_id: int) -> None:
-        keys = self._watched.get(con_id)
-        if keys is None or key not in keys:
-            return
-        keys.discard(key)
-        if keys:
-            return
-        del self._watched[con_id]
-        self._quotes.pop(con_id, None)
-        self._last_trade.pop(con_id, None)
-        for options in self._options.values():
-            options.discard(con_id)
-        self.sim.prices.unsubscribe(con_id)
-
     def _schedule(self, record: OrderRecord) -> None:
         for kind, when in ((AUCTION, record.auction_at), (EXPIRY, record.expires_at)):
             if when is not None:
@@ -555,53 +447,42 @@ class TradingService:
 
     # --- restore and the trading day ---------------------------------------------------------------------
 
-    def _midnight(self, now: datetime) -> datetime:
+    def midnight(self, now: datetime) -> datetime:
         return datetime.combine(now.astimezone(self.zone).date(), time(0), tzinfo=self.zone)
 
-    def _catch_up(self, now: datetime) -> None:
-        """Restore the engine, the records and today's executions from the store (once, on first use)."""
+    def catch_up(self, now: datetime) -> None:
+        """On first use (the first request or step brings `now`): forget earlier days, cancel restored orders
+        whose contract expired meanwhile, subscribe and schedule the working orders."""
         if self._day is not None:
             return
         self._day = now.astimezone(self.zone).date()
-        midnight = self._midnight(now)
-        docs = self.store.all(ORDERS)
-        records = {k: OrderRecord.from_dict(d["record"]) for k, d in docs.items()}
-        live = {k for k, d in docs.items() if OrderStatus(d["engine"]["status"]) not in TERMINAL}
-        parents = {f"{records[k].client_id}:{docs[k]['engine']['spec']['parent_id']}" for k in live}
-        stale = [
-            k
-            for k, r in records.items()
-            if k not in live and k not in parents and (r.completed_at is None or r.completed_at < midnight)
-        ]
-        kept = [k for k in docs if k not in stale]
-        self.engine = MatchingEngine.from_state(
-            {
-                "seq": max((int(docs[k]["engine"]["seq"]) for k in kept), default=0),
-                "orders": [docs[k]["engine"] for k in kept],
-            }
-        )
-        self.records = {records[k].key: records[k] for k in kept}
-        self._executions = [ExecutionRecord.from_dict(r.doc) for r in self.store.records(EXECUTIONS, since=midnight)]
-        with self.store.transaction():
-            for k in stale:
-                self.store.delete(ORDERS, k)
-            self.store.prune(EXECUTIONS, before=midnight)
+        self._forget_before(self.midnight(now))
+        gone: list[Event] = []
         for view in self.engine.open_orders():
-            self._watch(view_key(view), view.spec.con_id, now)
+            if self.sim.securities.by_con_id(view.spec.con_id) is None:
+                gone += self.engine.cancel(view.order_id, now, client_id=view.client_id)
+        if gone:
+            log.warning("cancelled %d restored orders on contracts that no longer trade", len(gone))
+            self._commit(gone, now, Outbox())  # clients learn of it from reqCompletedOrders
+        for view in self.engine.open_orders():
+            self.watch.add(view_key(view), view.spec.con_id, now)
             self._schedule(self.records[view_key(view)])
-        if kept:
-            log.info("restored %d orders (%d working) and %d executions", len(kept), len(live), len(self._executions))
+
+    def _forget_before(self, midnight: datetime) -> None:
+        """Earlier days' executions and finished orders leave the store (and the executions memory)."""
+        self.executions = [e for e in self.executions if e.time >= midnight]
+        with self.store.transaction():
+            for key in stale(self.engine, self.records, before=midnight):
+                self.store.delete(ORDERS, key_text(key))
+            self.store.prune(EXECUTIONS, before=midnight)
 
     def _roll_day(self, now: datetime) -> None:
-        """A new day in TWS's zone: yesterday's executions leave memory and the store."""
+        """A new day in TWS's zone: yesterday's executions and finished orders leave the store."""
         day = now.astimezone(self.zone).date()
         if day == self._day:
             return
         self._day = day
-        midnight = self._midnight(now)
-        self._executions = [e for e in self._executions if e.time >= midnight]
-        with self.store.transaction():
-            self.store.prune(EXECUTIONS, before=midnight)
+        self._forget_before(self.midnight(now))
 
 
 def view_key(view: OrderView) -> Key:

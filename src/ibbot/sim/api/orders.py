@@ -1,4 +1,5 @@
-"""Handlers for order requests: place, cancel, open and completed orders, executions (all in `sim.trading`)."""
+"""Handlers for order requests: place and cancel (`sim.trading`), open and completed orders and executions
+(`sim.order_queries`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ibbot.protocol.requests.orders import (
     ReqGlobalCancel,
     ReqOpenOrders,
 )
+from ibbot.sim import order_queries
 from ibbot.sim.api.base import Context, Handler
 
 
@@ -28,11 +30,11 @@ def _global_cancel(ctx: Context, req: ReqGlobalCancel) -> None:
 
 
 def _open_orders(ctx: Context, req: ReqOpenOrders) -> None:
-    ctx.sim.trading.open_orders(ctx.session, ctx.now, ctx.out, every_client=False)
+    order_queries.open_orders(ctx.sim.trading, ctx.session, ctx.now, ctx.out, every_client=False)
 
 
 def _all_open_orders(ctx: Context, req: ReqAllOpenOrders) -> None:
-    ctx.sim.trading.open_orders(ctx.session, ctx.now, ctx.out, every_client=True)
+    order_queries.open_orders(ctx.sim.trading, ctx.session, ctx.now, ctx.out, every_client=True)
 
 
 def _auto_open_orders(ctx: Context, req: ReqAutoOpenOrders) -> None:
@@ -42,11 +44,11 @@ def _auto_open_orders(ctx: Context, req: ReqAutoOpenOrders) -> None:
 
 
 def _completed_orders(ctx: Context, req: ReqCompletedOrders) -> None:
-    ctx.sim.trading.completed_orders(ctx.session, ctx.now, ctx.out)
+    order_queries.completed_orders(ctx.sim.trading, ctx.session, ctx.now, ctx.out)
 
 
 def _executions(ctx: Context, req: ReqExecutions) -> None:
-    ctx.sim.trading.executions(ctx.session, req.req_id, req.filter, ctx.now, ctx.out)
+    order_queries.executions(ctx.sim.trading, ctx.session, ctx.now, ctx.out, req_id=req.req_id, wanted=req.filter)
 
 
 HANDLERS: dict[type, Handler] = {

@@ -1,0 +1,242 @@
+"""Wire <-> engine translation, IB's time texts, execution records and filters, order deadlines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ibbot.protocol.requests.orders import ExecutionFilter
+from ibbot.protocol.types import Order
+from ibbot.sim.catalog import build_security_master
+from ibbot.sim.feed import Quote as FeedQuote
+from ibbot.sim.instruments import Instrument
+from ibbot.sim.order_messages import ExecutionRecord, exec_id, execution_matches
+from ibbot.sim.order_records import IdBlock, OrderRecord, deadlines
+from ibbot.sim.order_translate import (
+    commission_of,
+    engine_quote,
+    format_ib_time,
+    parse_ib_time,
+    reference_price,
+    terms_of,
+    tick_at,
+    to_order,
+    to_spec,
+)
+from ibbot.sim.orders import (
+    UNSUPPORTED_TYPE,
+    Action,
+    OrderSpec,
+    OrderStatus,
+    OrderType,
+    OrderView,
+    Rejection,
+    TimeInForce,
+)
+from ibbot.sim.store import StateStore
+from ibbot.sim.working import Quote
+
+NY = ZoneInfo("US/Eastern")
+NOW = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)
+MASTER = build_security_master(NOW)
+
+
+def instrument(con_id: int) -> Instrument:
+    found = MASTER.by_con_id(con_id)
+    assert found is not None
+    return found
+
+
+AAPL, EURUSD = instrument(265598), instrument(12087792)
+
+
+def spec_of(order: Order, inst: Instrument = AAPL) -> OrderSpec:
+    spec = to_spec(order, order_id=1, client_id=2, account="DU1", instrument=inst, zone=NY)
+    assert isinstance(spec, OrderSpec)
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("20240304 10:30:00", datetime(2024, 3, 4, 15, 30, tzinfo=UTC)),
+        ("20240304 10:30:00 US/Eastern", datetime(2024, 3, 4, 15, 30, tzinfo=UTC)),
+        ("20240304 10:30:00 Europe/London", datetime(2024, 3, 4, 10, 30, tzinfo=UTC)),
+        ("20240304-10:30:00", datetime(2024, 3, 4, 10, 30, tzinfo=UTC)),
+        ("20240304", datetime(2024, 3, 4, 5, 0, tzinfo=UTC)),
+        ("yesterday", None),
+        ("20240304 10:30:00 Mars/Olympus", None),
+        ("", None),
+    ],
+)
+def test_ib_time_texts(text: str, expected: datetime | None) -> None:
+    assert parse_ib_time(text, NY) == expected
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)))
+def test_formatted_times_parse_back(moment: datetime) -> None:
+    aware = moment.replace(microsecond=0, tzinfo=UTC)
+    text = format_ib_time(aware, NY)
+    parsed = parse_ib_time(text, NY)
+    assert parsed is not None and format_ib_time(parsed, NY) == text  # the repeated autumn hour is ambiguous
+    assert abs(parsed - aware) <= timedelta(hours=1)
+
+
+def test_wire_order_becomes_a_spec_with_exact_decimals() -> None:
+    spec = spec_of(Order(action="sell", total_quantity=D(5), order_type="stp lmt", lmt_price=230.05, aux_price=230.1))
+    assert (spec.action, spec.order_type, spec.lmt_price, spec.aux_price) == (
+        Action.SELL,
+        OrderType.STP_LMT,
+        D("230.05"),
+        D("230.1"),
+    )
+    assert spec.tif is TimeInForce.DAY and (spec.client_id, spec.account) == (2, "DU1")
+
+
+def test_forex_stops_trigger_on_bid_ask_because_there_are_no_trades() -> None:
+    assert (
+        spec_of(Order(action="BUY", total_quantity=D(1), order_type="STP", aux_price=1.1), EURUSD).trigger_method == 4
+    )
+    assert spec_of(Order(action="BUY", total_quantity=D(1), order_type="STP", aux_price=1.1)).trigger_method == 0
+
+
+@pytest.mark.parametrize(
+    ("order", "code"),
+    [
+        (Order(action="BUY", total_quantity=D(1), order_type="PEG BENCH"), 387),
+        (Order(action="HOLD", total_quantity=D(1), order_type="MKT"), 201),
+        (Order(action="BUY", total_quantity=D(1), order_type="MKT", tif="GTX"), 201),
+        (Order(action="BUY", total_quantity=D(1), order_type="MKT", tif="GTD", good_till_date="soon"), 201),
+    ],
+)
+def test_orders_that_cannot_be_translated(order: Order, code: int) -> None:
+    result = to_spec(order, order_id=1, client_id=2, account="DU1", instrument=AAPL, zone=NY)
+    assert isinstance(result, Rejection) and result.code == code
+
+
+def test_order_types_follow_the_instruments_list() -> None:
+    moc = Order(action="BUY", total_quantity=D(1), order_type="MOC")
+    assert to_spec(moc, order_id=1, client_id=2, account="DU1", instrument=EURUSD, zone=NY) == UNSUPPORTED_TYPE
+    assert spec_of(moc).order_type is OrderType.MOC
+
+
+def test_ticks_follow_the_market_rule_at_the_order_price() -> None:
+    assert tick_at(AAPL, D("230")) == D("0.01")
+    assert tick_at(AAPL, D("0.5")) == D("0.0001")
+    market = Quote(bid=D("10.00"), ask=D("10.01"))
+    assert reference_price(spec_of(Order(action="BUY", total_quantity=D(1), order_type="MKT")), market) == D("10.01")
+    trail = Order(action="SELL", total_quantity=D(1), order_type="TRAIL", aux_price=0.5)
+    assert reference_price(spec_of(trail), market) == D("10.00")  # a trailing amount is not a price
+
+
+def test_open_order_reports_the_moving_trailing_stop_and_the_clients_terms() -> None:
+    spec = spec_of(Order(action="SELL", total_quantity=D(5), order_type="TRAIL", aux_price=0.5, order_ref="r1"))
+    view = OrderView(
+        spec=spec,
+        status=OrderStatus.PRE_SUBMITTED,
+        filled=D(0),
+        avg_fill_price=D(0),
+        last_fill_price=D(0),
+        stop_price=D("229.5"),
+        limit_price=None,
+        held=False,
+        waiting_parent=False,
+        triggered=False,
+    )
+    order = to_order(view, perm_id=77, trigger_method=0)
+    assert (order.order_type, order.aux_price, order.trail_stop_price, order.perm_id) == ("TRAIL", 0.5, 229.5, 77)
+    assert (order.client_id, order.order_ref, order.account, order.lmt_price) == (2, "r1", "DU1", None)
+
+
+def test_engine_quote_counts_a_trade_only_when_told() -> None:
+    feed = FeedQuote(1, 0, 10.0, 10.01, 300, 400, 10.01, 100, 5, 0, None, None, None, None, None, 2)
+    assert engine_quote(feed, traded=False).last is None
+    traded = engine_quote(feed, traded=True)
+    assert (traded.bid, traded.ask, traded.ask_size, traded.last) == (D("10.0"), D("10.01"), D(400), D("10.01"))
+
+
+def test_terms_and_commissions_per_asset_class() -> None:
+    assert terms_of(EURUSD).pair_currency == "EUR" and terms_of(AAPL).multiplier == D(1)
+    assert commission_of(AAPL, D(100), D(230)).amount == D("1.00")
+    assert commission_of(EURUSD, D(100_000), D("1.1")).amount == D("2.20")
+
+
+def test_execution_records_round_trip_and_filter() -> None:
+    rec = ExecutionRecord(
+        exec_id=exec_id(14, NOW),
+        time=NOW,
+        client_id=3,
+        order_id=9,
+        perm_id=1_000_000_001,
+        con_id=265598,
+        symbol="AAPL",
+        sec_type="STK",
+        account="DU1",
+        exchange="NASDAQ",
+        side="SLD",
+        shares=D(10),
+        price=D("230.05"),
+        cum_qty=D(10),
+        avg_price=D("230.05"),
+        order_ref="",
+        liquidity=2,
+        commission=D("1.00"),
+        commission_currency="USD",
+        realized_pnl=None,
+    )
+    assert rec.exec_id == "0000000e.65e5e1f0.01.01"
+    assert ExecutionRecord.from_dict(rec.to_dict()) == rec
+    assert execution_matches(rec, ExecutionFilter(), NY)
+    assert execution_matches(rec, ExecutionFilter(client_id=3, side="SELL", exchange="nasdaq"), NY)
+    assert not execution_matches(rec, ExecutionFilter(client_id=4), NY)
+    assert not execution_matches(rec, ExecutionFilter(side="BUY"), NY)
+    assert execution_matches(rec, ExecutionFilter(time="20240304 10:00:00"), NY)
+    assert not execution_matches(rec, ExecutionFilter(time="20240304 10:00:01"), NY)
+
+
+def test_deadlines_by_time_in_force_and_type() -> None:
+    day = spec_of(Order(action="BUY", total_quantity=D(1), order_type="LMT", lmt_price=1.0))
+    assert deadlines(day, AAPL, NOW) == (datetime(2024, 3, 4, 21, 0, tzinfo=UTC), None)
+    saturday = datetime(2024, 3, 9, 15, 0, tzinfo=UTC)
+    assert deadlines(day, AAPL, saturday)[0] == datetime(2024, 3, 11, 20, 0, tzinfo=UTC)  # Monday 16:00 EDT
+    late = spec_of(Order(action="BUY", total_quantity=D(1), order_type="LMT", lmt_price=1.0, outside_rth=True))
+    assert deadlines(late, AAPL, NOW)[0] == datetime(2024, 3, 5, 1, 0, tzinfo=UTC)  # 20:00 New York
+    moc = spec_of(Order(action="BUY", total_quantity=D(1), order_type="MOC"))
+    assert deadlines(moc, AAPL, NOW) == (datetime(2024, 3, 4, 21, 0, tzinfo=UTC),) * 2
+    opg = spec_of(Order(action="BUY", total_quantity=D(1), order_type="MKT", tif="OPG"))
+    assert deadlines(opg, AAPL, NOW) == (None, datetime(2024, 3, 5, 14, 30, tzinfo=UTC))
+    gtc = spec_of(Order(action="BUY", total_quantity=D(1), order_type="LMT", lmt_price=1.0, tif="GTC"))
+    assert deadlines(gtc, AAPL, NOW) == (None, None)
+
+
+def test_order_records_round_trip() -> None:
+    rec = OrderRecord(
+        client_id=1,
+        order_id=2,
+        con_id=3,
+        exchange="SMART",
+        placed_at=NOW,
+        perm_id=5,
+        expires_at=NOW + timedelta(hours=6),
+        commission=D("1.25"),
+    )
+    assert OrderRecord.from_dict(rec.to_dict()) == rec
+
+
+def test_id_blocks_stay_unique_and_increasing_across_restarts() -> None:
+    store = StateStore.memory()
+    first = IdBlock(store, "ids", block=10, first=100)
+    taken = [first.take() for _ in range(3)]
+    assert taken == [100, 101, 102]
+    assert store.counter("ids") >= 102  # reserved before it was handed out
+    again = IdBlock(store, "ids", block=10, first=100)  # a restart: continues after the reservation
+    later = [again.take() for _ in range(25)]
+    assert later[0] > taken[-1] and later == sorted(set(later))
+    again.seen(5_000)
+    again.reserve(0)
+    assert store.counter("ids") >= 5_000 and again.take() == 5_001
