@@ -1,6 +1,5 @@
-"""What historical answers hold, as pure functions: bar sources (a price path, or an option over its
-underlying), bars as the wire carries them, bar requests computed a slice at a time, histograms, trading
-schedules, head timestamps and historical ticks as messages.
+"""The bars of a historical request, as pure functions: bar sources (a price path, or an option over its
+underlying), bars as the wire carries them, and requests computed a slice at a time (`BarJob`).
 
 Theory of operation
 -------------------
@@ -10,12 +9,14 @@ MIDPOINT, BID, ASK and BID_ASK bars are the option model's quotes (Black-Scholes
 option quotes) at the open, high, low and close of the underlying's midpoint bar, at the bar's start. Option
 TRADES are IB's "no data" (the simulator prints no option trades).
 
-Big requests are computed in slices (`BarJob`) so one client asking for eleven months of 30-minute bars does
-not stall every other client: the window is cut where no bar straddles the cut (local midnight for intraday
-bars, whose grid starts at local midnight; the first session of a day, ISO week or month for longer bars)
-and each piece is priced in work units that approximate microseconds of `ibbot.sim.bars` on this kind of
-bar (`cost_per_minute`), measured, not read from any clock. The slices give exactly the bars of the whole
-window (tested), except ADJUSTED_LAST, whose scaling depends on the window's end, which is one slice.
+Big requests are computed in slices so one client asking for eleven months of 30-minute bars does not stall
+every other client: the window is cut where no bar straddles the cut (local midnight for intraday bars, whose
+grid starts at local midnight; the first session of a day, ISO week or month for longer bars) and each piece
+is priced in work units that approximate microseconds of `ibbot.sim.bars` for this kind of bar
+(`cost_per_minute`, measured once; no clock is read). The slices give exactly the bars of the whole window
+(tested), except ADJUSTED_LAST, whose scaling depends on the window's end, which is one slice. (In 24-hour
+mode a window spanning a daylight-saving change aligns 2- to 8-hour bars to the local clock per day when
+sliced, where `historical_bars` keeps the window start's offset; bars of an hour or less are the same.)
 """
 
 from __future__ import annotations
@@ -29,18 +30,13 @@ from itertools import pairwise
 from ibbot.protocol.types import Bar as WireBar
 from ibbot.sim.bars import Bar, SessionFilter, historical_bars
 from ibbot.sim.calendar import ExchangeCalendar
-from ibbot.sim.history_rules import (
-    BarSize,
-    BarUnit,
-    WhatToShow,
-)
+from ibbot.sim.history_rules import BarSize, BarUnit, WhatToShow
 from ibbot.sim.history_window import format_bar_time
 from ibbot.sim.options import option_quote
 from ibbot.sim.path import PricePath
 
 BarSource = Callable[[datetime, datetime], tuple[Bar, ...]]
 _SECONDS_PER_YEAR = 365.25 * 86_400
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- sources ---------------------------------------------------------------------------------------------

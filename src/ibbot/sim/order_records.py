@@ -100,17 +100,46 @@ class OrderRecord:
         )
 
 
-def deadlines(spec: OrderSpec, instrument: Instrument, placed_at: datetime) -> tuple[datetime | None, datetime | None]:
+class SessionEdges:
+    """`next_close` / `next_open` of the exchange calendars, memoised. An answer r found at t0 is also the answer
+    for every moment in [t0, r): before r no other session can begin or end, so placing orders all day long
+    costs one calendar walk per session and kind."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[str, str, bool], tuple[datetime, datetime]] = {}
+
+    def next_close(self, calendar: str, moment: datetime, *, liquid: bool) -> datetime:
+        return self._edge(calendar, "close", moment, liquid)
+
+    def next_open(self, calendar: str, moment: datetime, *, liquid: bool) -> datetime:
+        return self._edge(calendar, "open", moment, liquid)
+
+    def _edge(self, calendar: str, kind: str, moment: datetime, liquid: bool) -> datetime:
+        key = (calendar, kind, liquid)
+        known = self._memo.get(key)
+        if known is not None and known[0] <= moment < known[1]:
+            return known[1]
+        hours = calendar_named(calendar)
+        edge = hours.next_close(moment, liquid=liquid) if kind == "close" else hours.next_open(moment, liquid=liquid)
+        self._memo[key] = (moment, edge)
+        return edge
+
+
+_EDGES = SessionEdges()
+
+
+def deadlines(
+    spec: OrderSpec, instrument: Instrument, placed_at: datetime, edges: SessionEdges = _EDGES
+) -> tuple[datetime | None, datetime | None]:
     """(expires_at, auction_at) of an order placed at `placed_at` (see the module docstring)."""
-    calendar = calendar_named(instrument.calendar)
     expires = None
     if spec.tif is TimeInForce.DAY:
-        expires = calendar.next_close(placed_at, liquid=not spec.outside_rth)
+        expires = edges.next_close(instrument.calendar, placed_at, liquid=not spec.outside_rth)
     auction = None
     if spec.rule.auction:
-        auction = calendar.next_close(placed_at, liquid=True)
+        auction = edges.next_close(instrument.calendar, placed_at, liquid=True)
     elif spec.tif is TimeInForce.OPG:
-        auction = calendar.next_open(placed_at, liquid=True)
+        auction = edges.next_open(instrument.calendar, placed_at, liquid=True)
     return expires, auction
 
 

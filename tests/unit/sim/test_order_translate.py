@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from ibbot.protocol.requests.orders import ExecutionFilter
 from ibbot.protocol.types import Order
+from ibbot.sim.calendar import calendar_named
 from ibbot.sim.catalog import build_security_master
 from ibbot.sim.feed import Quote as FeedQuote
 from ibbot.sim.instruments import Instrument
 from ibbot.sim.order_messages import ExecutionRecord, exec_id, execution_matches
-from ibbot.sim.order_records import IdBlock, OrderRecord, deadlines
+from ibbot.sim.order_records import IdBlock, OrderRecord, SessionEdges, deadlines
 from ibbot.sim.order_translate import (
     commission_of,
     engine_quote,
@@ -240,3 +241,14 @@ def test_id_blocks_stay_unique_and_increasing_across_restarts() -> None:
     again.seen(5_000)
     again.reserve(0)
     assert store.counter("ids") >= 5_000 and again.take() == 5_001
+
+
+@pytest.mark.parametrize("name", ["US_EQUITY", "CME_EQUITY", "IDEALPRO"])
+def test_memoised_session_edges_agree_with_the_calendar(name: str) -> None:
+    edges, calendar = SessionEdges(), calendar_named(name)
+    moment = datetime(2024, 3, 1, 0, 7, tzinfo=UTC)
+    while moment < datetime(2024, 3, 12, tzinfo=UTC):  # a weekend and the switch to daylight saving time
+        for liquid in (True, False):
+            assert edges.next_close(name, moment, liquid=liquid) == calendar.next_close(moment, liquid=liquid)
+            assert edges.next_open(name, moment, liquid=liquid) == calendar.next_open(moment, liquid=liquid)
+        moment += timedelta(minutes=37)
