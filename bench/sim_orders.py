@@ -73,15 +73,26 @@ async def measure(port: int, orders: int, seconds: float) -> dict[str, float]:
         await ib.reqCurrentTimeAsync()
         time_rtts.append(loop.time() - start)
 
-    order_rtts = []
+    # Where an order's round trip goes: until the answer's first bytes reach ib_async (its send, the network,
+    # the simulator), and from there until ib_async has processed the messages TWS sends for a fill.
+    arrivals: list[float] = []
+    client_arrived = ib.client._tcpDataArrived
+    ib.client._tcpDataArrived = lambda: (arrivals.append(loop.time()), client_arrived())
+    order_rtts, to_first_byte, client_side = [], [], []
     for i in range(orders):
         done = loop.create_future()
+        arrivals.clear()
         start = loop.time()
         trade = ib.placeOrder(contract, MarketOrder("BUY" if i % 2 == 0 else "SELL", 1))
         trade.filledEvent += lambda t, done=done: done.done() or done.set_result(loop.time())  # type: ignore[misc]
         if trade.orderStatus.status == "Filled":
             done.set_result(loop.time())
-        order_rtts.append(await asyncio.wait_for(done, 10) - start)
+        end = await asyncio.wait_for(done, 10)
+        order_rtts.append(end - start)
+        if arrivals:
+            to_first_byte.append(arrivals[0] - start)
+            client_side.append(end - arrivals[0])
+    ib.client._tcpDataArrived = client_arrived
 
     # Sustained: keep 20 orders in flight for `seconds`.
     filled = 0
@@ -115,6 +126,8 @@ async def measure(port: int, orders: int, seconds: float) -> dict[str, float]:
         "time_p99": percentile(time_rtts, 0.99),
         "order_p50": statistics.median(order_rtts),
         "order_p99": percentile(order_rtts, 0.99),
+        "first_byte_p50": statistics.median(to_first_byte),
+        "client_p50": statistics.median(client_side),
         "orders_per_s": filled / elapsed,
     }
 
@@ -140,6 +153,10 @@ def main() -> None:
     )
     print(
         f"MKT order to Filled         p50 {result['order_p50'] * 1e3:7.3f} ms   p99 {result['order_p99'] * 1e3:7.3f} ms"
+    )
+    print(f"  of which to first answer  p50 {result['first_byte_p50'] * 1e3:7.3f} ms  (send, network, simulator)")
+    print(
+        f"  of which ib_async reading p50 {result['client_p50'] * 1e3:7.3f} ms   (the fill's messages, in the client)"
     )
     print(f"order / reqCurrentTime p50  {result['order_p50'] / result['time_p50']:.2f}x (floor: under 3x)")
     print(f"sustained                   {result['orders_per_s']:,.0f} orders/s filled (20 in flight)")
