@@ -180,14 +180,19 @@ class MarketDataService:
         """Stream what changed since the last step to every subscriber (`quotes`: the live book's changes)."""
         chunks: defaultdict[int, list[bytes]] = defaultdict(list)
         live = self._live
+        closed_is_quiet = self.sim.config.exchange_hours  # following exchange hours: a closed market is still
         if live:
             for quote in quotes:
+                if closed_is_quiet and quote.state == CLOSED:
+                    continue
                 groups = live.get(quote.con_id)
                 if groups is not None:
                     for group in groups:
                         self._emit(group, quote, chunks)
         if self._delayed:
             for quote in self._delayed_book.step(now - DELAY):
+                if closed_is_quiet and quote.state == CLOSED:
+                    continue
                 for group in self._delayed.get(quote.con_id, ()):
                     self._emit(group, quote, chunks)
         for client_id, parts in chunks.items():
