@@ -75,3 +75,37 @@ def test_a_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stdout.startswith("ibbot sim: ")
     assert "Traceback" not in done.stderr
+
+
+async def test_faults_scheduled_from_the_command_line() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ibbot", "sim", "--port", "0", "--ephemeral", "--fault", "connectivity_lost@1:0.3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        line = proc.stdout.readline()
+        port = int(line.split("listening on ")[1].split()[0].rsplit(":", 1)[1])
+        ib = IB()
+        codes: list[int] = []
+        ib.errorEvent += lambda req_id, code, text, contract: codes.append(code)
+        await ib.connectAsync("127.0.0.1", port, clientId=1, timeout=5)
+        await until(lambda: 1102 in codes, timeout=10)
+        assert codes.index(1100) < codes.index(1102)
+        ib.disconnect()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+
+
+def test_a_bad_fault_flag_is_a_clear_error() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ibbot", "sim", "--fault", "meteor@5"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2 and "unknown fault kind" in done.stdout

@@ -7,10 +7,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 from ibbot.errors import ConfigError, StoreError
 from ibbot.sim.config import SimConfig, load_config
+from ibbot.sim.faults import parse_faults
 from ibbot.sim.server import SimServer
 
 log = logging.getLogger("ibbot.sim")
@@ -26,6 +28,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--ephemeral", action="store_true", default=None, help="persist nothing")
     p.add_argument("--config", type=Path, help="TOML file with everything else ([sim] table, faults, limits)")
     p.add_argument("--read-only", action="store_true", default=None, help="read-only API: orders are rejected")
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND@AT[:DURATION]",
+        help="schedule a fault AT seconds after start, e.g. connectivity_lost@60:10, restart@300:20, drop@30 "
+        "(repeatable; added to the config's [[faults]])",
+    )
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
     p.set_defaults(func=run)
 
@@ -43,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
             ephemeral=args.ephemeral,
             read_only=args.read_only,
         )
+        if args.fault:
+            faults = [*config.extra.get("faults", []), *(parse_fault_flag(text) for text in args.fault)]
+            parse_faults(faults)  # validated now, before anything starts
+            config = replace(config, extra={**config.extra, "faults": faults})
     except ConfigError as exc:
         print(f"ibbot sim: {exc}")
         return 2
@@ -55,6 +69,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"ibbot sim: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}")
         return 1
     return 0
+
+
+def parse_fault_flag(text: str) -> dict[str, object]:
+    """`KIND@AT[:DURATION]` -> one `[[faults]]` entry."""
+    kind, at_sign, when = text.partition("@")
+    at, _, duration = when.partition(":")
+    try:
+        entry: dict[str, object] = {"kind": kind, "at": float(at)}
+        if duration:
+            entry["duration"] = float(duration)
+    except ValueError:
+        raise ConfigError(f"--fault {text!r}: expected KIND@AT[:DURATION] with numbers of seconds") from None
+    if not at_sign or not kind:
+        raise ConfigError(f"--fault {text!r}: expected KIND@AT[:DURATION]")
+    return entry
 
 
 async def serve(config: SimConfig) -> None:
