@@ -73,3 +73,29 @@ async def test_relative_order_pegs_to_its_side_and_fills() -> None:
         assert trade.fills[0].execution.price <= round(quote.bid + 0.01, 2) + 1e-9  # never above its peg
         sell = c.ib.placeOrder(aapl, LimitOrder("SELL", 10, round(m.last() * 0.9, 2)))
         await m.run_until(c, lambda: sell.orderStatus.status == "Filled")
+
+
+async def test_trailing_stop_limit_ratchets_then_works_as_a_limit() -> None:
+    async with market() as m:
+        c = await m.connect()
+        aapl = await qualified(c)
+        order = Order(action="SELL", totalQuantity=10, orderType="TRAIL LIMIT", auxPrice=0.05, lmtPriceOffset=0.02)
+        trade = c.ib.placeOrder(aapl, order)
+        await m.sync(c)
+        assert trade.orderStatus.status == "PreSubmitted", c.errors  # untriggered
+        await m.run_until(c, lambda: trade.orderStatus.status == "Filled")
+        # Once triggered at its trailing stop it became a limit `offset` below it: never filled below that.
+        assert not c.codes(trade.order.orderId)
+        assert trade.fills[0].execution.shares == 10
+
+
+async def test_good_till_date_expires_at_its_date() -> None:
+    async with market() as m:
+        c = await m.connect()
+        aapl = await qualified(c)
+        until_1630 = LimitOrder("BUY", 10, 100.00, tif="GTD", goodTillDate="20240304 16:30:00 UTC")
+        trade = c.ib.placeOrder(aapl, until_1630)
+        await m.advance(c, 1800)  # 15:30 UTC
+        assert trade.orderStatus.status == "Submitted"
+        await m.advance(c, 3600)  # 16:30 UTC
+        assert trade.orderStatus.status == "Cancelled"
