@@ -129,6 +129,12 @@ def fmt_float(value: float | None) -> str:
     return repr(float(value))
 
 
+def fmt_price(value: float) -> str:
+    """A price or value the clients read with a bare float() (bars, ticks, depth): always a number, never
+    empty, in shortest round-trip text."""
+    return repr(float(value))
+
+
 def fmt_num(value: float | None) -> str:
     """A float written without a needless `.0` (for fields either decoder may read as int or float)."""
     if value is None or math.isinf(value) or math.isnan(value):

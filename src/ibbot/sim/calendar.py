@@ -212,8 +212,17 @@ def _t(hhmm: str) -> time:
     return time(int(hhmm[:2]), int(hhmm[3:]))
 
 
-def _window(open_: str, close: str, *, overnight: bool = False) -> tuple[Hours, ...]:
-    return (Hours(open=_t(open_), close=_t(close), opens_day_before=overnight),)
+def _hours(*windows: str, overnight: bool = False) -> tuple[Hours, ...]:
+    """Daily windows from `HH:MM-HH:MM` texts in local time; `overnight`: each opens the evening before."""
+    return tuple(Hours(open=_t(w[:5]), close=_t(w[6:]), opens_day_before=overnight) for w in windows)
+
+
+# Windows several calendars (or both sessions of one) share.
+_US_REGULAR = _hours("09:30-16:00")  # NYSE/Nasdaq regular hours, equity options
+_GLOBEX_NEW_YORK = _hours("18:00-17:00", overnight=True)  # NYMEX and COMEX, New York time
+_FX_WEEKDAY = _hours("17:15-17:00", overnight=True)
+_XETRA_DAY = _hours("09:00-17:30")
+_TSE_DAY = _hours("09:00-11:30", "12:30-15:30")  # morning and afternoon around the lunch break
 
 
 # Globex closes fully on these; on the other US holidays it trades with a midday halt.
@@ -232,8 +241,8 @@ _GLOBEX_TRADES_THROUGH = frozenset(
 US_EQUITY = ExchangeCalendar(
     name="US_EQUITY",  # NYSE, Nasdaq, ARCA, BATS ... stocks and ETFs, SMART-routed
     time_zone_id="US/Eastern",
-    trading=_window("04:00", "20:00"),
-    liquid=_window("09:30", "16:00"),
+    trading=_hours("04:00-20:00"),
+    liquid=_US_REGULAR,
     holidays=hol.us_holidays,
     early_closes=hol.us_early_closes,
     early_close=ShortDay(trading_close=_t("17:00"), liquid_close=_t("13:00")),
@@ -241,8 +250,8 @@ US_EQUITY = ExchangeCalendar(
 US_OPTIONS = ExchangeCalendar(
     name="US_OPTIONS",  # equity and ETF options
     time_zone_id="US/Eastern",
-    trading=_window("09:30", "16:00"),
-    liquid=_window("09:30", "16:00"),
+    trading=_US_REGULAR,
+    liquid=_US_REGULAR,
     holidays=hol.us_holidays,
     early_closes=hol.us_early_closes,
     early_close=ShortDay(trading_close=_t("13:00"), liquid_close=_t("13:00")),
@@ -250,8 +259,8 @@ US_OPTIONS = ExchangeCalendar(
 CBOE_INDEX = ExchangeCalendar(
     name="CBOE_INDEX",  # SPX, NDX, VIX index values (index options trade to 16:15)
     time_zone_id="US/Eastern",
-    trading=_window("09:30", "16:15"),
-    liquid=_window("09:30", "16:00"),
+    trading=_hours("09:30-16:15"),
+    liquid=_US_REGULAR,
     holidays=hol.us_holidays,
     early_closes=hol.us_early_closes,
     early_close=ShortDay(trading_close=_t("13:15"), liquid_close=_t("13:00")),
@@ -259,8 +268,8 @@ CBOE_INDEX = ExchangeCalendar(
 CME_EQUITY = ExchangeCalendar(
     name="CME_EQUITY",  # ES, NQ, MES, MNQ on Globex; IB reports CME in Chicago time
     time_zone_id="US/Central",
-    trading=_window("17:00", "16:00", overnight=True),
-    liquid=_window("08:30", "15:00"),
+    trading=_hours("17:00-16:00", overnight=True),
+    liquid=_hours("08:30-15:00"),
     holidays=hol.us_holidays,
     early_closes=hol.us_early_closes,
     early_close=ShortDay(trading_close=_t("12:15"), liquid_close=_t("12:15")),
@@ -270,8 +279,8 @@ CME_EQUITY = ExchangeCalendar(
 NYMEX = ExchangeCalendar(
     name="NYMEX",  # CL; IB reports NYMEX in New York time
     time_zone_id="US/Eastern",
-    trading=_window("18:00", "17:00", overnight=True),
-    liquid=_window("09:00", "14:30"),
+    trading=_GLOBEX_NEW_YORK,
+    liquid=_hours("09:00-14:30"),
     holidays=hol.us_holidays,
     early_closes=hol.us_early_closes,
     early_close=ShortDay(trading_close=_t("13:45"), liquid_close=_t("13:45")),
@@ -281,8 +290,8 @@ NYMEX = ExchangeCalendar(
 COMEX = ExchangeCalendar(
     name="COMEX",  # GC
     time_zone_id="US/Eastern",
-    trading=_window("18:00", "17:00", overnight=True),
-    liquid=_window("08:20", "13:30"),
+    trading=_GLOBEX_NEW_YORK,
+    liquid=_hours("08:20-13:30"),
     holidays=hol.us_holidays,
     early_closes=hol.us_early_closes,
     early_close=ShortDay(trading_close=_t("13:45"), liquid_close=_t("13:30")),
@@ -292,22 +301,22 @@ COMEX = ExchangeCalendar(
 IDEALPRO = ExchangeCalendar(
     name="IDEALPRO",  # forex: Sunday 17:15 to Friday 17:00 New York time, a 15-minute pause each day
     time_zone_id="US/Eastern",
-    trading=_window("17:15", "17:00", overnight=True),
-    liquid=_window("17:15", "17:00", overnight=True),
+    trading=_FX_WEEKDAY,
+    liquid=_FX_WEEKDAY,
     holidays=hol.fx_holidays,
 )
 XETRA = ExchangeCalendar(
     name="XETRA",  # IB's IBIS; IB names Central European time MET
     time_zone_id="MET",
-    trading=_window("09:00", "17:30"),
-    liquid=_window("09:00", "17:30"),
+    trading=_XETRA_DAY,
+    liquid=_XETRA_DAY,
     holidays=hol.xetra_holidays,
 )
 TSE = ExchangeCalendar(
     name="TSE",  # Tokyo (IB's TSEJ): morning and afternoon sessions around a lunch break
     time_zone_id="Japan",
-    trading=(Hours(open=_t("09:00"), close=_t("11:30")), Hours(open=_t("12:30"), close=_t("15:30"))),
-    liquid=(Hours(open=_t("09:00"), close=_t("11:30")), Hours(open=_t("12:30"), close=_t("15:30"))),
+    trading=_TSE_DAY,
+    liquid=_TSE_DAY,
     holidays=hol.tokyo_holidays,
 )
 

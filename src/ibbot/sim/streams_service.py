@@ -10,7 +10,7 @@ instrument in the live book (`Prices.subscribe`) while it lives, so the quotes i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,17 @@ REALTIME_WHAT_TEXT = "Invalid Real-time Query:Invalid whatToShow {what}"
 NO_DEPTH = (10092, "Deep market data is not supported for this combination of security type/exchange")
 
 _Line = TickByTickLine | RealTimeBarLine | DepthLine
+# Per stream kind: the data service the account must subscribe to, and the client's limits to open/close by.
+_SERVICE = {
+    StreamKind.TICK_BY_TICK: DataService.TICK_BY_TICK,
+    StreamKind.REALTIME_BARS: DataService.REALTIME_BARS,
+    StreamKind.DEPTH: DataService.DEPTH,
+}
+_OPEN: dict[StreamKind, Callable[[ClientPacing, int, Hashable, datetime], Verdict]] = {
+    StreamKind.TICK_BY_TICK: ClientPacing.open_tick_by_tick,
+    StreamKind.REALTIME_BARS: ClientPacing.open_realtime_bars,
+    StreamKind.DEPTH: ClientPacing.open_depth,
+}
 _CLOSE: dict[StreamKind, Callable[[ClientPacing, int], Verdict]] = {
     StreamKind.TICK_BY_TICK: ClientPacing.close_tick_by_tick,
     StreamKind.REALTIME_BARS: ClientPacing.close_realtime_bars,
@@ -67,11 +78,7 @@ class StreamService:
         if instrument.sec_type in ("OPT", "FOP", "BAG"):  # IB: options only historically, never combos
             out.error(cid, req_id, 10189, TICK_BY_TICK_NOT_AVAILABLE.format(sec_type=instrument.sec_type))
             return
-        if not self._permitted(session, DataService.TICK_BY_TICK, instrument, req_id, out):
-            return
-        verdict = session.pacing.open_tick_by_tick(req_id, instrument.con_id, now)
-        if not verdict.ok:
-            out.error(cid, req_id, verdict.code, verdict.text)
+        if not self._admit(session, StreamKind.TICK_BY_TICK, instrument, req_id, now=now, out=out):
             return
         line = TickByTickLine(
             client_id=cid,
@@ -98,11 +105,7 @@ class StreamService:
         if what is None:
             out.error(cid, req_id, 420, REALTIME_WHAT_TEXT.format(what=req.what_to_show))
             return
-        if not self._permitted(session, DataService.REALTIME_BARS, instrument, req_id, out):
-            return
-        verdict = session.pacing.open_realtime_bars(req_id, instrument.con_id, now)
-        if not verdict.ok:
-            out.error(cid, req_id, verdict.code, verdict.text)
+        if not self._admit(session, StreamKind.REALTIME_BARS, instrument, req_id, now=now, out=out):
             return
         line = RealTimeBarLine.starting(
             now,
@@ -125,11 +128,7 @@ class StreamService:
         if Kind.of(instrument) is Kind.INDEX:
             out.error(cid, req_id, *NO_DEPTH)
             return
-        if not self._permitted(session, DataService.DEPTH, instrument, req_id, out):
-            return
-        verdict = session.pacing.open_depth(req_id, instrument.con_id, now)
-        if not verdict.ok:
-            out.error(cid, req_id, verdict.code, verdict.text)
+        if not self._admit(session, StreamKind.DEPTH, instrument, req_id, now=now, out=out):
             return
         line = DepthLine(
             client_id=cid,
@@ -175,15 +174,26 @@ class StreamService:
 
     # --- helpers ---------------------------------------------------------------------------------------
 
-    def _permitted(
-        self, session: ClientSession, service: DataService, instrument: Instrument, req_id: int, out: Outbox
+    def _admit(
+        self,
+        session: ClientSession,
+        kind: StreamKind,
+        instrument: Instrument,
+        req_id: int,
+        *,
+        now: datetime,
+        out: Outbox,
     ) -> bool:
+        """The checks every line passes after its own, in TWS's order: the account's data permission, then
+        the client's limits (which count the line as open from here); a refusal is sent as IB's error."""
         verdict = check_permission(
             self.sim.limits,
-            service,
+            _SERVICE[kind],
             sec_type=instrument.sec_type,
             exchange=instrument.primary_exchange or instrument.exchange,
         )
+        if verdict.ok:
+            verdict = _OPEN[kind](session.pacing, req_id, instrument.con_id, now)
         if not verdict.ok:
             out.error(session.client_id, req_id, verdict.code, verdict.text)
         return verdict.ok

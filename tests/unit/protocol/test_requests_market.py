@@ -14,6 +14,7 @@ from ibbot.errors import FieldError
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
 from ibbot.protocol.requests import BadRequest, decode_request
+from ibbot.protocol.requests.base import parse_tag_values
 from ibbot.protocol.requests.market import (
     DECODERS,
     CancelCalcImpliedVolat,
@@ -30,7 +31,6 @@ from ibbot.protocol.requests.market import (
     ReqRealTimeBars,
     ReqSmartComponents,
     ReqTickByTickData,
-    parse_tag_values,
 )
 from ibbot.protocol.types import ComboLeg, Contract, DeltaNeutralContract, TagValue
 from oracles import ib_async_requests, ibapi_requests

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
-from ibbot.protocol.requests.base import FROZEN, Decoder, Request
+from ibbot.protocol.requests.base import FROZEN, Decoder, Request, req_id_only, versioned_empty
 
 
 @dataclass(**FROZEN)
@@ -112,16 +112,6 @@ def _account_updates(r: FieldReader, sv: int) -> ReqAccountUpdates:
     return ReqAccountUpdates(subscribe=r.bool("subscribe"), account=r.str("acctCode"))
 
 
-def _positions(r: FieldReader, sv: int) -> ReqPositions:
-    r.int("version")
-    return ReqPositions()
-
-
-def _cancel_positions(r: FieldReader, sv: int) -> CancelPositions:
-    r.int("version")
-    return CancelPositions()
-
-
 def _account_summary(r: FieldReader, sv: int) -> ReqAccountSummary:
     r.int("version")
     req_id = r.int("reqId")
@@ -131,19 +121,9 @@ def _account_summary(r: FieldReader, sv: int) -> ReqAccountSummary:
     return ReqAccountSummary(req_id=req_id, group=group, tags=tags)
 
 
-def _cancel_account_summary(r: FieldReader, sv: int) -> CancelAccountSummary:
-    r.int("version")
-    return CancelAccountSummary(req_id=r.int("reqId"))
-
-
 def _positions_multi(r: FieldReader, sv: int) -> ReqPositionsMulti:
     r.int("version")
     return ReqPositionsMulti(req_id=r.int("reqId"), account=r.str("account"), model_code=r.str("modelCode"))
-
-
-def _cancel_positions_multi(r: FieldReader, sv: int) -> CancelPositionsMulti:
-    r.int("version")
-    return CancelPositionsMulti(req_id=r.int("reqId"))
 
 
 def _account_updates_multi(r: FieldReader, sv: int) -> ReqAccountUpdatesMulti:
@@ -156,17 +136,8 @@ def _account_updates_multi(r: FieldReader, sv: int) -> ReqAccountUpdatesMulti:
     )
 
 
-def _cancel_account_updates_multi(r: FieldReader, sv: int) -> CancelAccountUpdatesMulti:
-    r.int("version")
-    return CancelAccountUpdatesMulti(req_id=r.int("reqId"))
-
-
 def _pnl(r: FieldReader, sv: int) -> ReqPnl:
     return ReqPnl(req_id=r.int("reqId"), account=r.str("account"), model_code=r.str("modelCode"))
-
-
-def _cancel_pnl(r: FieldReader, sv: int) -> CancelPnl:
-    return CancelPnl(req_id=r.int("reqId"))
 
 
 def _pnl_single(r: FieldReader, sv: int) -> ReqPnlSingle:
@@ -178,22 +149,18 @@ def _pnl_single(r: FieldReader, sv: int) -> ReqPnlSingle:
     )
 
 
-def _cancel_pnl_single(r: FieldReader, sv: int) -> CancelPnlSingle:
-    return CancelPnlSingle(req_id=r.int("reqId"))
-
-
 DECODERS: dict[ClientMsgId, Decoder] = {
     ClientMsgId.REQ_ACCT_DATA: _account_updates,
-    ClientMsgId.REQ_POSITIONS: _positions,
-    ClientMsgId.CANCEL_POSITIONS: _cancel_positions,
+    ClientMsgId.REQ_POSITIONS: versioned_empty(ReqPositions),
+    ClientMsgId.CANCEL_POSITIONS: versioned_empty(CancelPositions),
     ClientMsgId.REQ_ACCOUNT_SUMMARY: _account_summary,
-    ClientMsgId.CANCEL_ACCOUNT_SUMMARY: _cancel_account_summary,
+    ClientMsgId.CANCEL_ACCOUNT_SUMMARY: req_id_only(CancelAccountSummary, versioned=True),
     ClientMsgId.REQ_POSITIONS_MULTI: _positions_multi,
-    ClientMsgId.CANCEL_POSITIONS_MULTI: _cancel_positions_multi,
+    ClientMsgId.CANCEL_POSITIONS_MULTI: req_id_only(CancelPositionsMulti, versioned=True),
     ClientMsgId.REQ_ACCOUNT_UPDATES_MULTI: _account_updates_multi,
-    ClientMsgId.CANCEL_ACCOUNT_UPDATES_MULTI: _cancel_account_updates_multi,
+    ClientMsgId.CANCEL_ACCOUNT_UPDATES_MULTI: req_id_only(CancelAccountUpdatesMulti, versioned=True),
     ClientMsgId.REQ_PNL: _pnl,
-    ClientMsgId.CANCEL_PNL: _cancel_pnl,
+    ClientMsgId.CANCEL_PNL: req_id_only(CancelPnl, versioned=False),
     ClientMsgId.REQ_PNL_SINGLE: _pnl_single,
-    ClientMsgId.CANCEL_PNL_SINGLE: _cancel_pnl_single,
+    ClientMsgId.CANCEL_PNL_SINGLE: req_id_only(CancelPnlSingle, versioned=False),
 }

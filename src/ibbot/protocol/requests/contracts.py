@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import SV, ClientMsgId
-from ibbot.protocol.requests.base import FROZEN, Decoder, Request, read_contract
+from ibbot.protocol.requests.base import FROZEN, Decoder, Request, read_contract, req_id_only
 from ibbot.protocol.types import Contract
 
 
@@ -95,15 +95,11 @@ def _req_family_codes(r: FieldReader, sv: int) -> ReqFamilyCodes:
     return ReqFamilyCodes()
 
 
-def _req_soft_dollar_tiers(r: FieldReader, sv: int) -> ReqSoftDollarTiers:
-    return ReqSoftDollarTiers(req_id=r.int("reqId"))
-
-
 DECODERS: dict[ClientMsgId, Decoder] = {
     ClientMsgId.REQ_CONTRACT_DATA: _req_contract_data,
     ClientMsgId.REQ_MATCHING_SYMBOLS: _req_matching_symbols,
     ClientMsgId.REQ_SEC_DEF_OPT_PARAMS: _req_sec_def_opt_params,
     ClientMsgId.REQ_MARKET_RULE: _req_market_rule,
     ClientMsgId.REQ_FAMILY_CODES: _req_family_codes,
-    ClientMsgId.REQ_SOFT_DOLLAR_TIERS: _req_soft_dollar_tiers,
+    ClientMsgId.REQ_SOFT_DOLLAR_TIERS: req_id_only(ReqSoftDollarTiers, versioned=False),
 }

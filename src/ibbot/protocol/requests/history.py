@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ibbot.errors import FieldError
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
-from ibbot.protocol.requests.base import FROZEN, Decoder, Request, read_contract
-from ibbot.protocol.requests.market import read_combo_legs, read_tag_values, req_id_only
+from ibbot.protocol.requests.base import FROZEN, Decoder, Request, read_contract, read_tag_values, req_id_only
+from ibbot.protocol.requests.market import read_combo_legs
 from ibbot.protocol.types import Contract, TagValue
 
 

@@ -2,41 +2,31 @@
 
 Every layout here is fixed across server versions 157..178 (the gates that shaped them, such as
 TRADING_CLASS 68, LINKING 70, SMART_DEPTH 146, TICK_BY_TICK_IGNORE_SIZE 140, all lie below 157).
-Options lists ("for internal use only" in IB's docs) travel as one field `tag=value;tag=value;`;
-`parse_tag_values` reads them and the history family reuses it, as it does `read_combo_legs`.
+Options lists travel as one field `tag=value;tag=value;` (`base.read_tag_values`); the history family
+reuses `read_combo_legs`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ibbot.errors import FieldError
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
-from ibbot.protocol.requests.base import FROZEN, Decoder, Request, read_contract
-from ibbot.protocol.types import ComboLeg, Contract, DeltaNeutralContract, TagValue
+from ibbot.protocol.requests.base import (
+    FROZEN,
+    Decoder,
+    Request,
+    read_contract,
+    read_counted_tag_values,
+    read_delta_neutral_contract,
+    read_tag_values,
+    req_id_only,
+)
+from ibbot.protocol.types import ComboLeg, Contract, TagValue
 
 # --- shared field groups -----------------------------------------------------------------------------
-
-
-def parse_tag_values(text: str) -> tuple[TagValue, ...]:
-    """`a=1;b=2;` -> (TagValue(a, 1), TagValue(b, 2)); empty text gives (). The value may contain `=`."""
-    pairs = []
-    for item in text.split(";"):
-        if not item:
-            continue
-        tag, sep, value = item.partition("=")
-        if not sep or not tag:
-            raise FieldError(f"options list: {item[:40]!r} is not tag=value")
-        pairs.append(TagValue(tag=tag, value=value))
-    return tuple(pairs)
-
-
-def read_tag_values(r: FieldReader, what: str = "options") -> tuple[TagValue, ...]:
-    """One field holding a `tag=value;...` list."""
-    return parse_tag_values(r.str(what))
 
 
 def read_count(r: FieldReader, what: str, fields_each: int) -> int:
@@ -197,13 +187,7 @@ def _req_mkt_data(r: FieldReader, sv: int) -> ReqMktData:
     req_id = r.int("reqId")
     contract = read_contract(r)
     legs = read_combo_legs(r) if contract.sec_type == "BAG" else ()
-    dnc = None
-    if r.bool("deltaNeutralContract present"):
-        dnc = DeltaNeutralContract(
-            con_id=r.int("deltaNeutral.conId"),
-            delta=r.float("deltaNeutral.delta"),
-            price=r.float("deltaNeutral.price"),
-        )
+    dnc = read_delta_neutral_contract(r)
     return ReqMktData(
         req_id=req_id,
         contract=dataclasses.replace(contract, combo_legs=legs, delta_neutral_contract=dnc),
@@ -252,12 +236,6 @@ def _req_real_time_bars(r: FieldReader, sv: int) -> ReqRealTimeBars:
     )
 
 
-def _read_calc_options(r: FieldReader) -> tuple[TagValue, ...]:
-    # A count, then all pairs in ONE field; the count is redundant, the field is the truth.
-    r.int("tagValuesCount")
-    return read_tag_values(r, "options")
-
-
 def _req_calc_implied_volat(r: FieldReader, sv: int) -> ReqCalcImpliedVolat:
     r.int("version")
     return ReqCalcImpliedVolat(
@@ -265,7 +243,7 @@ def _req_calc_implied_volat(r: FieldReader, sv: int) -> ReqCalcImpliedVolat:
         contract=read_contract(r),
         option_price=r.float("optionPrice"),
         under_price=r.float("underPrice"),
-        options=_read_calc_options(r),
+        options=read_counted_tag_values(r, "options"),
     )
 
 
@@ -276,7 +254,7 @@ def _req_calc_option_price(r: FieldReader, sv: int) -> ReqCalcOptionPrice:
         contract=read_contract(r),
         volatility=r.float("volatility"),
         under_price=r.float("underPrice"),
-        options=_read_calc_options(r),
+        options=read_counted_tag_values(r, "options"),
     )
 
 
@@ -286,17 +264,6 @@ def _req_mkt_depth_exchanges(r: FieldReader, sv: int) -> ReqMktDepthExchanges:
 
 def _req_smart_components(r: FieldReader, sv: int) -> ReqSmartComponents:
     return ReqSmartComponents(req_id=r.int("reqId"), bbo_exchange=r.str("bboExchange"))
-
-
-def req_id_only(cls: Callable[..., Request], *, versioned: bool) -> Decoder:
-    """A decoder for the many `[version,] reqId` messages (cancels mostly); history reuses it."""
-
-    def decode(r: FieldReader, sv: int) -> Request:
-        if versioned:
-            r.int("version")
-        return cls(req_id=r.int("reqId"))
-
-    return decode
 
 
 DECODERS: dict[ClientMsgId, Decoder] = {

@@ -11,27 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ibbot.errors import FieldError
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import SV, ClientMsgId
-from ibbot.protocol.requests.base import FROZEN, Decoder, Request
+from ibbot.protocol.requests.base import (
+    FROZEN,
+    Decoder,
+    Request,
+    read_counted_tag_values,
+    read_tag_values,
+    req_id_only,
+    versioned_empty,
+)
 from ibbot.protocol.types import Contract, TagValue
 
 # --- shared field readers ------------------------------------------------------------------------------
 
 
 def _tag_values(r: FieldReader, what: str) -> tuple[TagValue, ...]:
-    """One `tag=value;tag2=value2;` field; an item without `=` is a bad field (values may contain `=`)."""
-    text = r.str(what)
-    out = []
-    for item in text.split(";"):
-        if not item:
-            continue
-        tag, sep, value = item.partition("=")
-        if not sep:
-            raise FieldError(f"field {r.pos - 1} ({what}): not a tag=value list: {text[:40]!r}")
-        out.append(TagValue(tag=tag, value=value))
-    return tuple(out)
+    """One `tag=value;tag2=value2;` field; an item without `=` is a bad field, an empty tag is kept."""
+    return read_tag_values(r, what, require_tag=False)
 
 
 def _req_id_after_version(r: FieldReader) -> int:
@@ -74,11 +72,6 @@ class ReplaceFa(Request):
 def _news_bulletins(r: FieldReader, sv: int) -> ReqNewsBulletins:
     r.int("version")
     return ReqNewsBulletins(all_msgs=r.bool("allMsgs"))
-
-
-def _cancel_news_bulletins(r: FieldReader, sv: int) -> CancelNewsBulletins:
-    r.int("version")
-    return CancelNewsBulletins()
 
 
 def _req_fa(r: FieldReader, sv: int) -> ReqFa:
@@ -176,15 +169,6 @@ def _scanner_subscription(r: FieldReader, sv: int) -> ReqScannerSubscription:
     return ReqScannerSubscription(req_id=req_id, subscription=sub, options=options, filter_options=filter_options)
 
 
-def _cancel_scanner(r: FieldReader, sv: int) -> CancelScannerSubscription:
-    return CancelScannerSubscription(req_id=_req_id_after_version(r))
-
-
-def _scanner_parameters(r: FieldReader, sv: int) -> ReqScannerParameters:
-    r.int("version")
-    return ReqScannerParameters()
-
-
 # --- fundamental data ----------------------------------------------------------------------------------
 
 
@@ -217,13 +201,8 @@ def _fundamental_data(r: FieldReader, sv: int) -> ReqFundamentalData:
         local_symbol=r.str("localSymbol"),
     )
     report_type = r.str("reportType")
-    r.int("tagValuesCount")  # redundant with the list that follows, which is what we trust
-    options = _tag_values(r, "fundamentalDataOptions")
+    options = read_counted_tag_values(r, "fundamentalDataOptions", require_tag=False)
     return ReqFundamentalData(req_id=req_id, contract=contract, report_type=report_type, options=options)
-
-
-def _cancel_fundamental_data(r: FieldReader, sv: int) -> CancelFundamentalData:
-    return CancelFundamentalData(req_id=_req_id_after_version(r))
 
 
 # --- third-party verification (IB-internal; decoded so they can be refused cleanly) ---------------------
@@ -310,20 +289,12 @@ class UnsubscribeFromGroupEvents(Request):
     req_id: int
 
 
-def _query_display_groups(r: FieldReader, sv: int) -> QueryDisplayGroups:
-    return QueryDisplayGroups(req_id=_req_id_after_version(r))
-
-
 def _subscribe_to_group_events(r: FieldReader, sv: int) -> SubscribeToGroupEvents:
     return SubscribeToGroupEvents(req_id=_req_id_after_version(r), group_id=r.int("groupId"))
 
 
 def _update_display_group(r: FieldReader, sv: int) -> UpdateDisplayGroup:
     return UpdateDisplayGroup(req_id=_req_id_after_version(r), contract_info=r.str("contractInfo"))
-
-
-def _unsubscribe_from_group_events(r: FieldReader, sv: int) -> UnsubscribeFromGroupEvents:
-    return UnsubscribeFromGroupEvents(req_id=_req_id_after_version(r))
 
 
 # --- news ----------------------------------------------------------------------------------------------
@@ -425,14 +396,6 @@ class ReqUserInfo(Request):
     req_id: int
 
 
-def _wsh_meta_data(r: FieldReader, sv: int) -> ReqWshMetaData:
-    return ReqWshMetaData(req_id=r.int("reqId"))
-
-
-def _cancel_wsh_meta_data(r: FieldReader, sv: int) -> CancelWshMetaData:
-    return CancelWshMetaData(req_id=r.int("reqId"))
-
-
 def _wsh_event_data(r: FieldReader, sv: int) -> ReqWshEventData:
     req_id = r.int("reqId")
     con_id = r.opt_int("conId")
@@ -461,38 +424,30 @@ def _wsh_event_data(r: FieldReader, sv: int) -> ReqWshEventData:
     )
 
 
-def _cancel_wsh_event_data(r: FieldReader, sv: int) -> CancelWshEventData:
-    return CancelWshEventData(req_id=r.int("reqId"))
-
-
-def _user_info(r: FieldReader, sv: int) -> ReqUserInfo:
-    return ReqUserInfo(req_id=r.int("reqId"))
-
-
 DECODERS: dict[ClientMsgId, Decoder] = {
     ClientMsgId.REQ_NEWS_BULLETINS: _news_bulletins,
-    ClientMsgId.CANCEL_NEWS_BULLETINS: _cancel_news_bulletins,
+    ClientMsgId.CANCEL_NEWS_BULLETINS: versioned_empty(CancelNewsBulletins),
     ClientMsgId.REQ_FA: _req_fa,
     ClientMsgId.REPLACE_FA: _replace_fa,
     ClientMsgId.REQ_SCANNER_SUBSCRIPTION: _scanner_subscription,
-    ClientMsgId.CANCEL_SCANNER_SUBSCRIPTION: _cancel_scanner,
-    ClientMsgId.REQ_SCANNER_PARAMETERS: _scanner_parameters,
+    ClientMsgId.CANCEL_SCANNER_SUBSCRIPTION: req_id_only(CancelScannerSubscription, versioned=True),
+    ClientMsgId.REQ_SCANNER_PARAMETERS: versioned_empty(ReqScannerParameters),
     ClientMsgId.REQ_FUNDAMENTAL_DATA: _fundamental_data,
-    ClientMsgId.CANCEL_FUNDAMENTAL_DATA: _cancel_fundamental_data,
+    ClientMsgId.CANCEL_FUNDAMENTAL_DATA: req_id_only(CancelFundamentalData, versioned=True),
     ClientMsgId.VERIFY_REQUEST: _verify_request,
     ClientMsgId.VERIFY_MESSAGE: _verify_message,
     ClientMsgId.VERIFY_AND_AUTH_REQUEST: _verify_and_auth_request,
     ClientMsgId.VERIFY_AND_AUTH_MESSAGE: _verify_and_auth_message,
-    ClientMsgId.QUERY_DISPLAY_GROUPS: _query_display_groups,
+    ClientMsgId.QUERY_DISPLAY_GROUPS: req_id_only(QueryDisplayGroups, versioned=True),
     ClientMsgId.SUBSCRIBE_TO_GROUP_EVENTS: _subscribe_to_group_events,
     ClientMsgId.UPDATE_DISPLAY_GROUP: _update_display_group,
-    ClientMsgId.UNSUBSCRIBE_FROM_GROUP_EVENTS: _unsubscribe_from_group_events,
+    ClientMsgId.UNSUBSCRIBE_FROM_GROUP_EVENTS: req_id_only(UnsubscribeFromGroupEvents, versioned=True),
     ClientMsgId.REQ_NEWS_ARTICLE: _news_article,
     ClientMsgId.REQ_NEWS_PROVIDERS: _news_providers,
     ClientMsgId.REQ_HISTORICAL_NEWS: _historical_news,
-    ClientMsgId.REQ_WSH_META_DATA: _wsh_meta_data,
-    ClientMsgId.CANCEL_WSH_META_DATA: _cancel_wsh_meta_data,
+    ClientMsgId.REQ_WSH_META_DATA: req_id_only(ReqWshMetaData, versioned=False),
+    ClientMsgId.CANCEL_WSH_META_DATA: req_id_only(CancelWshMetaData, versioned=False),
     ClientMsgId.REQ_WSH_EVENT_DATA: _wsh_event_data,
-    ClientMsgId.CANCEL_WSH_EVENT_DATA: _cancel_wsh_event_data,
-    ClientMsgId.REQ_USER_INFO: _user_info,
+    ClientMsgId.CANCEL_WSH_EVENT_DATA: req_id_only(CancelWshEventData, versioned=False),
+    ClientMsgId.REQ_USER_INFO: req_id_only(ReqUserInfo, versioned=False),
 }

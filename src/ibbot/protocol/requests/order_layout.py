@@ -20,11 +20,10 @@ from typing import Any
 from ibbot.errors import FieldError
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import SV
-from ibbot.protocol.requests.base import read_contract
+from ibbot.protocol.requests.base import read_contract, read_delta_neutral_contract, read_tag_values
 from ibbot.protocol.types import (
     ComboLeg,
     Contract,
-    DeltaNeutralContract,
     ExecutionCondition,
     MarginCondition,
     Order,
@@ -54,13 +53,8 @@ def _exempt_code(r: FieldReader, what: str) -> int:
 
 
 def _tag_values_text(r: FieldReader, what: str) -> tuple[TagValue, ...]:
-    """orderMiscOptions travels as one field `tag=value;tag=value;`."""
-    out = []
-    for item in r.str(what).split(";"):
-        if item:
-            tag, _, value = item.partition("=")
-            out.append(TagValue(tag=tag, value=value))
-    return tuple(out)
+    """orderMiscOptions travels as one field `tag=value;tag=value;`; nothing in it is refused."""
+    return read_tag_values(r, what, require_equals=False, require_tag=False)
 
 
 # --- straight runs, in wire order --------------------------------------------------------------------
@@ -341,13 +335,7 @@ def read_place_order_body(r: FieldReader, sv: int, order_id: int) -> tuple[Contr
         o["hedge_param"] = r.str("hedge_param")
     _run(r, o, _CLEARING)
 
-    delta_neutral = None
-    if r.bool("deltaNeutralContract flag"):
-        delta_neutral = DeltaNeutralContract(
-            con_id=r.int("deltaNeutralContract conId"),
-            delta=r.float("deltaNeutralContract delta"),
-            price=r.float("deltaNeutralContract price"),
-        )
+    delta_neutral = read_delta_neutral_contract(r)
 
     o["algo_strategy"] = r.str("algo_strategy")
     if o["algo_strategy"]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import SV, ClientMsgId
-from ibbot.protocol.requests.base import FROZEN, Decoder, Request, read_contract
+from ibbot.protocol.requests.base import FROZEN, Decoder, Request, read_contract, versioned_empty
 from ibbot.protocol.requests.order_layout import read_place_order_body
 from ibbot.protocol.types import Contract, Order
 
@@ -122,15 +122,6 @@ def _cancel_order(r: FieldReader, sv: int) -> CancelOrder:
     return CancelOrder(order_id=order_id, manual_cancel_order_time=manual_time)
 
 
-def _versioned_empty(cls: type[Request]) -> Decoder:
-    def decode(r: FieldReader, sv: int) -> Request:
-        if r.remaining():
-            r.int("version")
-        return cls()
-
-    return decode
-
-
 def _auto_open_orders(r: FieldReader, sv: int) -> ReqAutoOpenOrders:
     r.int("version")
     return ReqAutoOpenOrders(auto_bind=r.bool("autoBind"))
@@ -170,10 +161,10 @@ def _exercise_options(r: FieldReader, sv: int) -> ExerciseOptions:
 DECODERS: dict[ClientMsgId, Decoder] = {
     ClientMsgId.PLACE_ORDER: _place_order,
     ClientMsgId.CANCEL_ORDER: _cancel_order,
-    ClientMsgId.REQ_OPEN_ORDERS: _versioned_empty(ReqOpenOrders),
-    ClientMsgId.REQ_ALL_OPEN_ORDERS: _versioned_empty(ReqAllOpenOrders),
+    ClientMsgId.REQ_OPEN_ORDERS: versioned_empty(ReqOpenOrders, optional=True),
+    ClientMsgId.REQ_ALL_OPEN_ORDERS: versioned_empty(ReqAllOpenOrders, optional=True),
     ClientMsgId.REQ_AUTO_OPEN_ORDERS: _auto_open_orders,
-    ClientMsgId.REQ_GLOBAL_CANCEL: _versioned_empty(ReqGlobalCancel),
+    ClientMsgId.REQ_GLOBAL_CANCEL: versioned_empty(ReqGlobalCancel, optional=True),
     ClientMsgId.REQ_COMPLETED_ORDERS: _completed_orders,
     ClientMsgId.REQ_EXECUTIONS: _executions,
     ClientMsgId.EXERCISE_OPTIONS: _exercise_options,

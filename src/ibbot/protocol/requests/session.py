@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
-from ibbot.protocol.requests.base import FROZEN, Decoder, Request
+from ibbot.protocol.requests.base import FROZEN, Decoder, Request, versioned_empty
 
 
 @dataclass(**FROZEN)
@@ -61,15 +61,6 @@ def _req_ids(r: FieldReader, sv: int) -> ReqIds:
     return ReqIds(num_ids=r.int("numIds"))
 
 
-def _versioned_empty(cls: type[Request]) -> Decoder:
-    def decode(r: FieldReader, sv: int) -> Request:
-        if r.remaining():
-            r.int("version")
-        return cls()
-
-    return decode
-
-
 def _market_data_type(r: FieldReader, sv: int) -> ReqMarketDataType:
     r.int("version")
     return ReqMarketDataType(market_data_type=r.int("marketDataType"))
@@ -83,9 +74,9 @@ def _log_level(r: FieldReader, sv: int) -> SetServerLogLevel:
 DECODERS: dict[ClientMsgId, Decoder] = {
     ClientMsgId.START_API: _start_api,
     ClientMsgId.REQ_IDS: _req_ids,
-    ClientMsgId.REQ_CURRENT_TIME: _versioned_empty(ReqCurrentTime),
-    ClientMsgId.REQ_CURRENT_TIME_IN_MILLIS: _versioned_empty(ReqCurrentTimeInMillis),
-    ClientMsgId.REQ_MANAGED_ACCTS: _versioned_empty(ReqManagedAccts),
+    ClientMsgId.REQ_CURRENT_TIME: versioned_empty(ReqCurrentTime, optional=True),
+    ClientMsgId.REQ_CURRENT_TIME_IN_MILLIS: versioned_empty(ReqCurrentTimeInMillis, optional=True),
+    ClientMsgId.REQ_MANAGED_ACCTS: versioned_empty(ReqManagedAccts, optional=True),
     ClientMsgId.REQ_MARKET_DATA_TYPE: _market_data_type,
     ClientMsgId.SET_SERVER_LOGLEVEL: _log_level,
 }

@@ -18,7 +18,7 @@ from ibbot.errors import LocalProtocolError
 from ibbot.protocol.fields import UNSET_DOUBLE, fmt_decimal, fmt_float, fmt_int
 from ibbot.protocol.framing import frame_fields
 from ibbot.protocol.ids import ServerMsgId
-from ibbot.protocol.responses.base import FROZEN, Encoder, Response
+from ibbot.protocol.responses.base import FROZEN, Encoder, Response, contract_fields
 from ibbot.protocol.types import Contract
 
 _UNSET_DOUBLE_TEXT = repr(UNSET_DOUBLE)  # 1.7976931348623157e+308, what TWS sends for "no value"
@@ -171,23 +171,6 @@ class ReplaceFAEnd(Response):
 # --- field helpers -------------------------------------------------------------------------------------
 
 
-def _contract11(c: Contract) -> list[str]:
-    """conId .. tradingClass with the exchange and without primaryExchange (position, positionMulti)."""
-    return [
-        fmt_int(c.con_id),
-        c.symbol,
-        c.sec_type,
-        c.last_trade_date_or_contract_month,
-        fmt_float(c.strike),
-        c.right,
-        c.multiplier,
-        c.exchange,
-        c.currency,
-        c.local_symbol,
-        c.trading_class,
-    ]
-
-
 def _number(value: float, what: str) -> str:
     # ib_async reads these with a bare float(): empty or "Infinite" would make it drop the message.
     if not math.isfinite(value):
@@ -227,17 +210,7 @@ def _portfolio_value(m: PortfolioValue, sv: int) -> bytes:
         [
             "7",
             "8",
-            fmt_int(c.con_id),
-            c.symbol,
-            c.sec_type,
-            c.last_trade_date_or_contract_month,
-            fmt_float(c.strike),
-            c.right,
-            c.multiplier,
-            c.primary_exchange,
-            c.currency,
-            c.local_symbol,
-            c.trading_class,
+            *contract_fields(c, exchange=c.primary_exchange),
             _quantity(m.position),
             _number(m.market_price, "marketPrice"),
             _number(m.market_value, "marketValue"),
@@ -271,7 +244,7 @@ def _position(m: Position, sv: int) -> bytes:
             "61",
             "3",
             m.account,
-            *_contract11(m.contract),
+            *contract_fields(m.contract),
             _quantity(m.position),
             _number(m.avg_cost, "avgCost"),
         ]
@@ -289,7 +262,7 @@ def _position_multi(m: PositionMulti, sv: int) -> bytes:
             "1",
             fmt_int(m.req_id),
             m.account,
-            *_contract11(m.contract),
+            *contract_fields(m.contract),
             _quantity(m.position),
             _number(m.avg_cost, "avgCost"),
             m.model_code,

@@ -16,7 +16,7 @@ from ibbot.errors import LocalProtocolError
 from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_float, fmt_int, fmt_num
 from ibbot.protocol.framing import frame_fields
 from ibbot.protocol.ids import SV, ServerMsgId
-from ibbot.protocol.responses.base import FROZEN, Encoder, Response
+from ibbot.protocol.responses.base import FROZEN, Encoder, Response, tag_value_fields
 from ibbot.protocol.types import (
     ContractDescription,
     ContractDetails,
@@ -172,6 +172,11 @@ def _int_text(value: float | None, what: str) -> str:
     return str(int(value))
 
 
+def _size_rules(d: ContractDetails) -> list[str]:
+    """minSize, sizeIncrement, suggestedSizeIncrement: the tail of both details messages from SIZE_RULES."""
+    return [fmt_decimal(d.min_size), fmt_decimal(d.size_increment), fmt_decimal(d.suggested_size_increment)]
+
+
 # --- encoders -----------------------------------------------------------------------------------------
 
 
@@ -214,11 +219,7 @@ def _contract_details(m: ContractDetailsMsg, sv: int) -> bytes:
         d.liquid_hours,
         d.ev_rule,
         _int_text(d.ev_multiplier, "evMultiplier"),
-        fmt_int(len(d.sec_id_list)),
-    ]
-    for tag_value in d.sec_id_list:
-        fields += [tag_value.tag, tag_value.value]
-    fields += [
+        *tag_value_fields(d.sec_id_list),
         fmt_int(d.agg_group),
         d.under_symbol,
         d.under_sec_type,
@@ -229,11 +230,7 @@ def _contract_details(m: ContractDetailsMsg, sv: int) -> bytes:
     if sv == SV.FRACTIONAL_SIZE_SUPPORT:
         fields.append(fmt_decimal(d.suggested_size_increment))  # IB's sizeMinTick; ib_async reads it so
     elif not old:
-        fields += [
-            fmt_decimal(d.min_size),
-            fmt_decimal(d.size_increment),
-            fmt_decimal(d.suggested_size_increment),
-        ]
+        fields += _size_rules(d)
     return frame_fields(fields)
 
 
@@ -282,17 +279,12 @@ def _bond_contract_details(m: BondContractDetailsMsg, sv: int) -> bytes:
         d.long_name,  # no unicode-escape decode for bonds in either client
         d.ev_rule,
         _int_text(d.ev_multiplier, "evMultiplier"),
-        fmt_int(len(d.sec_id_list)),
+        *tag_value_fields(d.sec_id_list),
+        fmt_int(d.agg_group),
+        d.market_rule_ids,
     ]
-    for tag_value in d.sec_id_list:
-        fields += [tag_value.tag, tag_value.value]
-    fields += [fmt_int(d.agg_group), d.market_rule_ids]
     if not old:
-        fields += [
-            fmt_decimal(d.min_size),
-            fmt_decimal(d.size_increment),
-            fmt_decimal(d.suggested_size_increment),
-        ]
+        fields += _size_rules(d)
     return frame_fields(fields)
 
 

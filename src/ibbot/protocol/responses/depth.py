@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ibbot.protocol.fields import fmt_bool, fmt_int
+from ibbot.protocol.fields import fmt_bool, fmt_int, fmt_price
 from ibbot.protocol.framing import frame_fields
 from ibbot.protocol.ids import ServerMsgId
 from ibbot.protocol.responses.base import FROZEN, Encoder, Response
@@ -106,7 +106,7 @@ def _market_depth(m: MarketDepth, sv: int) -> bytes:
             fmt_int(m.position),
             fmt_int(m.operation),
             fmt_int(m.side),
-            repr(float(m.price)),
+            fmt_price(m.price),
             fmt_size(m.size, sv),
         ]
     )
@@ -123,7 +123,7 @@ def _market_depth_l2(m: MarketDepthL2, sv: int) -> bytes:
             m.market_maker,
             fmt_int(m.operation),
             fmt_int(m.side),
-            repr(float(m.price)),
+            fmt_price(m.price),
             fmt_size(m.size, sv),
             fmt_bool(m.is_smart_depth),
         ]

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ibbot.errors import LocalProtocolError
-from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_int
+from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_int, fmt_price
 from ibbot.protocol.framing import frame_fields
 from ibbot.protocol.ids import SV, ServerMsgId
 from ibbot.protocol.responses.base import FROZEN, Encoder, Response, require_version
@@ -42,11 +42,6 @@ def bar_date(moment: date | datetime, format_date: int) -> str:
     if moment.tzinfo is not None:
         raise LocalProtocolError("formatDate 1 needs a naive datetime or an IANA (ZoneInfo) or UTC zone")
     return moment.strftime("%Y%m%d  %H:%M:%S")
-
-
-def _price(value: float) -> str:
-    # Bars and ticks are read with bare float(): a number is required, and repr round-trips.
-    return repr(float(value))
 
 
 @dataclass(**FROZEN)
@@ -171,10 +166,10 @@ def _historical_data(m: HistoricalData, sv: int) -> bytes:
     for b in m.bars:
         fields += [
             b.date,
-            _price(b.open),
-            _price(b.high),
-            _price(b.low),
-            _price(b.close),
+            fmt_price(b.open),
+            fmt_price(b.high),
+            fmt_price(b.low),
+            fmt_price(b.close),
             fmt_size(b.volume, sv),
             fmt_decimal(b.wap),
             fmt_int(b.bar_count),
@@ -191,10 +186,10 @@ def _historical_data_update(m: HistoricalDataUpdate, sv: int) -> bytes:
             fmt_int(m.req_id),
             fmt_int(b.bar_count),
             b.date,
-            _price(b.open),
-            _price(b.close),
-            _price(b.high),
-            _price(b.low),
+            fmt_price(b.open),
+            fmt_price(b.close),
+            fmt_price(b.high),
+            fmt_price(b.low),
             fmt_decimal(b.wap),
             fmt_size(b.volume, sv),
         ]
@@ -208,14 +203,14 @@ def _head_timestamp(m: HeadTimestamp, sv: int) -> bytes:
 def _histogram_data(m: HistogramData, sv: int) -> bytes:
     fields = ["89", fmt_int(m.req_id), fmt_int(len(m.items))]
     for item in m.items:
-        fields += [_price(item.price), fmt_int(item.count)]
+        fields += [fmt_price(item.price), fmt_int(item.count)]
     return frame_fields(fields)
 
 
 def _historical_ticks(m: HistoricalTicks, sv: int) -> bytes:
     fields = ["96", fmt_int(m.req_id), fmt_int(len(m.ticks))]
     for t in m.ticks:
-        fields += [fmt_int(t.time), "0", _price(t.price), fmt_size(t.size, sv)]  # "0": an unused field
+        fields += [fmt_int(t.time), "0", fmt_price(t.price), fmt_size(t.size, sv)]  # "0": an unused field
     fields.append(fmt_bool(m.done))
     return frame_fields(fields)
 
@@ -227,8 +222,8 @@ def _historical_ticks_bid_ask(m: HistoricalTicksBidAsk, sv: int) -> bytes:
         fields += [
             fmt_int(t.time),
             fmt_int(mask),
-            _price(t.bid_price),
-            _price(t.ask_price),
+            fmt_price(t.bid_price),
+            fmt_price(t.ask_price),
             fmt_size(t.bid_size, sv),
             fmt_size(t.ask_size, sv),
         ]
@@ -243,7 +238,7 @@ def _historical_ticks_last(m: HistoricalTicksLast, sv: int) -> bytes:
         fields += [
             fmt_int(t.time),
             fmt_int(mask),
-            _price(t.price),
+            fmt_price(t.price),
             fmt_size(t.size, sv),
             t.exchange,
             t.special_conditions,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ibbot.errors import LocalProtocolError
-from ibbot.protocol.fields import fmt_decimal, fmt_int, fmt_num
+from ibbot.protocol.fields import fmt_decimal, fmt_int, fmt_num, fmt_price
 from ibbot.protocol.framing import frame_fields
 from ibbot.protocol.ids import ServerMsgId
 from ibbot.protocol.responses import depth
@@ -339,7 +339,7 @@ def _tick_by_tick_last(m: TickByTickLast, sv: int) -> bytes:
             fmt_int(m.req_id),
             "2" if m.all_last else "1",
             fmt_int(m.time),
-            repr(float(m.price)),
+            fmt_price(m.price),
             fmt_size(m.size, sv),
             fmt_int(mask),
             m.exchange,
@@ -357,8 +357,8 @@ def _tick_by_tick_bid_ask(m: TickByTickBidAsk, sv: int) -> bytes:
             fmt_int(m.req_id),
             "3",
             fmt_int(m.time),
-            repr(float(m.bid_price)),
-            repr(float(m.ask_price)),
+            fmt_price(m.bid_price),
+            fmt_price(m.ask_price),
             fmt_size(m.bid_size, sv),
             fmt_size(m.ask_size, sv),
             fmt_int(mask),
@@ -367,7 +367,7 @@ def _tick_by_tick_bid_ask(m: TickByTickBidAsk, sv: int) -> bytes:
 
 
 def _tick_by_tick_mid_point(m: TickByTickMidPoint, sv: int) -> bytes:
-    return frame_fields(["99", fmt_int(m.req_id), "4", fmt_int(m.time), repr(float(m.mid_point))])
+    return frame_fields(["99", fmt_int(m.req_id), "4", fmt_int(m.time), fmt_price(m.mid_point)])
 
 
 def _real_time_bar(m: RealTimeBar, sv: int) -> bytes:
@@ -377,10 +377,10 @@ def _real_time_bar(m: RealTimeBar, sv: int) -> bytes:
             "3",
             fmt_int(m.req_id),
             fmt_int(m.time),
-            repr(float(m.open)),
-            repr(float(m.high)),
-            repr(float(m.low)),
-            repr(float(m.close)),
+            fmt_price(m.open),
+            fmt_price(m.high),
+            fmt_price(m.low),
+            fmt_price(m.close),
             fmt_size(m.volume, sv),
             fmt_decimal(m.wap),
             fmt_int(m.count),

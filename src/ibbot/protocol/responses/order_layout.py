@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_float, fmt_int
 from ibbot.protocol.ids import SV
+from ibbot.protocol.responses.base import contract_fields, tag_value_fields
 from ibbot.protocol.types import (
     Contract,
     ExecutionCondition,
@@ -38,7 +39,6 @@ from ibbot.protocol.types import (
     OrderState,
     PercentChangeCondition,
     PriceCondition,
-    TagValue,
     TimeCondition,
     VolumeCondition,
 )
@@ -64,23 +64,6 @@ def fmt_decimal_max(value: Decimal | None) -> str:
     return UNSET_DOUBLE_TEXT if value is None else fmt_decimal(value)
 
 
-def contract_fields(c: Contract) -> list[str]:
-    """The 11 contract fields of openOrder, completedOrder and execDetails (no primaryExchange)."""
-    return [
-        fmt_int(c.con_id),
-        c.symbol,
-        c.sec_type,
-        c.last_trade_date_or_contract_month,
-        fmt_float(c.strike),
-        c.right,
-        c.multiplier,
-        c.exchange,
-        c.currency,
-        c.local_symbol,
-        c.trading_class,
-    ]
-
-
 def wire_order_type(order: Order) -> str:
     """ib_async and newer official readers take both spellings, ibapi 9.81 only "PEG BENCH": send that one."""
     return "PEG BENCH" if order.order_type in PEG_BENCH_TYPES else order.order_type
@@ -96,13 +79,6 @@ def what_if_margin(text: str, what_if: bool) -> str:
 
 
 # --- blocks shared by openOrder and completedOrder ---------------------------------------------------
-
-
-def _tag_values(pairs: tuple[TagValue, ...]) -> list[str]:
-    out = [fmt_int(len(pairs))]
-    for tv in pairs:
-        out += [tv.tag, tv.value]
-    return out
 
 
 def _combo_legs(order: Order, contract: Contract) -> list[str]:
@@ -121,7 +97,7 @@ def _combo_legs(order: Order, contract: Contract) -> list[str]:
         ]
     out.append(fmt_int(len(order.order_combo_legs)))
     out += [fmt_float(price) for price in order.order_combo_legs]
-    return out + _tag_values(order.smart_combo_routing_params)
+    return out + tag_value_fields(order.smart_combo_routing_params)
 
 
 def _scale(order: Order) -> list[str]:
@@ -158,7 +134,7 @@ def _delta_neutral_contract(contract: Contract) -> list[str]:
 def _algo(order: Order) -> list[str]:
     if not order.algo_strategy:
         return [""]
-    return [order.algo_strategy, *_tag_values(order.algo_params)]
+    return [order.algo_strategy, *tag_value_fields(order.algo_params)]
 
 
 def _peg_bench(order: Order) -> list[str]:

@@ -16,13 +16,8 @@ from ibbot.errors import LocalProtocolError
 from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_float, fmt_int
 from ibbot.protocol.framing import frame_fields
 from ibbot.protocol.ids import SV, ServerMsgId
-from ibbot.protocol.responses.base import FROZEN, Encoder, Response
-from ibbot.protocol.responses.order_layout import (
-    UNSET_DOUBLE_TEXT,
-    completed_order_fields,
-    contract_fields,
-    open_order_fields,
-)
+from ibbot.protocol.responses.base import FROZEN, Encoder, Response, contract_fields
+from ibbot.protocol.responses.order_layout import UNSET_DOUBLE_TEXT, completed_order_fields, open_order_fields
 from ibbot.protocol.types import Contract, Execution, Order, OrderState
 
 ORDER_STATUSES = frozenset(

@@ -1,10 +1,16 @@
 """Handlers for market-data requests: top of book, tick-by-tick, real-time bars, depth, option calculations.
 
 Thin: each resolves what it must and hands over to `MarketDataService` (`ctx.sim.market`) and its
-`StreamService`; the option calculations and the static answers are one reply each.
+`StreamService`; the option calculations and the static answers are one reply each. The three streams
+(tick-by-tick, real-time bars, depth) open and cancel alike, so their handlers are made by `_open_stream`
+and `_cancel_stream` from the service method or stream kind.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
 
 from ibbot.protocol.requests.market import (
     CancelCalcImpliedVolat,
@@ -33,11 +39,17 @@ from ibbot.sim.marketdata_streams import (
     implied_volatility_tick,
     option_price_tick,
 )
+from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import StreamKind
+from ibbot.sim.session import ClientSession
+from ibbot.sim.streams_service import StreamService
 
 NOT_AN_OPTION = "Error validating request.-'bZ' : cause - Option calculations are only for options"
 INVALID_CALCULATION = "Error validating request.-'bZ' : cause - Invalid {what}: {value}"
 UNKNOWN_BBO = "Error validating request.-'bY' : cause - Invalid BBO exchange {code}"
+
+_StreamRequest = TypeVar("_StreamRequest", ReqTickByTickData, ReqRealTimeBars, ReqMktDepth)
+_StreamCancel = CancelTickByTickData | CancelRealTimeBars | CancelMktDepth
 
 
 def _instrument(ctx: Context, req_id: int, contract: Contract) -> Instrument | None:
@@ -56,34 +68,24 @@ def _cancel_mkt_data(ctx: Context, req: CancelMktData) -> None:
     ctx.sim.market.cancel(ctx.session, req.req_id, ctx.out)
 
 
-def _tick_by_tick(ctx: Context, req: ReqTickByTickData) -> None:
-    instrument = _instrument(ctx, req.req_id, req.contract)
-    if instrument is not None:
-        ctx.sim.market.streams.tick_by_tick(ctx.session, req, instrument, ctx.now, ctx.out)
+def _open_stream(
+    open_line: Callable[[StreamService, ClientSession, _StreamRequest, Instrument, datetime, Outbox], None],
+) -> Callable[[Context, _StreamRequest], None]:
+    """The handler of a stream request: resolve its contract (200 if unknown), then `open_line` it."""
+
+    def handler(ctx: Context, req: _StreamRequest) -> None:
+        instrument = _instrument(ctx, req.req_id, req.contract)
+        if instrument is not None:
+            open_line(ctx.sim.market.streams, ctx.session, req, instrument, ctx.now, ctx.out)
+
+    return handler
 
 
-def _cancel_tick_by_tick(ctx: Context, req: CancelTickByTickData) -> None:
-    ctx.sim.market.streams.cancel(ctx.session, StreamKind.TICK_BY_TICK, req.req_id, ctx.out)
+def _cancel_stream(kind: StreamKind) -> Callable[[Context, _StreamCancel], None]:
+    def handler(ctx: Context, req: _StreamCancel) -> None:
+        ctx.sim.market.streams.cancel(ctx.session, kind, req.req_id, ctx.out)
 
-
-def _realtime_bars(ctx: Context, req: ReqRealTimeBars) -> None:
-    instrument = _instrument(ctx, req.req_id, req.contract)
-    if instrument is not None:
-        ctx.sim.market.streams.realtime_bars(ctx.session, req, instrument, ctx.now, ctx.out)
-
-
-def _cancel_realtime_bars(ctx: Context, req: CancelRealTimeBars) -> None:
-    ctx.sim.market.streams.cancel(ctx.session, StreamKind.REALTIME_BARS, req.req_id, ctx.out)
-
-
-def _depth(ctx: Context, req: ReqMktDepth) -> None:
-    instrument = _instrument(ctx, req.req_id, req.contract)
-    if instrument is not None:
-        ctx.sim.market.streams.depth(ctx.session, req, instrument, ctx.now, ctx.out)
-
-
-def _cancel_depth(ctx: Context, req: CancelMktDepth) -> None:
-    ctx.sim.market.streams.cancel(ctx.session, StreamKind.DEPTH, req.req_id, ctx.out)
+    return handler
 
 
 def _depth_exchanges(ctx: Context, req: ReqMktDepthExchanges) -> None:
@@ -98,34 +100,34 @@ def _smart_components(ctx: Context, req: ReqSmartComponents) -> None:
     ctx.reply(SmartComponents(req_id=req.req_id, components=components))
 
 
-def _option(ctx: Context, req_id: int, contract: Contract) -> Instrument | None:
+def _option(ctx: Context, req_id: int, contract: Contract, inputs: dict[str, float]) -> Instrument | None:
+    """The option a calculation is for, or None once refused: an unknown contract (200), not an option
+    (321), an input (named by its key) that is not positive (321)."""
     instrument = _instrument(ctx, req_id, contract)
-    if instrument is not None and instrument.sec_type not in ("OPT", "FOP"):
+    if instrument is None:
+        return None
+    if instrument.sec_type not in ("OPT", "FOP"):
         ctx.error(req_id, 321, NOT_AN_OPTION)
         return None
+    for what, value in inputs.items():
+        if not value > 0:
+            ctx.error(req_id, 321, INVALID_CALCULATION.format(what=what, value=value))
+            return None
     return instrument
 
 
 def _calc_implied_vol(ctx: Context, req: ReqCalcImpliedVolat) -> None:
-    option = _option(ctx, req.req_id, req.contract)
-    if option is None:
-        return
-    for what, value in (("option price", req.option_price), ("underlying price", req.under_price)):
-        if not value > 0:
-            ctx.error(req.req_id, 321, INVALID_CALCULATION.format(what=what, value=value))
-            return
-    ctx.reply(implied_volatility_tick(option, req.req_id, req.option_price, req.under_price, ctx.now))
+    inputs = {"option price": req.option_price, "underlying price": req.under_price}
+    option = _option(ctx, req.req_id, req.contract, inputs)
+    if option is not None:
+        ctx.reply(implied_volatility_tick(option, req.req_id, req.option_price, req.under_price, ctx.now))
 
 
 def _calc_option_price(ctx: Context, req: ReqCalcOptionPrice) -> None:
-    option = _option(ctx, req.req_id, req.contract)
-    if option is None:
-        return
-    for what, value in (("volatility", req.volatility), ("underlying price", req.under_price)):
-        if not value > 0:
-            ctx.error(req.req_id, 321, INVALID_CALCULATION.format(what=what, value=value))
-            return
-    ctx.reply(option_price_tick(option, req.req_id, req.volatility, req.under_price, ctx.now))
+    inputs = {"volatility": req.volatility, "underlying price": req.under_price}
+    option = _option(ctx, req.req_id, req.contract, inputs)
+    if option is not None:
+        ctx.reply(option_price_tick(option, req.req_id, req.volatility, req.under_price, ctx.now))
 
 
 def _ignore(ctx: Context, req: object) -> None:
@@ -135,12 +137,12 @@ def _ignore(ctx: Context, req: object) -> None:
 HANDLERS: dict[type, Handler] = {
     ReqMktData: _mkt_data,
     CancelMktData: _cancel_mkt_data,
-    ReqTickByTickData: _tick_by_tick,
-    CancelTickByTickData: _cancel_tick_by_tick,
-    ReqRealTimeBars: _realtime_bars,
-    CancelRealTimeBars: _cancel_realtime_bars,
-    ReqMktDepth: _depth,
-    CancelMktDepth: _cancel_depth,
+    ReqTickByTickData: _open_stream(StreamService.tick_by_tick),
+    CancelTickByTickData: _cancel_stream(StreamKind.TICK_BY_TICK),
+    ReqRealTimeBars: _open_stream(StreamService.realtime_bars),
+    CancelRealTimeBars: _cancel_stream(StreamKind.REALTIME_BARS),
+    ReqMktDepth: _open_stream(StreamService.depth),
+    CancelMktDepth: _cancel_stream(StreamKind.DEPTH),
     ReqMktDepthExchanges: _depth_exchanges,
     ReqSmartComponents: _smart_components,
     ReqCalcImpliedVolat: _calc_implied_vol,
