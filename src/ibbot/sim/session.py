@@ -16,7 +16,6 @@ class ClientSession:
     pacing: ClientPacing
     peer: str = ""
     market_data_type: int = 1  # 1 live, 2 frozen, 3 delayed, 4 delayed-frozen
-    next_order_id: int = 1
     auto_open_orders: bool = False
     # open subscriptions by request id; values are owned by the service that opened them
     subscriptions: dict[int, object] = field(default_factory=dict)

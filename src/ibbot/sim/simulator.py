@@ -97,13 +97,11 @@ class Simulator:
         return session.client_id in (0, self.config.master_client_id)
 
     def next_valid_id(self, session: ClientSession) -> int:
-        return max(self._next_order_id, session.next_order_id)
+        """Above every order id any client used (TWS shares the sequence across clients of an account)."""
+        return self._next_order_id
 
     def note_order_id(self, order_id: int) -> None:
         self._next_order_id = max(self._next_order_id, order_id + 1)
-
-    def account_values(self, account: str) -> list[tuple[str, str, str]]:
-        return self.accounts.values(account)
 
     # --- faults (called by the server's FaultController) -------------------------------------------------
 
@@ -123,7 +121,7 @@ class Simulator:
         self.connected_to_ib = True
         if data_lost:
             for session in self.sessions.values():
-                self.drop_market_data(session)
+                self.market.drop(session)
             return self._broadcast(*errors.RESTORED_DATA_LOST)
         return self._broadcast(*errors.RESTORED_DATA_KEPT)
 
@@ -141,10 +139,6 @@ class Simulator:
                 for req_id in self.market_data_ids(session):
                     out.error(session.client_id, req_id, *errors.COMPETING_SESSION)
         return out
-
-    def drop_market_data(self, session: ClientSession) -> None:
-        """Forget every market-data subscription of `session` (1101, disconnect)."""
-        self.market.drop(session)
 
     def market_data_ids(self, session: ClientSession) -> list[int]:
         return self.market.request_ids(session)
