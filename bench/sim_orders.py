@@ -1,10 +1,19 @@
 """Order round trip against `ibbot sim`: placeOrder to Filled as an ib_async client sees it, beside the
 reqCurrentTime round trip (the simulator's floor) measured the same way in the same run; orders/s sustained.
 
-    .venv/bin/python bench/sim_orders.py [--orders 300] [--seconds 10]
+    .venv/bin/python bench/sim_orders.py [--orders 300] [--seconds 10] [--durable]
 
-The simulator runs in its own process (as a trader runs it), ephemeral, on a free loopback port; market orders
-fill at the touch at any hour. Floor (issue 4): order p50 under 3x reqCurrentTime p50.
+The simulator runs in its own process (as a trader runs it), ephemeral unless `--durable` (then on a state file,
+WAL, as `ibbot sim` keeps the paper account), on a free loopback port; market orders fill at the touch at any
+hour. Floor (issue 4): order p50 under 3x reqCurrentTime p50.
+
+Sustained rate, 20 orders in flight, twice:
+* SPY, 1 share, buys and sells alternating: what a bot trading one stock sees. Bounded by the simulated market,
+  not by the order path: market orders take the displayed size at the touch (100-1,000 shares), which refreshes
+  when the quote moves (about once a simulated second); orders beyond it wait for the next quote.
+* EUR.USD, 20,000: IDEALPRO's depth does not limit paper-sized orders, so this is the order path's own rate
+  (the simulator's and ib_async's). The simulator's CPU per order (utime + stime from /proc over the phase)
+  says how much of it is the simulator's.
 """
 
 from __future__ import annotations
@@ -20,14 +29,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from ib_async import IB, MarketOrder, Stock
+from ib_async import IB, Contract, Forex, MarketOrder, Stock
 
 ROOT = Path(__file__).resolve().parent.parent
+IN_FLIGHT = 20
 
 
-def start_simulator(config: Path) -> tuple[subprocess.Popen[str], int]:
+def start_simulator(config: Path, state: Path | None = None) -> tuple[subprocess.Popen[str], int]:
     # IB's 50 messages/s limit is off: the benchmark sends as fast as round trips allow.
     config.write_text("[limits]\nmax_messages_per_second = false\n")
+    where = ["--state", str(state)] if state is not None else ["--ephemeral"]
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -36,7 +47,7 @@ def start_simulator(config: Path) -> tuple[subprocess.Popen[str], int]:
             "sim",
             "--port",
             "0",
-            "--ephemeral",
+            *where,
             "--log-level",
             "WARNING",
             "--config",
@@ -55,16 +66,68 @@ def start_simulator(config: Path) -> tuple[subprocess.Popen[str], int]:
     return proc, port
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """utime + stime of process `pid` (Linux); None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(done: asyncio.Future[float], when: float) -> None:
+    """The order filled at `when` (ib_async may report it more than once)."""
+    if not done.done():
+        done.set_result(when)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def measure(port: int, orders: int, seconds: float) -> dict[str, float]:
+async def sustained(ib: IB, contract: Contract, quantity: float, seconds: float, pid: int) -> tuple[float, float]:
+    """Keep IN_FLIGHT market orders in flight for `seconds`: (orders filled per second, simulator CPU seconds
+    per order, NaN where /proc is missing)."""
+    loop = asyncio.get_running_loop()
+    filled = 0
+    in_flight: set[asyncio.Future[None]] = set()
+
+    async def one(i: int) -> None:
+        nonlocal filled
+        done: asyncio.Future[float] = loop.create_future()
+        trade = ib.placeOrder(contract, MarketOrder("BUY" if i % 2 == 0 else "SELL", quantity))
+        trade.filledEvent += lambda _: settle(done, loop.time())
+        if trade.orderStatus.status == "Filled":
+            settle(done, loop.time())
+        await asyncio.wait_for(done, 10)
+        filled += 1
+
+    i = 0
+    cpu_before = cpu_seconds(pid)
+    started = loop.time()
+    deadline = started + seconds
+    while loop.time() < deadline:
+        while len(in_flight) < IN_FLIGHT:
+            task = asyncio.ensure_future(one(i))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            i += 1
+        await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.gather(*in_flight)
+    elapsed = loop.time() - started
+    cpu_after = cpu_seconds(pid)
+    cpu = float("nan") if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) / max(filled, 1)
+    return filled / elapsed, cpu
+
+
+async def measure(port: int, orders: int, seconds: float, pid: int) -> dict[str, float]:
     ib = IB()
     await ib.connectAsync("127.0.0.1", port, clientId=1, timeout=10)
     ib.client.MaxRequests = 0  # measure the simulator, not ib_async's 45/s throttle
     (contract,) = await ib.qualifyContractsAsync(Stock("SPY", "SMART", "USD"))
+    (eurusd,) = await ib.qualifyContractsAsync(Forex("EURUSD"))
     loop = asyncio.get_running_loop()
 
     time_rtts = []
@@ -77,16 +140,21 @@ async def measure(port: int, orders: int, seconds: float) -> dict[str, float]:
     # the simulator), and from there until ib_async has processed the messages TWS sends for a fill.
     arrivals: list[float] = []
     client_arrived = ib.client._tcpDataArrived
-    ib.client._tcpDataArrived = lambda: (arrivals.append(loop.time()), client_arrived())
+
+    def arrived() -> None:
+        arrivals.append(loop.time())
+        client_arrived()
+
+    ib.client._tcpDataArrived = arrived
     order_rtts, to_first_byte, client_side = [], [], []
     for i in range(orders):
-        done = loop.create_future()
+        done: asyncio.Future[float] = loop.create_future()
         arrivals.clear()
         start = loop.time()
         trade = ib.placeOrder(contract, MarketOrder("BUY" if i % 2 == 0 else "SELL", 1))
-        trade.filledEvent += lambda t, done=done: done.done() or done.set_result(loop.time())  # type: ignore[misc]
+        trade.filledEvent += lambda _, done=done: settle(done, loop.time())
         if trade.orderStatus.status == "Filled":
-            done.set_result(loop.time())
+            settle(done, loop.time())
         end = await asyncio.wait_for(done, 10)
         order_rtts.append(end - start)
         if arrivals:
@@ -94,32 +162,8 @@ async def measure(port: int, orders: int, seconds: float) -> dict[str, float]:
             client_side.append(end - arrivals[0])
     ib.client._tcpDataArrived = client_arrived
 
-    # Sustained: keep 20 orders in flight for `seconds`.
-    filled = 0
-    deadline = loop.time() + seconds
-    in_flight: set[asyncio.Future[None]] = set()
-
-    async def one(i: int) -> None:
-        nonlocal filled
-        done = loop.create_future()
-        trade = ib.placeOrder(contract, MarketOrder("BUY" if i % 2 == 0 else "SELL", 1))
-        trade.filledEvent += lambda t: done.done() or done.set_result(None)
-        if trade.orderStatus.status == "Filled" and not done.done():
-            done.set_result(None)
-        await asyncio.wait_for(done, 10)
-        filled += 1
-
-    i = 0
-    started = loop.time()
-    while loop.time() < deadline:
-        while len(in_flight) < 20:
-            task = asyncio.ensure_future(one(i))
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-            i += 1
-        await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-    await asyncio.gather(*in_flight)
-    elapsed = loop.time() - started
+    spy_rate, spy_cpu = await sustained(ib, contract, 1, seconds, pid)
+    fx_rate, fx_cpu = await sustained(ib, eurusd, 20_000, seconds, pid)
     ib.disconnect()
     return {
         "time_p50": statistics.median(time_rtts),
@@ -128,25 +172,30 @@ async def measure(port: int, orders: int, seconds: float) -> dict[str, float]:
         "order_p99": percentile(order_rtts, 0.99),
         "first_byte_p50": statistics.median(to_first_byte),
         "client_p50": statistics.median(client_side),
-        "orders_per_s": filled / elapsed,
+        "spy_per_s": spy_rate,
+        "spy_cpu": spy_cpu,
+        "fx_per_s": fx_rate,
+        "fx_cpu": fx_cpu,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=300, help="round trips measured of each kind")
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of the sustained-rate phase")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each sustained-rate phase")
+    parser.add_argument("--durable", action="store_true", help="keep the paper account in a state file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port = start_simulator(Path(tmp) / "sim.toml")
+        state = Path(tmp) / "sim.sqlite3" if args.durable else None
+        proc, port = start_simulator(Path(tmp) / "sim.toml", state)
         try:
-            result = asyncio.run(measure(port, args.orders, args.seconds))
+            result = asyncio.run(measure(port, args.orders, args.seconds, proc.pid))
         finally:
             proc.terminate()
             proc.wait(10)
     print(
         f"# ibbot sim order round trip — Python {platform.python_version()}, {os.cpu_count()} cores,"
-        f" {time.strftime('%Y-%m-%d')}"
+        f" {time.strftime('%Y-%m-%d')}, {'state file (WAL)' if args.durable else 'ephemeral'}"
     )
     print(
         f"reqCurrentTime round trip   p50 {result['time_p50'] * 1e3:7.3f} ms   p99 {result['time_p99'] * 1e3:7.3f} ms"
@@ -159,7 +208,14 @@ def main() -> None:
         f"  of which ib_async reading p50 {result['client_p50'] * 1e3:7.3f} ms   (the fill's messages, in the client)"
     )
     print(f"order / reqCurrentTime p50  {result['order_p50'] / result['time_p50']:.2f}x (floor: under 3x)")
-    print(f"sustained                   {result['orders_per_s']:,.0f} orders/s filled (20 in flight)")
+    print(
+        f"sustained SPY 1 share       {result['spy_per_s']:7,.0f} orders/s filled ({IN_FLIGHT} in flight; bounded by"
+        f" the displayed size at the touch)   simulator CPU {result['spy_cpu'] * 1e3:.3f} ms/order"
+    )
+    print(
+        f"sustained EUR.USD 20,000    {result['fx_per_s']:7,.0f} orders/s filled ({IN_FLIGHT} in flight; depth"
+        f" unlimited: the order path's rate)   simulator CPU {result['fx_cpu'] * 1e3:.3f} ms/order"
+    )
 
 
 if __name__ == "__main__":

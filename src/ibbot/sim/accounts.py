@@ -4,12 +4,16 @@ their persistence.
 Theory of operation
 -------------------
 * Books. Each configured account has a `Ledger` (cash per currency, positions, PnL, margin), restored from the
-  store (`store.all("ledger")`) on construction, else opened with the `[account]` settings (1,000,000 USD by
-  default). `apply_fill` books an execution and writes the ledger into the store; the caller (trading) wraps
-  the fill in `store.transaction()`, so the fill, its execution and the ledger commit together.
+  store (`ledger_store`: a header per account, a document per position) on construction, else opened with the
+  `[account]` settings (1,000,000 USD by default). `apply_fill` books an execution and writes the header and the
+  position it changed; the caller (trading) wraps the fill in `store.transaction()`, so the fill, its execution
+  and the ledger commit together.
 * Prices. Every instrument with an open position, and the forex pairs that convert each currency held into the
   base currency, stay subscribed in `sim.prices` (the shared live book) for as long as they are needed. Once per
-  simulated second the ledgers are marked (`prices.mark`) and their rates set from those pairs.
+  simulated second (when live quotes move) the ledgers are marked (`prices.mark`) and their rates set from
+  those pairs. A fill that opens or closes a position or makes a currency appear or go subscribes what is now
+  needed and marks at once (a new currency gets its rate now); other fills leave both alone, so a fill costs the
+  same however many positions are held. Marks are remembered with their quote (options always revalue).
 * The day. `account_views.trading_day` (17:00 New York) decides when a ledger rolls to a new day: daily PnL
   restarts from the marks of that moment and positions closed the day before disappear. A ledger restored
   from an earlier day rolls on its first step or fill.
@@ -50,8 +54,10 @@ from ibbot.protocol.responses.account import (
     PositionMultiEnd,
 )
 from ibbot.sim import account_views as views
+from ibbot.sim import ledger_store
+from ibbot.sim.feed import Quote as FeedQuote
 from ibbot.sim.instruments import Instrument
-from ibbot.sim.ledger import FillResult, Ledger, PortfolioRow, Terms
+from ibbot.sim.ledger import FillResult, Ledger, PortfolioRow
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 
@@ -61,7 +67,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STARTING_CASH = views.STARTING_CASH
-LEDGER_KIND = "ledger"  # the store's document kind, keyed by account code
+OPTION_TYPES = frozenset({"OPT", "FOP"})
 
 
 # --- subscriptions -------------------------------------------------------------------------------------------
@@ -121,7 +127,7 @@ class AccountService:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         self.settings = views.account_settings(sim.config.extra.get("account"))
-        stored = sim.store.all(LEDGER_KIND)
+        stored = ledger_store.stored_books(sim.store)
         self.ledgers: dict[str, Ledger] = {a: self._restore(a, stored.get(a)) for a in sim.config.accounts}
         self._pairs = {(i.symbol, i.currency): i.con_id for i in sim.securities if i.sec_type == "CASH"}
         self._legs: dict[tuple[str, str], tuple[views.Leg, ...] | None] = {}
@@ -132,9 +138,15 @@ class AccountService:
         self._day: date | None = None
         self._second: int | None = None
         self._next_refresh: datetime | None = None
+        self._marks: dict[int, tuple[FeedQuote, Decimal | None]] = {}  # conId -> (live quote, its mark)
+        self._options: set[int] = set()  # watched conIds that are options (valued by the model, not a quote)
+        for account, (header, _) in stored.items():
+            if account in self.ledgers and ledger_store.combined(header):  # a file from before the split
+                book = self.ledgers[account]
+                ledger_store.save(sim.store, account, book, list(book.positions))
 
-    def _restore(self, account: str, state: dict[str, Any] | None) -> Ledger:
-        if state is None:
+    def _restore(self, account: str, stored: tuple[dict[str, Any], list[dict[str, Any]]] | None) -> Ledger:
+        if stored is None:
             s = self.settings
             return Ledger(
                 account=account,
@@ -144,7 +156,7 @@ class AccountService:
                 day_trading=s.day_trading,
             )
         try:
-            return Ledger.from_state(state)
+            return Ledger.from_state(*stored)
         except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
             raise StoreError(
                 f"the stored paper account {account} cannot be read ({type(exc).__name__}: {exc}); "
@@ -161,11 +173,6 @@ class AccountService:
 
     def ledger(self, account: str) -> Ledger:
         return self.ledgers[self.resolve(account) or account]
-
-    @staticmethod
-    def terms(instrument: Instrument) -> Terms:
-        """The ledger's view of an instrument (for what-if and buying-power checks)."""
-        return views.terms_of(instrument)
 
     def apply_fill(
         self,
@@ -184,8 +191,11 @@ class AccountService:
         account = self.resolve(account) or account
         book = self.ledgers[account]  # KeyError: the caller booked a fill for an account that does not exist
         self._roll(now)
+        terms = views.terms_of(instrument)
+        moved = (terms.currency, terms.pair_currency, commission_currency or terms.currency)
+        needs_before = (book.holds(terms.con_id), *(bool(book.cash.get(c)) for c in moved))
         result = book.apply_fill(
-            terms=views.terms_of(instrument),
+            terms=terms,
             buy=buy,
             quantity=quantity,
             price=price,
@@ -193,10 +203,14 @@ class AccountService:
             commission_currency=commission_currency,
         )
         self._instruments[instrument.con_id] = instrument
-        self.sim.store.put(LEDGER_KIND, account, book.to_state())
+        ledger_store.save(self.sim.store, account, book, (instrument.con_id,))
         self._changed.setdefault(account, set()).add(instrument.con_id)
-        self._watch(now)
-        self._mark(now)  # a new currency gets its rate now, not a step later
+        if needs_before != (book.holds(terms.con_id), *(bool(book.cash.get(c)) for c in moved)):
+            # A position opened or closed, or a currency appeared or went: subscribe what is needed now and
+            # mark at once. Otherwise the marks stand: quotes move with the steps, which mark the books again
+            # before any stream reports them.
+            self._watch(now)
+            self._mark(now)
         return result
 
     def values(self, account: str) -> list[tuple[str, str, str]]:
@@ -248,8 +262,9 @@ class AccountService:
         self._day = day
         for account, book in self.ledgers.items():
             if book.trading_day != day:
+                held = list(book.positions)
                 book.roll_day(day)
-                self.sim.store.put(LEDGER_KIND, account, book.to_state())
+                ledger_store.save(self.sim.store, account, book, held)  # every day start moved; closed ones went
 
     def _needed(self) -> set[int]:
         """Instruments to keep live: open positions and the forex pairs pricing every currency held."""
@@ -280,19 +295,23 @@ class AccountService:
             except KeyError:
                 continue  # not in the security master (expired): its last mark stays
             self._watched.add(con_id)
+            if self.sim.prices.instrument(con_id).sec_type in OPTION_TYPES:
+                self._options.add(con_id)
         for con_id in self._watched - needed:
             self.sim.prices.unsubscribe(con_id)
             self._watched.discard(con_id)
+            self._options.discard(con_id)
+            self._marks.pop(con_id, None)
 
     def _mark(self, now: datetime) -> None:
         marks: dict[int, Decimal] = {}
         for con_id in self._watched:
             try:
-                price = self.sim.prices.mark(con_id, now)
+                price = self._mark_of(con_id, now)
             except KeyError:
                 continue
             if price is not None:
-                marks[con_id] = views.to_decimal(price)
+                marks[con_id] = price
         for book in self.ledgers.values():
             currencies = set(book.cash)
             for con_id, pos in book.positions.items():
@@ -304,6 +323,21 @@ class AccountService:
                 value = None if legs is None else views.rate(legs, marks.get)
                 if value is not None:
                     book.set_rate(currency, value)
+
+    def _mark_of(self, con_id: int, now: datetime) -> Decimal | None:
+        """`prices.mark` as a Decimal, remembered with the live quote it was computed from."""
+        prices = self.sim.prices
+        if con_id in self._options:
+            price = prices.mark(con_id, now)  # the model value moves with time, not only with the quote
+            return None if price is None else views.to_decimal(price)
+        quote = prices.quote(con_id)
+        known = self._marks.get(con_id)
+        if known is not None and known[0] == quote:  # equal, not only the same: a resubscription rebuilds it
+            return known[1]
+        price = prices.mark(con_id, now)
+        value = None if price is None else views.to_decimal(price)
+        self._marks[con_id] = (quote, value)
+        return value
 
     # --- streams: opening ------------------------------------------------------------------------------------
 

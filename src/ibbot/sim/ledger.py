@@ -16,11 +16,18 @@ Theory of operation
 * Daily PnL per position = value now - value at the day's start (yesterday's close) + today's trade cash flows,
   so it is right across opens, closes and flips; `roll_day` starts a new day (the caller decides when).
 * Margin is in `ibbot.sim.margin`: Reg T for securities, simplified rules for futures, options and forex.
+* Views are cached because every order asks for the figures (the buying-power check) and a bot may hold many
+  positions: a position's portfolio row and margin exposure are kept until something they depend on changes
+  (its fill or mark; for exposures also any rate or an underlying's mark), the figures until anything changes.
+  Every mutation goes through the methods above, which drop what they invalidate.
+* Stored form: `to_state()` is everything; for persisting one fill cheaply it splits into `header_state()`
+  (cash, rates, marks, day counters) and one `position_state(con_id)` per position, which `from_state` joins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -121,23 +128,41 @@ class Ledger:
         self.positions: dict[int, _Position] = {}
         self.day_trades: list[int] = [0]  # per trading day, the last five, today last
         self.previous_equity: Decimal | None = None  # ELV at the last day's start; None before any roll
+        self._rows: dict[int, PortfolioRow] = {}  # cached views, see the module docstring
+        self._exposures: dict[int, Exposure | None] = {}
+        self._underlyings: set[int] = set()  # conIds whose mark an option position's exposure reads
+        self._figures: Figures | None = None
 
     # --- changes ------------------------------------------------------------------------------------------
 
     def deposit(self, currency: str, amount: Decimal) -> None:
         self.cash[currency] = self.cash.get(currency, ZERO) + amount
+        self._figures = None
 
     def set_rate(self, currency: str, rate: Decimal) -> None:
         """The value of one unit of `currency` in the base currency."""
         if currency != self.base_currency:
-            self.rates[currency] = rate
+            before, self.rates[currency] = self.rates.get(currency), rate
+            if before != rate:
+                self._exposures.clear()  # exposures are in the base currency
+                self._figures = None
 
     def mark(self, con_id: int, price: Decimal) -> None:
         """The instrument's current price; a forex pair quoted in the base currency also sets its rate."""
-        self.marks[con_id] = price
+        before, self.marks[con_id] = self.marks.get(con_id), price
+        if before != price:
+            self._marked(con_id)
         pos = self.positions.get(con_id)
         if pos is not None and pos.terms.sec_type == "CASH" and pos.terms.currency == self.base_currency:
             self.set_rate(pos.terms.pair_currency, price)
+
+    def _marked(self, con_id: int) -> None:
+        self._rows.pop(con_id, None)
+        if con_id in self._underlyings:
+            self._exposures.clear()
+        else:
+            self._exposures.pop(con_id, None)
+        self._figures = None
 
     def apply_fill(
         self,
@@ -156,6 +181,11 @@ class Ledger:
         pos = self.positions.get(terms.con_id)
         if pos is None:
             pos = self.positions[terms.con_id] = _Position(terms=terms)
+            if terms.underlying_con_id:
+                self._underlyings.add(terms.underlying_con_id)
+        self._rows.pop(terms.con_id, None)
+        self._exposures.pop(terms.con_id, None)
+        self._figures = None
         comm_currency = commission_currency or terms.currency
         comm = commission * self._rate(comm_currency) / self._rate(terms.currency)  # in the price currency
         held = abs(pos.quantity)
@@ -193,7 +223,9 @@ class Ledger:
                 self.set_rate(terms.pair_currency, price)
         self.deposit(comm_currency, -commission)
         pos.day_flow -= signed * price * m + comm
-        self.marks.setdefault(terms.con_id, price)
+        if terms.con_id not in self.marks:
+            self.marks[terms.con_id] = price
+            self._marked(terms.con_id)
         return FillResult(realized_pnl=realized, position=pos.quantity, avg_cost=self._avg_cost(pos))
 
     def roll_day(self, day: date, closes: Mapping[int, Decimal] | None = None) -> None:
@@ -203,6 +235,9 @@ class Ledger:
         self.previous_equity = self.figures().equity_with_loan
         self.trading_day = day
         self.day_trades = [*self.day_trades[-4:], 0]
+        self._rows.clear()
+        self._exposures.clear()
+        self._figures = None
         for con_id, pos in list(self.positions.items()):
             if not pos.quantity:
                 del self.positions[con_id]  # closed yesterday: no longer reported
@@ -222,6 +257,12 @@ class Ledger:
         return pos.cost / pos.quantity if pos.quantity else ZERO
 
     def _row(self, con_id: int, pos: _Position) -> PortfolioRow:
+        row = self._rows.get(con_id)
+        if row is None:
+            row = self._rows[con_id] = self._new_row(con_id, pos)
+        return row
+
+    def _new_row(self, con_id: int, pos: _Position) -> PortfolioRow:
         m = pos.terms.multiplier
         price = self.marks.get(con_id, ZERO)
         value = pos.quantity * price * m
@@ -242,51 +283,74 @@ class Ledger:
         """updatePortfolio rows, including positions closed today (position 0) as TWS shows them."""
         return [self._row(con_id, pos) for con_id, pos in sorted(self.positions.items())]
 
+    def holds(self, con_id: int) -> bool:
+        """Whether the account has a non-zero position in `con_id`."""
+        pos = self.positions.get(con_id)
+        return pos is not None and pos.quantity != 0
+
     def position(self, con_id: int) -> PortfolioRow | None:
         pos = self.positions.get(con_id)
         return None if pos is None else self._row(con_id, pos)
 
     def pnl(self) -> PnL:
-        rows = [(row, self._rate(row.currency)) for row in self.portfolio()]
-        return PnL(
-            daily=sum((r.daily_pnl * k for r, k in rows), ZERO),
-            unrealized=sum((r.unrealized_pnl * k for r, k in rows), ZERO),
-            realized=sum((r.realized_pnl * k for r, k in rows), ZERO),
-        )
+        daily = unrealized = realized = ZERO
+        for row in self.portfolio():  # one pass; each total adds in portfolio order
+            k = self._rate(row.currency)
+            daily += row.daily_pnl * k
+            unrealized += row.unrealized_pnl * k
+            realized += row.realized_pnl * k
+        return PnL(daily=daily, unrealized=unrealized, realized=realized)
 
     def exposures(self) -> list[Exposure]:
         """Each position as the margin rules see it, in the base currency."""
         out = []
+        cached = self._exposures
         for con_id, pos in self.positions.items():
-            if not pos.quantity:
-                continue
-            t = pos.terms
-            rate = self._rate(t.currency)
-            price = self.marks.get(con_id, ZERO)
-            under = self.marks.get(t.underlying_con_id) if t.underlying_con_id else None
-            out.append(
-                Exposure(
-                    sec_type=t.sec_type,
-                    quantity=pos.quantity,
-                    value=pos.quantity * price * t.multiplier * rate,
-                    open_value=pos.open_value * rate,
-                    underlying_value=None if under is None else abs(pos.quantity) * under * t.multiplier * rate,
-                    initial_per_contract=None if t.initial_margin is None else t.initial_margin * rate,
-                    maint_per_contract=None if t.maint_margin is None else t.maint_margin * rate,
-                )
-            )
+            if con_id in cached:
+                exposure = cached[con_id]
+            else:
+                exposure = cached[con_id] = self._exposure(con_id, pos)
+            if exposure is not None:
+                out.append(exposure)
         return out
 
-    def figures(self) -> Figures:
-        cash = sum((amount * self._rate(cur) for cur, amount in self.cash.items()), ZERO)
-        return margin.figures(
-            cash=cash,
-            exposures=self.exposures(),
-            pnl=self.pnl(),
-            previous_equity=self.previous_equity,
-            day_trading=self.day_trading,
-            day_trades=self.day_trades,
+    def _exposure(self, con_id: int, pos: _Position) -> Exposure | None:
+        if not pos.quantity:
+            return None
+        t = pos.terms
+        rate = self._rate(t.currency)
+        price = self.marks.get(con_id, ZERO)
+        under = self.marks.get(t.underlying_con_id) if t.underlying_con_id else None
+        return Exposure(
+            sec_type=t.sec_type,
+            quantity=pos.quantity,
+            value=pos.quantity * price * t.multiplier * rate,
+            open_value=pos.open_value * rate,
+            underlying_value=None if under is None else abs(pos.quantity) * under * t.multiplier * rate,
+            initial_per_contract=None if t.initial_margin is None else t.initial_margin * rate,
+            maint_per_contract=None if t.maint_margin is None else t.maint_margin * rate,
         )
+
+    def _cash_value(self) -> Decimal:
+        return sum((amount * self._rate(cur) for cur, amount in self.cash.items()), ZERO)
+
+    def available_funds(self) -> Decimal:
+        """`figures().available_funds`, without computing the other figures when they are not cached."""
+        if self._figures is not None:
+            return self._figures.available_funds
+        return margin.available_funds(cash=self._cash_value(), exposures=self.exposures())
+
+    def figures(self) -> Figures:
+        if self._figures is None:
+            self._figures = margin.figures(
+                cash=self._cash_value(),
+                exposures=self.exposures(),
+                pnl=self.pnl(),
+                previous_equity=self.previous_equity,
+                day_trading=self.day_trading,
+                day_trades=self.day_trades,
+            )
+        return self._figures
 
     # --- what-if and the buying-power check ---------------------------------------------------------------
 
@@ -302,8 +366,8 @@ class Ledger:
     ) -> WhatIf:
         """Margin before / change / after and the commission of a hypothetical fill; the books do not change."""
         currency = commission_currency or terms.currency
-        trial = Ledger.from_state(self.to_state())
-        trial.marks.setdefault(terms.con_id, price)
+        trial = self.copy()
+        trial.marks.setdefault(terms.con_id, price)  # before the trial computed anything it could cache
         trial.apply_fill(
             terms=terms, buy=buy, quantity=quantity, price=price, commission=commission, commission_currency=currency
         )
@@ -383,12 +447,30 @@ class Ledger:
 
     # --- persistence --------------------------------------------------------------------------------------
 
+    def copy(self) -> Ledger:
+        """An independent ledger with the same books (what `from_state(to_state())` gives, without the text)."""
+        twin = Ledger(
+            account=self.account,
+            base_currency=self.base_currency,
+            cash=self.cash,
+            account_type=self.account_type,
+            day_trading=self.day_trading,
+            trading_day=self.trading_day,
+        )
+        twin.rates = dict(self.rates)
+        twin.marks = dict(self.marks)
+        twin.day_trades = list(self.day_trades)
+        twin.previous_equity = self.previous_equity
+        twin.positions = {con_id: copy.copy(pos) for con_id, pos in self.positions.items()}
+        twin._underlyings = set(self._underlyings)
+        return twin
+
     def to_state(self) -> dict[str, Any]:
         """Plain, JSON-ready values (Decimals as text) that `from_state` turns back into the same books."""
+        return {**self.header_state(), "positions": [_position_doc(p) for p in self.positions.values()]}
 
-        def plain(x: object) -> object:
-            return str(x) if isinstance(x, Decimal) else x
-
+    def header_state(self) -> dict[str, Any]:
+        """`to_state()` without the positions: what every fill changes besides its own position."""
         return {
             "account": self.account,
             "base_currency": self.base_currency,
@@ -400,17 +482,16 @@ class Ledger:
             "marks": {str(k): str(v) for k, v in self.marks.items()},
             "day_trades": list(self.day_trades),
             "previous_equity": None if self.previous_equity is None else str(self.previous_equity),
-            "positions": [
-                {
-                    "terms": {f.name: plain(getattr(p.terms, f.name)) for f in fields(p.terms)},
-                    **{f.name: plain(getattr(p, f.name)) for f in fields(p) if f.name != "terms"},
-                }
-                for p in self.positions.values()
-            ],
         }
 
+    def position_state(self, con_id: int) -> dict[str, Any] | None:
+        """One entry of `to_state()["positions"]`; None when the ledger holds no such position."""
+        pos = self.positions.get(con_id)
+        return None if pos is None else _position_doc(pos)
+
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> Ledger:
+    def from_state(cls, state: Mapping[str, Any], positions: Iterable[Mapping[str, Any]] = ()) -> Ledger:
+        """The books of `to_state()`, or of `header_state()` with the `position_state`s passed beside it."""
         day = state["trading_day"]
         ledger = cls(
             account=state["account"],
@@ -425,7 +506,7 @@ class Ledger:
         ledger.day_trades = [int(n) for n in state["day_trades"]]
         previous = state["previous_equity"]
         ledger.previous_equity = None if previous is None else Decimal(previous)
-        for item in state["positions"]:
+        for item in [*state.get("positions", ()), *positions]:
             t = dict(item["terms"])
             for name in ("multiplier", "initial_margin", "maint_margin"):
                 t[name] = None if t[name] is None else Decimal(t[name])
@@ -434,4 +515,22 @@ class Ledger:
                 values[name] = Decimal(values[name])
             pos = _Position(terms=Terms(**t), **values)
             ledger.positions[pos.terms.con_id] = pos
+            if pos.terms.underlying_con_id:
+                ledger._underlyings.add(pos.terms.underlying_con_id)
         return ledger
+
+
+_TERMS_FIELDS = tuple(f.name for f in fields(Terms))
+_POSITION_FIELDS = tuple(f.name for f in fields(_Position) if f.name != "terms")
+
+
+def _plain(x: object) -> object:
+    return str(x) if isinstance(x, Decimal) else x
+
+
+def _position_doc(pos: _Position) -> dict[str, Any]:
+    terms = pos.terms
+    doc: dict[str, Any] = {"terms": {name: _plain(getattr(terms, name)) for name in _TERMS_FIELDS}}
+    for name in _POSITION_FIELDS:
+        doc[name] = _plain(getattr(pos, name))
+    return doc

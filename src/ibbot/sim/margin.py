@@ -37,6 +37,7 @@ RATES: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {
     "CASH": (Decimal("0.03"), Decimal("0.025"), Decimal("0.03"), Decimal("0.025")),
 }
 OPTION_TYPES = frozenset({"OPT", "FOP"})
+NO_GROSS_VALUE = frozenset({"FUT", "CASH"})  # their notional is not position value (GrossPositionValue, leverage)
 SHORT_OPTION_UNDERLYING_SHARE = Decimal("0.20")
 
 
@@ -146,6 +147,32 @@ def _day_trades_remaining(nlv: Decimal, day_trades: list[int]) -> tuple[int, ...
     return tuple(max(0, MAX_DAY_TRADES - sum(window[ahead:])) for ahead in range(5))
 
 
+def _totals(exposures: list[Exposure]) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """(stock value, option value, futures PnL, gross position value, initial, maintenance margin) in one pass
+    (the buying-power check runs this for every order); each total adds in exposure order."""
+    stock = options = futures = gross = init = maint = ZERO
+    for e in exposures:
+        kind = e.sec_type
+        if kind in OPTION_TYPES:
+            options += e.value
+        elif kind == "FUT":
+            futures += e.value - e.open_value
+        elif kind != "CASH":
+            stock += e.value
+        if kind not in NO_GROSS_VALUE:
+            gross += abs(e.value)
+        need_init, need_maint = requirement(e)
+        init += need_init
+        maint += need_maint
+    return stock, options, futures, gross, init, maint
+
+
+def available_funds(*, cash: Decimal, exposures: list[Exposure]) -> Decimal:
+    """`figures(...).available_funds` alone (the same arithmetic, without the figures nobody asked for)."""
+    stock, options, futures, _, init, _ = _totals(exposures)
+    return cash + stock + options + futures - options - init
+
+
 def figures(
     *,
     cash: Decimal,
@@ -155,15 +182,9 @@ def figures(
     day_trading: bool,
     day_trades: list[int],
 ) -> Figures:
-    stock = sum((e.value for e in exposures if e.sec_type not in OPTION_TYPES | {"FUT", "CASH"}), ZERO)
-    options = sum((e.value for e in exposures if e.sec_type in OPTION_TYPES), ZERO)
-    futures = sum((e.value - e.open_value for e in exposures if e.sec_type == "FUT"), ZERO)
-    gross = sum((abs(e.value) for e in exposures if e.sec_type not in {"FUT", "CASH"}), ZERO)
+    stock, options, futures, gross, init, maint = _totals(exposures)
     nlv = cash + stock + options + futures
     equity = nlv - options
-    needs = [requirement(e) for e in exposures]
-    init = sum((n[0] for n in needs), ZERO)
-    maint = sum((n[1] for n in needs), ZERO)
     available, excess = equity - init, equity - maint
     leverage_factor = 4 if day_trading and nlv >= PDT_FLOOR else 2
     return Figures(

@@ -100,6 +100,10 @@ class MatchingEngine:
         rec = self._orders.get((client_id, order_id))
         return None if rec is None else rec.view()
 
+    def knows(self, key: Key) -> bool:
+        """Whether an order (client_id, order_id) was ever accepted (whatever its status)."""
+        return key in self._orders
+
     def open_orders(self) -> list[OrderView]:
         return [r.view() for r in sorted(self._all_live(), key=lambda r: r.seq)]
 
@@ -259,12 +263,15 @@ class MatchingEngine:
         self, rec: WorkingOrder, kind: type[OrderAccepted] | type[OrderReleased], now: datetime
     ) -> list[Event]:
         """`rec` arrived or was modified with transmit=True: release its held chain, start what may work."""
-        root = self._root(rec)
-        held = [self._orders[k] for k in self._held]
-        chain = sorted(
-            [rec, *(r for r in held if r is not rec and r.live and r.held and self._root(r) == root)],
-            key=lambda r: r.seq,
-        )
+        if self._held:
+            root = self._root(rec)
+            held = [self._orders[k] for k in self._held]
+            chain = sorted(
+                [rec, *(r for r in held if r is not rec and r.live and r.held and self._root(r) == root)],
+                key=lambda r: r.seq,
+            )
+        else:
+            chain = [rec]  # nothing is held anywhere (the usual case): the chain is the order itself
         for r in chain:
             r.held = False
             self._held.discard(r.key)

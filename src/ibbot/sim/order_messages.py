@@ -69,14 +69,11 @@ class ExecutionRecord:
     realized_pnl: Decimal | None  # None for an opening fill
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = (
-                value.isoformat()
-                if isinstance(value, datetime)
-                else (str(value) if isinstance(value, Decimal) else value)
-            )
+        out: dict[str, Any] = {name: getattr(self, name) for name in _EXECUTION_FIELDS}
+        out["time"] = self.time.isoformat()
+        for name in _EXECUTION_DECIMALS:
+            if out[name] is not None:
+                out[name] = str(out[name])
         return out
 
     @classmethod
@@ -88,6 +85,10 @@ class ExecutionRecord:
         if values["realized_pnl"] is not None:
             values["realized_pnl"] = Decimal(values["realized_pnl"])
         return cls(**values)
+
+
+_EXECUTION_FIELDS = tuple(f.name for f in fields(ExecutionRecord))
+_EXECUTION_DECIMALS = ("shares", "price", "cum_qty", "avg_price", "commission", "realized_pnl")
 
 
 def exec_id(sequence: int, at: datetime) -> str:

@@ -22,7 +22,6 @@ from ibbot.protocol.types import Order
 from ibbot.sim.commissions import Commission, commission
 from ibbot.sim.feed import Quote as FeedQuote
 from ibbot.sim.instruments import Instrument
-from ibbot.sim.ledger import Terms
 from ibbot.sim.options import OptionQuote
 from ibbot.sim.orders import (
     UNSUPPORTED_TYPE,
@@ -79,7 +78,26 @@ def parse_ib_time(text: str, zone: ZoneInfo) -> datetime | None:
 
 def format_ib_time(moment: datetime, zone: ZoneInfo) -> str:
     """`YYYYMMDD HH:MM:SS Zone`, as TWS writes execution times (ib_async parses the zone name)."""
-    return f"{moment.astimezone(zone):%Y%m%d %H:%M:%S} {zone.key}"
+    second = moment.timestamp() // 1  # the text changes once a second: the fills of a second share it
+    if _last_time.second == second and _last_time.zone is zone:
+        return _last_time.text
+    text = f"{moment.astimezone(zone):%Y%m%d %H:%M:%S} {zone.key}"
+    _last_time.second, _last_time.zone, _last_time.text = second, zone, text
+    return text
+
+
+class _TimeText:
+    """`format_ib_time`'s last answer (a memo; the function stays a pure function of its arguments)."""
+
+    __slots__ = ("second", "text", "zone")
+
+    def __init__(self) -> None:
+        self.second = float("nan")
+        self.zone: ZoneInfo | None = None
+        self.text = ""
+
+
+_last_time = _TimeText()
 
 
 # --- placeOrder -> OrderSpec -------------------------------------------------------------------------------
@@ -165,7 +183,13 @@ def reference_price(spec: OrderSpec, quote: Quote) -> Decimal | None:
 def tick_at(instrument: Instrument, price: Decimal | None) -> Decimal:
     """The price increment that applies at `price` (the instrument's market rule)."""
     tick = instrument.min_tick if price is None else instrument.tick_size(float(price))
-    return Decimal(str(tick))
+    found = _TICKS.get(tick)
+    if found is None:
+        found = _TICKS[tick] = Decimal(str(tick))  # a handful of distinct increments exist
+    return found
+
+
+_TICKS: dict[float, Decimal] = {}
 
 
 # --- engine view -> the protocol Order of openOrder / completedOrder ------------------------------------------
@@ -242,20 +266,7 @@ def option_engine_quote(quote: OptionQuote) -> Quote:
     )
 
 
-# --- the account side --------------------------------------------------------------------------------------
-
-
-def terms_of(instrument: Instrument) -> Terms:
-    """What the ledger needs to know about an instrument."""
-    sec_type = "FUT" if instrument.sec_type == "CONTFUT" else instrument.sec_type
-    return Terms(
-        con_id=instrument.con_id,
-        sec_type=sec_type,
-        currency=instrument.currency,
-        multiplier=Decimal(instrument.multiplier) if instrument.multiplier else ONE,
-        pair_currency=instrument.symbol if sec_type == "CASH" else "",
-        underlying_con_id=instrument.under_con_id if sec_type in ("OPT", "FOP") else 0,
-    )
+# --- commissions --------------------------------------------------------------------------------------
 
 
 def commission_of(instrument: Instrument, quantity: Decimal, price: Decimal, *, removes: bool = True) -> Commission:

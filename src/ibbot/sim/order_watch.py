@@ -43,6 +43,7 @@ class OrderWatch:
         self._quotes: dict[int, Quote] = {}  # con_id -> the engine quote last produced
         self._unsized: set[int] = set()  # watched con_ids whose displayed sizes do not limit fills (forex)
         self._idle: dict[int, datetime] = {}  # con_id -> when its last order ended (still subscribed)
+        self._book_quotes: dict[int, tuple[FeedQuote, Quote]] = {}  # con_id -> live quote, its engine quote
 
     def __bool__(self) -> bool:
         return bool(self._keys)
@@ -89,6 +90,7 @@ class OrderWatch:
         for con_id, since in list(self._idle.items()):
             if now - since >= IDLE_HOLD or now < since:
                 del self._idle[con_id]
+                self._book_quotes.pop(con_id, None)
                 self.prices.unsubscribe(con_id)
 
     def market(self, instrument: Instrument, now: datetime) -> Quote:
@@ -99,8 +101,13 @@ class OrderWatch:
             return known
         if instrument.sec_type in OPTION_TYPES:
             return option_engine_quote(self.prices.option(instrument.con_id, now)[0])
-        sized = instrument.sec_type not in UNSIZED
-        return engine_quote(self.prices.quote(instrument.con_id), traded=True, sized=sized)
+        live = self.prices.quote(instrument.con_id)
+        known_live = self._book_quotes.get(instrument.con_id)
+        if known_live is not None and known_live[0] == live:
+            return known_live[1]  # the same live quote as for the previous order: the same engine quote
+        matched = engine_quote(live, traded=True, sized=instrument.sec_type not in UNSIZED)
+        self._book_quotes[instrument.con_id] = (live, matched)
+        return matched
 
     def in_rth(self, instrument: Instrument, now: datetime) -> bool | None:
         """True in regular hours, False in extended hours, None when closed."""

@@ -408,14 +408,19 @@ _DECIMAL_FIELDS = frozenset(
 _ENUM_FIELDS: dict[str, type[StrEnum]] = {"action": Action, "order_type": OrderType, "tif": TimeInForce}
 
 
+_SPEC_FIELDS = tuple(f.name for f in fields(OrderSpec))
+
+
 def spec_to_dict(spec: OrderSpec) -> dict[str, Any]:
     """JSON-ready: Decimals and datetimes as text, enums as their IB names."""
-    out: dict[str, Any] = {}
-    for f in fields(spec):
-        value = getattr(spec, f.name)
-        if isinstance(value, Decimal | datetime | StrEnum):
-            value = value.isoformat() if isinstance(value, datetime) else str(value)
-        out[f.name] = value
+    out: dict[str, Any] = {name: getattr(spec, name) for name in _SPEC_FIELDS}
+    for name in _DECIMAL_FIELDS:
+        if out[name] is not None:
+            out[name] = str(out[name])
+    for name in _ENUM_FIELDS:
+        out[name] = out[name].value
+    if spec.good_till_date is not None:
+        out["good_till_date"] = spec.good_till_date.isoformat()
     return out
 
 

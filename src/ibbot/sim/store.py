@@ -184,43 +184,13 @@ class StateStore:
 
     # -- transactions ----------------------------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> _Transaction:
         """Group writes: all commit (durably) when the block exits, or none if it raises.
 
         Nested blocks are savepoints: an exception caught inside the outer block undoes only the inner one.
         Never `await` inside the block: another task's writes would join this transaction.
         """
-        conn = self._open_conn()
-        depth = self._depth
-        with _translated(self._where):
-            conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}")
-        self._depth = depth + 1
-        try:
-            yield
-        except BaseException:
-            if self._conn is not conn:
-                raise  # closed inside the block: SQLite already rolled back
-            self._depth = depth
-            with _translated(self._where):
-                if depth == 0:
-                    conn.execute("ROLLBACK")
-                else:
-                    conn.execute(f"ROLLBACK TO sp{depth}")
-                    conn.execute(f"RELEASE sp{depth}")
-            raise
-        if self._conn is not conn:
-            raise StoreError(f"{self._where} was closed before the transaction committed")
-        self._depth = depth
-        try:
-            with _translated(self._where):
-                conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
-        except StoreError:
-            # A failed COMMIT (disk full, I/O error) must not leave a half-open transaction behind.
-            if depth == 0 and conn.in_transaction:
-                with _translated(self._where):
-                    conn.execute("ROLLBACK")
-            raise
+        return _Transaction(self)
 
     # -- documents -------------------------------------------------------------------------------------------
 
@@ -333,9 +303,59 @@ class StateStore:
         return self._conn
 
     def _execute(self, sql: str, params: tuple[object, ...]) -> sqlite3.Cursor:
-        conn = self._open_conn()
-        with _translated(self._where):
+        conn = self._conn
+        if conn is None:
+            raise StoreError(f"{self._where} is closed")
+        try:
             return conn.execute(sql, params)
+        except sqlite3.Error as exc:  # a plain try, not `_translated`: this is every write's path
+            raise _store_error(exc, self._where) from exc
+
+
+class _Transaction:
+    """`StateStore.transaction()`: BEGIN IMMEDIATE (or a savepoint when nested) on entry; COMMIT (RELEASE) on a
+    clean exit, ROLLBACK (TO) on an exception. A class rather than a generator: it runs for every order."""
+
+    __slots__ = ("_conn", "_depth", "_store")
+
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+        self._conn: sqlite3.Connection | None = None
+        self._depth = 0
+
+    def __enter__(self) -> None:
+        store = self._store
+        conn = store._open_conn()
+        depth = self._depth = store._depth
+        store._execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}", ())
+        store._depth = depth + 1
+        self._conn = conn
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        store, conn, depth = self._store, self._conn, self._depth
+        if exc_type is not None:
+            if store._conn is not conn:
+                return  # closed inside the block: SQLite already rolled back; the exception goes on
+            store._depth = depth
+            if depth == 0:
+                store._execute("ROLLBACK", ())
+            else:
+                store._execute(f"ROLLBACK TO sp{depth}", ())
+                store._execute(f"RELEASE sp{depth}", ())
+            return
+        if store._conn is not conn:
+            raise StoreError(f"{store._where} was closed before the transaction committed")
+        store._depth = depth
+        try:
+            store._execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}", ())
+        except StoreError:
+            # A failed COMMIT (disk full, I/O error) must not leave a half-open transaction behind.
+            assert conn is not None
+            if depth == 0 and conn.in_transaction:
+                store._execute("ROLLBACK", ())
+            raise
 
 
 def _check_ours(conn: sqlite3.Connection, where: str) -> None:
@@ -391,19 +411,27 @@ def _translated(where: str) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
-        text = str(exc)
-        if "not a database" in text:
-            raise StoreError(f"{where} is not an ibbot simulator state file (not a SQLite database)") from exc
-        if "locked" in text or "busy" in text:
-            raise StoreError(f"{where} is in use by another process (is a simulator running on it?)") from exc
-        raise StoreError(f"{where}: {text}") from exc
+        raise _store_error(exc, where) from exc
+
+
+def _store_error(exc: sqlite3.Error, where: str) -> StoreError:
+    text = str(exc)
+    if "not a database" in text:
+        return StoreError(f"{where} is not an ibbot simulator state file (not a SQLite database)")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{where} is in use by another process (is a simulator running on it?)")
+    return StoreError(f"{where}: {text}")
+
+
+# One encoder for every document: `json.dumps` with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
 
 def _encode(doc: Mapping[str, Any]) -> str:
     if not isinstance(doc, Mapping):
         raise TypeError(f"a stored document must be a mapping, not {type(doc).__name__}")
     try:
-        return json.dumps(doc, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        return _ENCODER.encode(doc)
     except TypeError as exc:
         raise TypeError(f"{exc}: to_state() must write Decimals and datetimes as strings") from exc
 

@@ -24,6 +24,9 @@ Theory of operation
 * Restore: the constructor rebuilds the engine, the records and the executions from the store. What needs a
   `now` waits for the first request or step (`catch_up`): working orders are subscribed and scheduled, and
   earlier days' executions and finished orders are forgotten, as again at each midnight (TWS's zone).
+* Cost per order (bench/sim_orders.py): nothing here grows with the orders or positions of the day. Resolved
+  contracts and reported contracts are memoised, deadlines are kept only for orders still working, and a fill
+  writes four small documents (the order, its execution, the account header, the position).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from ibbot.protocol.responses import Response
 from ibbot.protocol.responses.session import ErrorMessage
 from ibbot.protocol.types import Contract
 from ibbot.sim import errors
+from ibbot.sim.account_views import terms_of
 from ibbot.sim.feed import Quote as FeedQuote
 from ibbot.sim.instruments import Instrument
 from ibbot.sim.matching import REMOVED, MatchingEngine
@@ -57,7 +61,7 @@ from ibbot.sim.order_messages import (
     what_if_order,
 )
 from ibbot.sim.order_records import IdBlock, OrderRecord, deadlines, key_text, restore, stale
-from ibbot.sim.order_translate import commission_of, reference_price, terms_of, tick_at, to_spec
+from ibbot.sim.order_translate import commission_of, reference_price, tick_at, to_spec
 from ibbot.sim.order_watch import OrderWatch
 from ibbot.sim.orders import (
     MODIFY_FILLED,
@@ -109,9 +113,10 @@ class TradingService:
         self.watch = OrderWatch(sim.prices, exchange_hours=sim.config.exchange_hours)
         self._deadlines: list[tuple[datetime, int, int, Key]] = []  # (when, kind, tie, key), a heap
         self._tie = itertools.count()
-        self._contracts: dict[Key, Contract] = {}
+        self._contracts: dict[tuple[int, str], Contract] = {}  # (conId, exchange routed to) -> its contract
         self._resolved: dict[Contract, Instrument | None] = {}
         self._resolved_in = sim.securities
+        self._contracts_in = sim.securities
         self._day: date | None = None  # today's date in TWS's zone, once known
         self._perm_ids = IdBlock(self.store, PERM_IDS, first=PERM_ID_BASE)
         self._exec_ids = IdBlock(self.store, EXEC_IDS)
@@ -230,7 +235,7 @@ class TradingService:
             # Margin rates are at most half the value and marks are live, so an order worth less than half the
             # available funds (after its commission) cannot fail the check: skip the ledger's full trial.
             notional = qty * price * (Decimal(instrument.multiplier) if instrument.multiplier else 1)
-            if 2 * notional + fee.amount < ledger.figures().available_funds:
+            if 2 * notional + fee.amount < ledger.available_funds():
                 return None
         return ledger.check_order(
             terms=terms_of(instrument),
@@ -306,7 +311,7 @@ class TradingService:
         """Book `events` in one store transaction, then hand their messages to the outbox."""
         sends: list[Send] = []
         changed: dict[Key, OrderView] = {}
-        accepted = placed is not None and self.engine.order(placed.order_id, client_id=placed.client_id) is not None
+        accepted = placed is not None and self.engine.knows(placed.key)
         if placed is not None and accepted:  # id reservations commit on their own, before anything uses them
             self._perm_ids.reserve()
             self._order_ids.seen(placed.order_id)
@@ -316,7 +321,6 @@ class TradingService:
             if placed is not None and accepted:
                 placed.perm_id = self._perm_ids.take()
                 self.records[placed.key] = placed
-                self._schedule(placed)
             for event in events:
                 if isinstance(event, OrderRejected):
                     sends.append(
@@ -329,6 +333,10 @@ class TradingService:
                 if view.status in TERMINAL and record.completed_at is None:
                     record.completed_at = now
                 sends += self._messages(event, record, now)
+            if placed is not None and accepted:
+                placed_view = changed.get(placed.key)
+                if placed_view is None or placed_view.status not in TERMINAL:
+                    self._schedule(placed)  # an order that finished at once has no deadline to keep
             for key in changed:
                 state = self.engine.order_state(key[1], client_id=key[0])
                 self.store.put(ORDERS, key_text(key), {"engine": state, "record": self.records[key].to_dict()})
@@ -425,19 +433,26 @@ class TradingService:
         security master never changes, and matching a bare symbol scans its whole option chain."""
         if self._resolved_in is not self.sim.securities or len(self._resolved) >= RESOLVED_CACHE:
             self._resolved, self._resolved_in = {}, self.sim.securities  # a rebuilt master answers afresh
-        if contract not in self._resolved:
+        try:
+            return self._resolved[contract]  # one hash of the contract on the usual path
+        except KeyError:
             matches = self.sim.securities.match(contract)
-            self._resolved[contract] = matches[0] if len(matches) == 1 else None
-        return self._resolved[contract]
+            found = self._resolved[contract] = matches[0] if len(matches) == 1 else None
+            return found
 
     def contract(self, record: OrderRecord) -> Contract:
-        contract = self._contracts.get(record.key)
+        """The contract TWS reports with an order: the instrument as routed (memoised per conId and exchange;
+        the security master never changes while it is the same)."""
+        if self._contracts_in is not self.sim.securities:
+            self._contracts, self._contracts_in = {}, self.sim.securities
+        where = (record.con_id, record.exchange)
+        contract = self._contracts.get(where)
         if contract is None:
             found = self.sim.securities.by_con_id(record.con_id)
             contract = (
                 Contract(con_id=record.con_id) if found is None else found.on_exchange(record.exchange).to_contract()
             )
-            self._contracts[record.key] = contract
+            self._contracts[where] = contract
         return contract
 
     def _schedule(self, record: OrderRecord) -> None:

@@ -147,7 +147,7 @@ def test_drop_forgets_every_line_of_the_session() -> None:
     sim.handle(session, request(2, EURUSD), T0)
     sim.handle(other, request(1), T0)
     assert sorted(sim.market_data_ids(session)) == [1, 2]
-    sim.drop_market_data(session)
+    sim.market.drop(session)
     assert sim.market_data_ids(session) == [] and sim.pacing.lines_open == 1
     assert EURUSD not in sim.prices.book and AAPL in sim.prices.book
     assert any(frames(o, 2) for o in run(sim, 2)) and not any(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ibbot.protocol.requests.orders import ExecutionFilter
 from ibbot.protocol.types import Order
+from ibbot.sim.account_views import terms_of
 from ibbot.sim.calendar import calendar_named
 from ibbot.sim.catalog import build_security_master
 from ibbot.sim.feed import Quote as FeedQuote
@@ -24,7 +25,6 @@ from ibbot.sim.order_translate import (
     format_ib_time,
     parse_ib_time,
     reference_price,
-    terms_of,
     tick_at,
     to_order,
     to_spec,
@@ -86,6 +86,14 @@ def test_formatted_times_parse_back(moment: datetime) -> None:
     parsed = parse_ib_time(text, NY)
     assert parsed is not None and format_ib_time(parsed, NY) == text  # the repeated autumn hour is ambiguous
     assert abs(parsed - aware) <= timedelta(hours=1)
+
+
+def test_time_texts_of_the_same_second_in_other_zones_are_their_own() -> None:
+    moment = datetime(2024, 3, 4, 15, 30, 5, 250_000, tzinfo=UTC)
+    assert format_ib_time(moment, NY) == f"20240304 10:30:05 {NY.key}"
+    assert format_ib_time(moment + timedelta(microseconds=500_000), NY) == f"20240304 10:30:05 {NY.key}"
+    assert format_ib_time(moment, ZoneInfo("Europe/London")) == "20240304 15:30:05 Europe/London"
+    assert format_ib_time(moment + timedelta(seconds=1), NY) == f"20240304 10:30:06 {NY.key}"
 
 
 def test_wire_order_becomes_a_spec_with_exact_decimals() -> None:
