@@ -39,7 +39,7 @@ async def run(port: int, *, host: str = "127.0.0.1", client_id: int = 1, console
     ticker = ib.ticker(aapl)
     entry = round(ticker.ask, 2)
     bracket = ib.bracketOrder(
-        "BUY", 100, limitPrice=entry, takeProfitPrice=round(entry + 0.02, 2), stopLossPrice=round(entry - 0.5, 2)
+        "BUY", 100, limitPrice=entry, takeProfitPrice=round(entry + 0.01, 2), stopLossPrice=round(entry - 0.5, 2)
     )
     trades = [ib.placeOrder(aapl, order) for order in bracket]
     await _until(lambda: trades[0].isDone() and (trades[1].isDone() or trades[2].isDone()), TIMEOUT)
