@@ -7,8 +7,6 @@ test advances it.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -19,17 +17,11 @@ from ibbot.clock import ManualClock
 from ibbot.sim.server import SimServer
 from ibbot.testing import running_simulator
 
+from .support import until
+
 ACCOUNT = "DU1234567"
 AAPL, MSFT, EURUSD = 265598, 272093, 12087792
 START = datetime(2024, 7, 10, 15, 0, tzinfo=UTC)  # a Wednesday, 11:00 in New York
-
-
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def connected(port: int, client_id: int = 1) -> tuple[IB, list[tuple[int, int]]]:

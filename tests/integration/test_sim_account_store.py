@@ -3,8 +3,6 @@ ib_async), and `ibbot sim-reset` wipes it, refusing while a simulator holds the 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,17 +18,11 @@ from ibbot.sim.server import SimServer
 from ibbot.sim.simulator import Simulator
 from ibbot.sim.store import StateStore
 
+from .support import until
+
 ACCOUNT = "DU1234567"
 AAPL, EURUSD = 265598, 12087792
 START = datetime(2024, 7, 10, 15, 0, tzinfo=UTC)
-
-
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 def book_fills(sim: Simulator) -> None:

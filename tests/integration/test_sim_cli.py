@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ib_async import IB, Stock
 
-from .test_sim_faults import until
+from .support import until
 
 CONFIG = """
 [sim]

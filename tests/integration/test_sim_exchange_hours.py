@@ -11,7 +11,7 @@ from ibbot.clock import ManualClock
 from ibbot.sim.config import SimConfig
 from ibbot.testing import running_simulator
 
-from .test_sim_faults import until
+from .support import until
 
 SATURDAY_NOON = datetime(2026, 3, 7, 17, 0, tzinfo=UTC)
 MONDAY_MORNING = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)  # 11:00 New York

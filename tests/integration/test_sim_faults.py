@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from ib_async import IB
 
 from ibbot.sim.config import SimConfig
 from ibbot.testing import running_simulator
 
-
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), timeout)
+from .support import until
 
 
 async def connected(port: int, client_id: int = 1) -> tuple[IB, list[int]]:

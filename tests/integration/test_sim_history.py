@@ -17,7 +17,7 @@ from ibbot.sim.feed import snapshot
 from ibbot.sim.server import SimServer
 from ibbot.testing import running_simulator
 
-from .test_sim_faults import until
+from .support import until
 
 # Tuesday 12 March 2024, 17:00 in New York: after the close of a regular session.
 AFTER_CLOSE = dt.datetime(2024, 3, 12, 21, 0, tzinfo=dt.UTC)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from ib_async import BarDataList
 
-from .test_sim_faults import until
+from .support import until
 from .test_sim_history import aapl, connected
 
 MID_SESSION = dt.datetime(2024, 3, 12, 15, 0, 30, tzinfo=dt.UTC)  # 11:00:30 in New York

@@ -4,56 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
-from datetime import UTC, datetime
 
 from ib_async import IB, Contract, Forex, Index, Option, Stock, Ticker
 
-from ibbot.clock import ManualClock
-from ibbot.sim.config import SimConfig
 from ibbot.sim.server import SimServer
-from ibbot.testing import running_simulator
 
-T0 = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday, US markets open
-
-
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), timeout)
+from .support import live_market, until
 
 
 @asynccontextmanager
 async def market(**limits: object) -> AsyncIterator[tuple[SimServer, IB, list[tuple[int, int]]]]:
     """A simulator on a fixed Wednesday whose clock moves a second per step, and one ib_async client."""
-    clock = ManualClock(T0)
-    config = replace(SimConfig(), extra={"limits": dict(limits)} if limits else {})
-
-    async def pump() -> None:
-        while True:
-            await asyncio.sleep(0.25)
-            clock.advance(1.0)
-
-    async with running_simulator(config, clock=clock) as sim:
-        ib = IB()
-        errors: list[tuple[int, int]] = []
-
-        def on_error(req_id: int, code: int, text: str, contract: object) -> None:
-            if code // 100 != 21:  # not a farm notice
-                errors.append((req_id, code))
-
-        ib.errorEvent += on_error
-        await ib.connectAsync("127.0.0.1", sim.port, clientId=1, timeout=5)
-        task = asyncio.create_task(pump())
-        try:
-            yield sim, ib, errors
-        finally:
-            task.cancel()
-            ib.disconnect()
+    async with live_market(**limits) as (sim, ib, _clock, errors):
+        yield sim, ib, errors
 
 
 def priced(value: float) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ib_async import IB, Stock, Ticker
 
@@ -14,15 +14,7 @@ from ibbot.sim.outbox import Outbox
 from ibbot.sim.server import SimServer
 from ibbot.testing import running_simulator
 
-T0 = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday, US markets open
-
-
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), timeout)
+from .support import T0, until
 
 
 class Steps:

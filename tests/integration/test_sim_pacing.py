@@ -10,7 +10,7 @@ from ib_async import IB
 from ibbot.clock import ManualClock
 from ibbot.testing import running_simulator
 
-from .test_sim_faults import until
+from .support import until
 
 
 async def test_over_50_messages_per_second_gets_100_then_a_disconnect() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ib_async import IB, LimitOrder, MarketOrder, Stock
 
-from .test_sim_faults import until
+from .support import until
 
 
 def start(state: Path) -> tuple[subprocess.Popen[str], int]:

@@ -21,6 +21,14 @@ def snake(name: str) -> str:
     return _CAMEL_HUMP.sub("_", name).lower()
 
 
+def camel(name: str) -> str:
+    """The clients' camelCase name for one of our snake_case attributes (`rule80a` is their `rule80A`)."""
+    if name == "rule80a":
+        return "rule80A"
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def _attributes(obj: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(obj):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}

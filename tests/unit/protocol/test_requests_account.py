@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 
-from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.framing import split_fields
 from ibbot.protocol.requests import BadRequest, decode_request
 from ibbot.protocol.requests.account import (
@@ -25,22 +25,13 @@ from ibbot.protocol.requests.account import (
     ReqPositions,
     ReqPositionsMulti,
 )
-from oracles import ib_async_requests, ibapi_requests
+from oracles import decode_single, ib_async_requests, ibapi_requests
 
 # No account-family layout changes between 157 and 178: the two ends suffice.
 VERSIONS = [157, 178]
 
 
-def decode_whole(frames: list[list[str]], sv: int) -> object:
-    """Decode the one frame with the family table, insisting every field was consumed, and check the
-    package-level `decode_request` agrees."""
-    assert len(frames) == 1
-    fields = frames[0]
-    reader = FieldReader(fields)
-    decoded = DECODERS[int(fields[0])](reader, sv)
-    assert reader.remaining() == 0, f"{reader.remaining()} field(s) left unread in {fields}"
-    assert decode_request(fields, sv) == decoded
-    return decoded
+decode_whole = partial(decode_single, decoders=DECODERS)  # one frame, every field consumed, the table agrees
 
 
 # (client call, expected request); the same calls are valid for ib_async and ibapi.

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
+from functools import partial
 from typing import Any
 
 import pytest
 
-from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
-from ibbot.protocol.requests import decode_request
 from ibbot.protocol.requests.contracts import (
     DECODERS,
     ReqContractData,
@@ -19,26 +17,13 @@ from ibbot.protocol.requests.contracts import (
     ReqSecDefOptParams,
     ReqSoftDollarTiers,
 )
-from ibbot.protocol.types import Contract
-from oracles import ib_async_requests, ibapi_requests
+from oracles import decode_single, ib_async_requests, ibapi_contract, ibapi_requests, wire_contract
 
 VERSIONS = [157, 175, 176, 178]  # reqContractDetails gains issuerId at 176 (BOND_ISSUERID)
 KINDS = ["stock", "option", "future", "forex", "bond"]
-# The 12 wire fields of a contract: ours in wire order, and the clients' camelCase names for them.
-OUR_ATTRS = [f.name for f in dataclasses.fields(Contract)][:12]
-CONTRACT_ATTRS = [n.split("_")[0] + "".join(p.title() for p in n.split("_")[1:]) for n in OUR_ATTRS]
 
 
-def decoded(frames: list[list[str]], sv: int) -> Any:
-    """The single frame's request; every field must be consumed and the merged table must agree."""
-    assert len(frames) == 1
-    fields = frames[0]
-    reader = FieldReader(fields)
-    msg = DECODERS[ClientMsgId(int(fields[0]))](reader, sv)
-    assert reader.remaining() == 0, f"{reader.remaining()} fields left unread: {fields[reader.pos :]}"
-    assert msg.msg_id == int(fields[0])
-    assert decode_request(fields, sv) == msg
-    return msg
+decoded = partial(decode_single, decoders=DECODERS)  # one frame, every field consumed, the table agrees
 
 
 def ib_contract(kind: str) -> Any:
@@ -55,18 +40,10 @@ def ib_contract(kind: str) -> Any:
 
 def to_ibapi(c: Any) -> Any:
     """The same contract as an ibapi 9.81 object (which has no issuerId)."""
-    from ibapi.contract import Contract as ApiContract
-
-    out = ApiContract()
-    for name in [*CONTRACT_ATTRS, "includeExpired", "secIdType", "secId"]:
-        setattr(out, name, getattr(c, name))
-    return out
+    return ibapi_contract(c, "includeExpired", "secIdType", "secId")
 
 
-def as_contract(c: Any, **extra: Any) -> Contract:
-    """Our Contract for a client's contract object: the 12 wire fields, plus what the message adds."""
-    wire = {ours: getattr(c, theirs) for ours, theirs in zip(OUR_ATTRS, CONTRACT_ATTRS, strict=True)}
-    return Contract(**wire, **extra)
+as_contract = wire_contract
 
 
 # --- reqContractDetails (9) ---------------------------------------------------------------------------

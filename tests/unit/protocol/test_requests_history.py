@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,6 @@ import pytest
 from ib_async import TagValue as IbTagValue
 
 from ibbot.errors import FieldError
-from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
 from ibbot.protocol.requests import BadRequest, decode_request
 from ibbot.protocol.requests.history import (
@@ -26,26 +25,14 @@ from ibbot.protocol.requests.history import (
     parse_ib_datetime,
 )
 from ibbot.protocol.types import ComboLeg, Contract, TagValue
-from oracles import ib_async_requests, ibapi_requests
+from oracles import decode_single, ib_async_requests, ibapi_contract, ibapi_requests, wire_contract
 
 VERSIONS = [157, 176, 178]  # no layout here changes in 157..178
 KINDS = ["stock", "option", "future", "forex"]
 END_TIMES = ["", "20240102 16:00:00 US/Eastern", "20240102-21:00:00", "20240102 21:00:00 UTC"]
-# The 12 wire fields of a contract: ours in wire order, and the clients' camelCase names for them.
-OUR_ATTRS = [f.name for f in dataclasses.fields(Contract)][:12]
-CONTRACT_ATTRS = [n.split("_")[0] + "".join(p.title() for p in n.split("_")[1:]) for n in OUR_ATTRS]
 
 
-def decoded(frames: list[list[str]], sv: int) -> Any:
-    """The single frame's request; every field must be consumed and the merged table must agree."""
-    assert len(frames) == 1
-    fields = frames[0]
-    reader = FieldReader(fields)
-    msg = DECODERS[ClientMsgId(int(fields[0]))](reader, sv)
-    assert reader.remaining() == 0, f"{reader.remaining()} fields left unread: {fields[reader.pos :]}"
-    assert msg.msg_id == int(fields[0])
-    assert decode_request(fields, sv) == msg
-    return msg
+decoded = partial(decode_single, decoders=DECODERS)  # one frame, every field consumed, the table agrees
 
 
 def ib_contract(kind: str) -> Any:
@@ -72,33 +59,15 @@ def ib_contract(kind: str) -> Any:
 
 def to_ibapi(c: Any) -> Any:
     """The same contract as an ibapi 9.81 object."""
-    from ibapi.contract import ComboLeg as ApiLeg
-    from ibapi.contract import Contract as ApiContract
-
-    out = ApiContract()
-    for name in [*CONTRACT_ATTRS, "includeExpired"]:
-        setattr(out, name, getattr(c, name))
-    if c.comboLegs:
-        out.comboLegs = []
-        for leg in c.comboLegs:
-            api_leg = ApiLeg()
-            api_leg.conId, api_leg.ratio, api_leg.action, api_leg.exchange = (
-                leg.conId,
-                leg.ratio,
-                leg.action,
-                leg.exchange,
-            )
-            out.comboLegs.append(api_leg)
-    return out
+    return ibapi_contract(c, "includeExpired")
 
 
 def as_contract(c: Any) -> Contract:
     """Our Contract for a client's contract: the 12 wire fields, includeExpired, and a BAG's legs."""
-    wire = {ours: getattr(c, theirs) for ours, theirs in zip(OUR_ATTRS, CONTRACT_ATTRS, strict=True)}
     legs = tuple(
         ComboLeg(con_id=x.conId, ratio=x.ratio, action=x.action, exchange=x.exchange) for x in c.comboLegs or ()
     )
-    return Contract(**wire, include_expired=c.includeExpired, combo_legs=legs)
+    return wire_contract(c, include_expired=c.includeExpired, combo_legs=legs)
 
 
 # --- reqHistoricalData (20) / cancelHistoricalData (25) -------------------------------------------------

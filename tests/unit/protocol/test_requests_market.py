@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from functools import partial
 from typing import Any
 
 import pytest
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from ib_async import TagValue as IbTagValue
 
 from ibbot.errors import FieldError
-from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
 from ibbot.protocol.requests import BadRequest, decode_request
 from ibbot.protocol.requests.base import parse_tag_values
@@ -33,25 +32,13 @@ from ibbot.protocol.requests.market import (
     ReqTickByTickData,
 )
 from ibbot.protocol.types import ComboLeg, Contract, DeltaNeutralContract, TagValue
-from oracles import ib_async_requests, ibapi_requests
+from oracles import decode_single, ib_async_requests, ibapi_contract, ibapi_requests, wire_contract
 
 VERSIONS = [157, 176, 178]  # no layout here changes in 157..178; 176 is where contract details change
 KINDS = ["stock", "option", "future", "forex", "con_id"]
-# The 12 wire fields of a contract: ours in wire order, and the clients' camelCase names for them.
-OUR_ATTRS = [f.name for f in dataclasses.fields(Contract)][:12]
-CONTRACT_ATTRS = [n.split("_")[0] + "".join(p.title() for p in n.split("_")[1:]) for n in OUR_ATTRS]
 
 
-def decoded(frames: list[list[str]], sv: int) -> Any:
-    """The single frame's request; every field must be consumed and the merged table must agree."""
-    assert len(frames) == 1
-    fields = frames[0]
-    reader = FieldReader(fields)
-    msg = DECODERS[ClientMsgId(int(fields[0]))](reader, sv)
-    assert reader.remaining() == 0, f"{reader.remaining()} fields left unread: {fields[reader.pos :]}"
-    assert msg.msg_id == int(fields[0])
-    assert decode_request(fields, sv) == msg
-    return msg
+decoded = partial(decode_single, decoders=DECODERS)  # one frame, every field consumed, the table agrees
 
 
 def ib_contract(kind: str) -> Any:
@@ -86,24 +73,9 @@ def ib_contract(kind: str) -> Any:
 
 def to_ibapi(c: Any) -> Any:
     """The same contract as an ibapi 9.81 object."""
-    from ibapi.contract import ComboLeg as ApiLeg
-    from ibapi.contract import Contract as ApiContract
     from ibapi.contract import DeltaNeutralContract as ApiDeltaNeutral
 
-    out = ApiContract()
-    for name in [*CONTRACT_ATTRS, "includeExpired", "secIdType", "secId"]:
-        setattr(out, name, getattr(c, name))
-    if c.comboLegs:
-        out.comboLegs = []
-        for leg in c.comboLegs:
-            api_leg = ApiLeg()
-            api_leg.conId, api_leg.ratio, api_leg.action, api_leg.exchange = (
-                leg.conId,
-                leg.ratio,
-                leg.action,
-                leg.exchange,
-            )
-            out.comboLegs.append(api_leg)
+    out = ibapi_contract(c, "includeExpired", "secIdType", "secId")
     if c.deltaNeutralContract:
         dnc = ApiDeltaNeutral()
         dnc.conId, dnc.delta, dnc.price = (
@@ -115,10 +87,7 @@ def to_ibapi(c: Any) -> Any:
     return out
 
 
-def as_contract(c: Any, **extra: Any) -> Contract:
-    """Our Contract for a client's contract object: the 12 wire fields, plus what the message adds."""
-    wire = {ours: getattr(c, theirs) for ours, theirs in zip(OUR_ATTRS, CONTRACT_ATTRS, strict=True)}
-    return Contract(**wire, **extra)
+as_contract = wire_contract
 
 
 def with_legs(c: Any) -> Contract:

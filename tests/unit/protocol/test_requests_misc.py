@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.requests import BadRequest, decode_request
 from ibbot.protocol.requests.misc import (
     DECODERS,
@@ -40,23 +40,14 @@ from ibbot.protocol.requests.misc import (
     VerifyRequest,
 )
 from ibbot.protocol.types import Contract, TagValue
-from oracles import ib_async_requests, ibapi_requests
+from oracles import decode_single, ib_async_requests, ibapi_requests
 
 # Only reqWshEventData changes layout in this family (171, 173); the rest is checked at both ends.
 VERSIONS = [157, 178]
 WSH_VERSIONS = [157, 170, 171, 172, 173, 178]
 
 
-def decode_whole(frames: list[list[str]], sv: int) -> object:
-    """Decode the one frame with the family table, insisting every field was consumed, and check the
-    package-level `decode_request` agrees."""
-    assert len(frames) == 1
-    fields = frames[0]
-    reader = FieldReader(fields)
-    decoded = DECODERS[int(fields[0])](reader, sv)
-    assert reader.remaining() == 0, f"{reader.remaining()} field(s) left unread in {fields}"
-    assert decode_request(fields, sv) == decoded
-    return decoded
+decode_whole = partial(decode_single, decoders=DECODERS)  # one frame, every field consumed, the table agrees
 
 
 # --- client-side values, built per client so each sends its own objects --------------------------------

@@ -41,7 +41,7 @@ from ibbot.protocol.types import (
     TimeCondition,
     VolumeCondition,
 )
-from oracles import ib_async_requests, ibapi_requests
+from oracles import camel, ib_async_requests, ibapi_requests
 
 # 157 and every version where placeOrder's layout changes (cancelOrder's too, at 169)
 VERSIONS = [157, 158, 160, 162, 166, 169, 170, 177, 178]
@@ -60,13 +60,6 @@ _SENT_FROM = {
     "mid_offset_at_whole": 170,
     "mid_offset_at_half": 170,
 }
-
-
-def camel(name: str) -> str:
-    if name == "rule80a":
-        return "rule80A"
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _tags(values: Any) -> tuple[TagValue, ...]:

@@ -34,7 +34,7 @@ from ibbot.protocol.types import (
     TimeCondition,
     VolumeCondition,
 )
-from oracles import ib_async_decode, ibapi_decode
+from oracles import camel, ib_async_decode, ibapi_decode
 
 # 157 and every version where openOrder/completedOrder change: duration (158 official, 159 ib_async),
 # postToAts 160, autoCancelParent 162, 170 peg-best/mid fields, faProfile dropped at 177; 163/166 unchanged.
@@ -43,13 +43,6 @@ UNSET_DOUBLE = 1.7976931348623157e308
 UNSET_INTEGER = 2**31 - 1
 
 # --- mapping our values to the clients' attributes --------------------------------------------------
-
-
-def camel(name: str) -> str:
-    if name == "rule80a":
-        return "rule80A"
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _ib_async_defaults() -> tuple[Any, Any]:

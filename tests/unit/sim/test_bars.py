@@ -3,44 +3,21 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from ibbot.sim.bars import Bar, SessionFilter, head_timestamp, historical_bars, intraday_spans
-from ibbot.sim.calendar import CME_EQUITY, IDEALPRO, TSE, US_EQUITY
+from ibbot.sim.calendar import CME_EQUITY, TSE, US_EQUITY
 from ibbot.sim.history_rules import BAR_SIZES, WhatToShow
 from ibbot.sim.path import PriceModel, PricePath
+from unit.sim.support import AAPL as SHARED_AAPL
+from unit.sim.support import ES, EURUSD
 
 W = WhatToShow
 LIQUID, TRADING, ALWAYS = SessionFilter.LIQUID, SessionFilter.TRADING, SessionFilter.ALWAYS
-AAPL = PriceModel(
-    con_id=265598,
-    ref_price=190.0,
-    annual_vol=0.3,
-    min_tick=0.01,
-    calendar=US_EQUITY,
-    typical_daily_volume=50_000_000,
-    dividend_yield=0.02,
-)
-ES = PriceModel(
-    con_id=495512563,
-    ref_price=5000.0,
-    annual_vol=0.18,
-    min_tick=0.25,
-    calendar=CME_EQUITY,
-    typical_daily_volume=1_500_000,
-    lot_size=1,
-)
-EURUSD = PriceModel(
-    con_id=12087792,
-    ref_price=1.08,
-    annual_vol=0.07,
-    min_tick=0.00005,
-    calendar=IDEALPRO,
-    typical_daily_volume=0,
-    lot_size=100_000,
-)
+AAPL = replace(SHARED_AAPL, dividend_yield=0.02)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:

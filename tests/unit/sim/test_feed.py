@@ -7,34 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ibbot.sim.bars import SessionFilter, historical_bars
-from ibbot.sim.calendar import CME_EQUITY, IDEALPRO, US_EQUITY
+from ibbot.sim.calendar import CME_EQUITY, US_EQUITY
 from ibbot.sim.feed import LiveBook, day_window, realtime_bar, snapshot
 from ibbot.sim.history_rules import BAR_SIZES, WhatToShow
 from ibbot.sim.path import PriceModel, PricePath
 from ibbot.sim.profile import CLOSED, REGULAR
 from ibbot.sim.ticks import mids_between, quotes_between, trades_between
+from unit.sim.support import AAPL, ES, EURUSD
 
-AAPL = PriceModel(
-    con_id=265598, ref_price=190.0, annual_vol=0.3, min_tick=0.01, calendar=US_EQUITY, typical_daily_volume=50_000_000
-)
-ES = PriceModel(
-    con_id=495512563,
-    ref_price=5000.0,
-    annual_vol=0.18,
-    min_tick=0.25,
-    calendar=CME_EQUITY,
-    typical_daily_volume=1_500_000,
-    lot_size=1,
-)
-EURUSD = PriceModel(
-    con_id=12087792,
-    ref_price=1.08,
-    annual_vol=0.07,
-    min_tick=0.00005,
-    calendar=IDEALPRO,
-    typical_daily_volume=0,
-    lot_size=100_000,
-)
 TUESDAY_OPEN = datetime(2024, 3, 5, 14, 30, tzinfo=UTC)  # 09:30 New York
 DAY_START = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)  # 04:00 New York: the trading day's first session
 

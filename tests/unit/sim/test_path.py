@@ -4,35 +4,21 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from ibbot.errors import ConfigError
 from ibbot.sim import noise
-from ibbot.sim.calendar import CME_EQUITY, IDEALPRO, US_EQUITY
+from ibbot.sim.calendar import CME_EQUITY, US_EQUITY
 from ibbot.sim.path import PricePath
 from ibbot.sim.pricemodel import PriceModel, print_sizes, prints_of
 from ibbot.sim.profile import CLOSED, EXTENDED, REGULAR, day_index, day_profile
+from unit.sim.support import AAPL
+from unit.sim.support import EURUSD as SHARED_EURUSD
 
-AAPL = PriceModel(
-    con_id=265598,
-    ref_price=190.0,
-    annual_vol=0.3,
-    min_tick=0.01,
-    calendar=US_EQUITY,
-    typical_daily_volume=50_000_000,
-)
-EURUSD = PriceModel(
-    con_id=12087792,
-    ref_price=1.08,
-    annual_vol=0.07,
-    min_tick=0.00005,
-    calendar=IDEALPRO,
-    typical_daily_volume=0,
-    lot_size=100_000,
-    spread_ticks=2,
-)
+EURUSD = replace(SHARED_EURUSD, spread_ticks=2)
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:

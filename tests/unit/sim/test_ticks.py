@@ -11,10 +11,8 @@ from ibbot.sim.calendar import IDEALPRO, US_EQUITY
 from ibbot.sim.history_rules import BAR_SIZES, WhatToShow
 from ibbot.sim.path import PriceModel, PricePath
 from ibbot.sim.ticks import MidTick, QuoteTick, TickKind, Trade, historical_ticks
+from unit.sim.support import AAPL
 
-AAPL = PriceModel(
-    con_id=265598, ref_price=190.0, annual_vol=0.3, min_tick=0.01, calendar=US_EQUITY, typical_daily_volume=50_000_000
-)
 EURUSD = PriceModel(
     con_id=12087792, ref_price=1.08, annual_vol=0.07, min_tick=0.00005, calendar=IDEALPRO, typical_daily_volume=0
 )
