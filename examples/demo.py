@@ -6,9 +6,11 @@ a moving market whatever the hour it is run at.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
-from datetime import UTC, datetime, time, timedelta
+import sys
+from datetime import UTC, date, datetime, time, timedelta
 
 from rich.console import Console
 
@@ -27,10 +29,16 @@ def last_session_morning(now: datetime) -> datetime:
     return datetime.combine(day, time(10, 0), tzinfo=calendar.zone)
 
 
-async def main() -> int:
+async def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--replay", type=date.fromisoformat, help="replay this day (YYYY-MM-DD) instead")
+    args = parser.parse_args(argv)
     logging.getLogger("ib_async").setLevel(logging.CRITICAL)  # the bot prints what matters itself
     console = Console()
-    start = last_session_morning(datetime.now(UTC))
+    today = (
+        datetime.now(UTC) if args.replay is None else datetime.combine(args.replay + timedelta(days=1), time(12), UTC)
+    )
+    start = last_session_morning(today)
     console.print(f"[bold]ibbot demo[/]: simulated TWS replaying {start:%A %Y-%m-%d %H:%M} New York time")
     async with running_simulator(clock=OffsetClock(start)) as sim:
         console.print(f"simulator listening on 127.0.0.1:{sim.port}")
@@ -38,4 +46,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    raise SystemExit(asyncio.run(main(sys.argv[1:])))

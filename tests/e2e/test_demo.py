@@ -11,10 +11,16 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def test_the_demo_runs_to_its_summary() -> None:
     done = subprocess.run(
-        [sys.executable, "demo.py"], cwd=EXAMPLES, capture_output=True, text=True, timeout=240, check=False
+        [sys.executable, "demo.py", "--replay", "2026-03-04"],  # a fixed Wednesday: the same market every run
+        cwd=EXAMPLES,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     out = done.stdout
+    assert "replaying Wednesday 2026-03-04 10:00" in out
     for section in ("connected", "live quotes", "history", "bracket order on AAPL", "trailing stop on MSFT",
                     "positions and PnL", "summary"):  # fmt: skip
         assert section in out, f"missing section {section!r}"
