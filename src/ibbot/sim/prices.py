@@ -23,7 +23,8 @@ from ibbot.sim.security_master import SecurityMaster
 RATE = 0.04  # the simulated risk-free rate, for option values
 _SECONDS_PER_YEAR = 365.25 * 86_400
 _DAILY_VOLUME = {"STK": 20_000_000, "FUT": 1_500_000, "IND": 0, "CASH": 0}
-_LOT = {"STK": 100, "FUT": 1, "IND": 1, "CASH": 1}
+# Forex quotes on IDEALPRO show sizes in units of the base currency, in the millions; 100,000 is a standard lot.
+_LOT = {"STK": 100, "FUT": 1, "IND": 1, "CASH": 100_000}
 
 
 def price_model(instrument: Instrument) -> PriceModel:
