@@ -1,8 +1,11 @@
-"""Helpers the integration tests share: polling for a condition, and a live market with one ib_async client."""
+"""Helpers the integration tests share: polling for a condition, a live market with one ib_async client, and
+`ibbot sim` as a subprocess."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -16,6 +19,20 @@ from ibbot.sim.server import SimServer
 from ibbot.testing import running_simulator
 
 T0 = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday, US markets open
+
+
+def start_sim_process(*args: str, capture_stderr: bool = False) -> tuple[subprocess.Popen[str], int, str]:
+    """`python -m ibbot sim --port 0 ARGS` in a subprocess: the process, its port, and the line it printed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ibbot", "sim", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if capture_stderr else None,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert "listening on 127.0.0.1:" in line, line
+    return proc, int(line.split("listening on ")[1].split()[0].rsplit(":", 1)[1]), line
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

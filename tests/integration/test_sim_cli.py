@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ib_async import IB, Stock
 
-from .support import until
+from .support import start_sim_process, until
 
 CONFIG = """
 [sim]
@@ -33,17 +33,9 @@ volatility = 0.3
 async def test_sim_command_with_a_config_serves_user_instruments_and_stops_on_sigterm(tmp_path: Path) -> None:
     config = tmp_path / "sim.toml"
     config.write_text(CONFIG)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ibbot", "sim", "--port", "0", "--ephemeral", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
+    proc, port, line = start_sim_process("--ephemeral", "--config", str(config), capture_stderr=True)
     try:
-        line = proc.stdout.readline()
-        assert "listening on 127.0.0.1:" in line and "DU7654321" in line
-        port = int(line.split("listening on ")[1].split()[0].rsplit(":", 1)[1])
+        assert "DU7654321" in line
         ib = IB()
         await ib.connectAsync("127.0.0.1", port, clientId=1, timeout=5)
         assert ib.managedAccounts() == ["DU7654321"]
@@ -78,16 +70,8 @@ def test_a_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
 
 
 async def test_faults_scheduled_from_the_command_line() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ibbot", "sim", "--port", "0", "--ephemeral", "--fault", "connectivity_lost@1:0.3"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
+    proc, port, _ = start_sim_process("--ephemeral", "--fault", "connectivity_lost@1:0.3", capture_stderr=True)
     try:
-        line = proc.stdout.readline()
-        port = int(line.split("listening on ")[1].split()[0].rsplit(":", 1)[1])
         ib = IB()
         codes: list[int] = []
         ib.errorEvent += lambda req_id, code, text, contract: codes.append(code)

@@ -5,24 +5,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from ib_async import IB, LimitOrder, MarketOrder, Stock
 
-from .support import until
+from .support import start_sim_process, until
 
 
 def start(state: Path) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ibbot", "sim", "--port", "0", "--state", str(state), "--log-level", "WARNING"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert "listening on" in line, line
-    return proc, int(line.split("listening on ")[1].split()[0].rsplit(":", 1)[1])
+    proc, port, _ = start_sim_process("--state", str(state), "--log-level", "WARNING")
+    return proc, port
 
 
 async def snapshot(ib: IB) -> tuple[dict[int, float], str, list[tuple[int, str, float]]]:
