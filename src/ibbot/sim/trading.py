@@ -13,8 +13,9 @@ Theory of operation
   executions, every changed order) in ONE store transaction, and only after it commits are the messages put in
   the outbox, so nothing a client saw can be lost by a crash. Messages go to the owning client id, and
   openOrder / orderStatus / execDetails / commissionReport also to clientId 0 and the master client.
-* Per event: accepted, released, triggered or modified -> openOrder + orderStatus; a trailing stop that moved
-  -> openOrder; a fill -> execDetails (reqId -1), orderStatus, openOrder, commissionReport (after its
+* Per event: accepted, released, triggered or modified -> openOrder + orderStatus, except that an order
+  accepted and filled at once gets only the openOrder for its acceptance (IB: such orders commonly get no
+  orderStatus until the fill's); a trailing stop that moved -> openOrder; a fill -> execDetails (reqId -1), orderStatus, openOrder, commissionReport (after its
   execDetails: ib_async matches them by execId); a cancel -> orderStatus Cancelled + error 202 (owner only).
 * Matching: while an order works, its instrument is subscribed in the live book (`prices.subscribe`, once per
   instrument); `step` feeds the changed quotes to `engine.on_quote`, options from their underlying's quote.
@@ -67,6 +68,7 @@ from ibbot.sim.orders import (
     MODIFY_FILLED,
     TERMINAL,
     Event,
+    OrderAccepted,
     OrderCancelled,
     OrderFilled,
     OrderModified,
@@ -317,6 +319,9 @@ class TradingService:
             self._order_ids.seen(placed.order_id)
             self._order_ids.reserve(0)
         self._exec_ids.reserve(sum(isinstance(e, OrderFilled) for e in events))
+        # IB: an order "accepted and executes immediately" commonly gets no orderStatus for its acceptance,
+        # only its openOrder; the fill's orderStatus (Filled, or Submitted with what is left) is the first.
+        filled_now = {view_key(e.order) for e in events if isinstance(e, OrderFilled)}
         with self.store.transaction():
             if placed is not None and accepted:
                 placed.perm_id = self._perm_ids.take()
@@ -332,7 +337,10 @@ class TradingService:
                 changed[view_key(view)] = view
                 if view.status in TERMINAL and record.completed_at is None:
                     record.completed_at = now
-                sends += self._messages(event, record, now)
+                if isinstance(event, OrderAccepted) and view_key(view) in filled_now:
+                    sends.append((view.client_id, self.open_order(view, record), True))
+                else:
+                    sends += self._messages(event, record, now)
             if placed is not None and accepted:
                 placed_view = changed.get(placed.key)
                 if placed_view is None or placed_view.status not in TERMINAL:

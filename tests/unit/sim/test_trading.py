@@ -75,15 +75,9 @@ def test_a_fill_reports_open_order_first_and_the_commission_after_its_execution(
     sim = simulator()
     session = connect(sim)
     out = place(sim, session, 1).for_client(1)
-    assert kinds(out) == [
-        "OpenOrder",
-        "OrderStatus",
-        "ExecDetails",
-        "OrderStatus",
-        "OpenOrder",
-        "CommissionReport",
-    ]
-    assert statuses(out) == ["Submitted", "Filled"]
+    # accepted and filled at once: the acceptance is the openOrder alone, the first orderStatus is the fill's
+    assert kinds(out) == ["OpenOrder", "ExecDetails", "OrderStatus", "OpenOrder", "CommissionReport"]
+    assert statuses(out) == ["Filled"]
     details = next(m for m in out if isinstance(m, ExecDetails))
     report = next(m for m in out if isinstance(m, CommissionReport))
     assert details.req_id == -1 and report.exec_id == details.execution.exec_id
