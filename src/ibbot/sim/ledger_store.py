@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ibbot.sim.ledger import Ledger
-from ibbot.sim.store import StateStore
+from ibbot.sim.store import Store
 
 LEDGER_KIND = "ledger"  # keyed by account code
 POSITION_KIND = "ledger.position"  # keyed `account:conId`
@@ -22,7 +22,7 @@ POSITION_KIND = "ledger.position"  # keyed `account:conId`
 Doc = dict[str, Any]
 
 
-def stored_books(store: StateStore) -> dict[str, tuple[Doc, list[Doc]]]:
+def stored_books(store: Store) -> dict[str, tuple[Doc, list[Doc]]]:
     """Every stored account: its header document and its position documents (in first-insertion order)."""
     positions: dict[str, list[Doc]] = {}
     for key, doc in store.all(POSITION_KIND).items():
@@ -35,9 +35,11 @@ def combined(header: Doc) -> bool:
     return "positions" in header
 
 
-def save(store: StateStore, account: str, book: Ledger, con_ids: Iterable[int]) -> None:
+def save(store: Store, account: str, book: Ledger, con_ids: Iterable[int]) -> None:
     """Write `book`'s header and its positions `con_ids` (deleting those it no longer holds), in the caller's
     transaction, or in one of its own when there is none (the header and the positions commit together)."""
+    if not store.keeps:
+        return  # ephemeral: nothing would read the documents
     if not store.in_transaction:
         with store.transaction():
             save(store, account, book, con_ids)

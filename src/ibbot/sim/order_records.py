@@ -35,7 +35,7 @@ from ibbot.sim.instruments import Instrument
 from ibbot.sim.matching import MatchingEngine
 from ibbot.sim.order_messages import ExecutionRecord
 from ibbot.sim.orders import OrderSpec, TimeInForce
-from ibbot.sim.store import StateStore
+from ibbot.sim.store import Store
 from ibbot.sim.working import Key
 
 ZERO = Decimal(0)
@@ -154,7 +154,7 @@ class Restored:
     executions: list[ExecutionRecord]
 
 
-def restore(store: StateStore, *, orders_kind: str, executions_kind: str) -> Restored:
+def restore(store: Store, *, orders_kind: str, executions_kind: str) -> Restored:
     """Every stored order (the engine rebuilt from them, in placement order) and every stored execution."""
     docs = store.all(orders_kind)
     engine = MatchingEngine.from_state(
@@ -184,7 +184,7 @@ class IdBlock:
     (a reservation commits before any of its ids is handed out), at one store write per `block` ids. The
     counter holds the highest id reserved; a restart continues after it, skipping what was left unused."""
 
-    def __init__(self, store: StateStore, name: str, *, block: int = 1000, first: int = 1) -> None:
+    def __init__(self, store: Store, name: str, *, block: int = 1000, first: int = 1) -> None:
         self._store, self._name, self._block = store, name, block
         self._limit = store.counter(name)
         self._next = max(self._limit + 1, first)

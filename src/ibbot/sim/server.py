@@ -29,7 +29,7 @@ from ibbot.sim.faults import FaultController, parse_faults
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator
-from ibbot.sim.store import StateStore, default_state_path
+from ibbot.sim.store import DiscardingStore, StateStore, Store, default_state_path
 
 log = logging.getLogger(__name__)
 
@@ -258,10 +258,10 @@ class SimServer:
                 self.failures.append(exc)
 
 
-def open_store(config: SimConfig) -> StateStore:
+def open_store(config: SimConfig) -> Store:
     """The paper account's store: nothing on disk when ephemeral, else `--state` or the user's data dir."""
     if config.ephemeral:
-        return StateStore.memory()
+        return DiscardingStore()
     # WAL with synchronous=NORMAL: a commit survives the process being killed (what acknowledging needs) at
     # a fraction of FULL's fsync cost on the order path; only an OS crash or power loss could lose the last ones.
     return StateStore.open(config.state_path or default_state_path(os.environ), synchronous="normal")

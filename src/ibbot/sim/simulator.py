@@ -26,7 +26,7 @@ from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import ClientPacing, ServerPacing
 from ibbot.sim.prices import Prices
 from ibbot.sim.session import ClientSession
-from ibbot.sim.store import StateStore
+from ibbot.sim.store import StateStore, Store
 from ibbot.sim.trading import TradingService
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ HANDLERS: dict[type, Handler] = {
 
 
 class Simulator:
-    def __init__(self, config: SimConfig, now: datetime, store: StateStore | None = None) -> None:
+    def __init__(self, config: SimConfig, now: datetime, store: Store | None = None) -> None:
         self.config = config
         self.limits = limits_from(config.extra.get("limits"))
         self.pacing = ServerPacing(self.limits)
@@ -54,7 +54,7 @@ class Simulator:
         self.connected_to_ib = True  # False between a 1100 and its 1101/1102
         self.competing_session = False
         self.reject_next_orders = 0
-        self.store = store if store is not None else StateStore.memory()
+        self.store: Store = store if store is not None else StateStore.memory()
         self.prices = Prices(self.securities, config.seed)
         self.accounts = AccountService(self)
         self.market = MarketDataService(self)

@@ -16,6 +16,10 @@ Documents are JSON objects. Values must already be JSON types: the caller's `to_
 (and datetimes) as strings and its `from_state()` reads them back -- the store does not guess, so a float
 never silently becomes a Decimal or the reverse. A `Decimal` or NaN in a document raises `TypeError`/`ValueError`.
 
+`Store` is the interface the simulator uses. `StateStore` implements it over SQLite (a file, or memory for
+tests); `DiscardingStore` is `--ephemeral`: it keeps nothing but its counters, and `keeps` is False so callers
+skip building documents nobody will read (a fill then costs no JSON and no SQL).
+
 Durability: every write commits before the call returns, or, inside `with store.transaction():`, all writes of
 the block commit together when it exits (an exception rolls back all of them). The caller acknowledges to a
 client only after that. The file is in WAL mode with `synchronous=FULL` (and `fullfsync` on macOS), so a
@@ -33,12 +37,12 @@ import json
 import sqlite3
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from types import TracebackType
-from typing import Any, Literal, Self, TypeAlias
+from typing import Any, Literal, Protocol, Self, TypeAlias
 
 from ibbot.errors import StoreError
 
@@ -103,6 +107,29 @@ def default_state_path(environ: Mapping[str, str], *, platform: str = sys.platfo
     raise StoreError("cannot find a data directory: set XDG_DATA_HOME or HOME, or pass the state file path")
 
 
+class Store(Protocol):
+    """What the simulator needs of its store; see the module docstring for the semantics."""
+
+    @property
+    def keeps(self) -> bool: ...  # False: writes are discarded, so building documents is wasted work
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def put(self, kind: str, key: str, doc: Mapping[str, Any]) -> None: ...
+    def get(self, kind: str, key: str) -> Doc | None: ...
+    def delete(self, kind: str, key: str) -> bool: ...
+    def all(self, kind: str) -> dict[str, Doc]: ...
+    def append(self, kind: str, doc: Mapping[str, Any], *, at: datetime) -> int: ...
+    def records(self, kind: str, *, since: datetime | None = None, after_seq: int = 0) -> list[Record]: ...
+    def prune(self, kind: str, *, before: datetime) -> int: ...
+    def counter(self, name: str) -> int: ...
+    def bump(self, name: str) -> int: ...
+    def advance(self, name: str, *, at_least: int) -> int: ...
+    def close(self) -> None: ...
+
+
 class StateStore:
     """A crash-safe store of JSON documents, append-only records and counters; see the module docstring."""
 
@@ -161,6 +188,10 @@ class StateStore:
     @property
     def closed(self) -> bool:
         return self._conn is None
+
+    @property
+    def keeps(self) -> bool:
+        return True
 
     @property
     def in_transaction(self) -> bool:
@@ -310,6 +341,68 @@ class StateStore:
             return conn.execute(sql, params)
         except sqlite3.Error as exc:  # a plain try, not `_translated`: this is every write's path
             raise _store_error(exc, self._where) from exc
+
+
+class DiscardingStore:
+    """`--ephemeral`: documents and records are dropped on the floor; counters live in memory, so ids still
+    increase. Transactions only track their nesting (nothing to commit or roll back)."""
+
+    __slots__ = ("_counters", "_depth")
+
+    def __init__(self) -> None:
+        self._counters: dict[str, int] = {}
+        self._depth = 0
+
+    @property
+    def keeps(self) -> bool:
+        return False
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
+    def put(self, kind: str, key: str, doc: Mapping[str, Any]) -> None:
+        pass
+
+    def get(self, kind: str, key: str) -> Doc | None:
+        return None
+
+    def delete(self, kind: str, key: str) -> bool:
+        return False
+
+    def all(self, kind: str) -> dict[str, Doc]:
+        return {}
+
+    def append(self, kind: str, doc: Mapping[str, Any], *, at: datetime) -> int:
+        return self.bump(f"records:{kind}")
+
+    def records(self, kind: str, *, since: datetime | None = None, after_seq: int = 0) -> list[Record]:
+        return []
+
+    def prune(self, kind: str, *, before: datetime) -> int:
+        return 0
+
+    def counter(self, name: str) -> int:
+        return self._counters.get(name, 0)
+
+    def bump(self, name: str) -> int:
+        value = self._counters[name] = self._counters.get(name, 0) + 1
+        return value
+
+    def advance(self, name: str, *, at_least: int) -> int:
+        value = self._counters[name] = max(self._counters.get(name, 0), at_least)
+        return value
+
+    def close(self) -> None:
+        pass
 
 
 class _Transaction:

@@ -15,8 +15,9 @@ Theory of operation
   openOrder / orderStatus / execDetails / commissionReport also to clientId 0 and the master client.
 * Per event: accepted, released, triggered or modified -> openOrder + orderStatus, except that an order
   accepted and filled at once gets only the openOrder for its acceptance (IB: such orders commonly get no
-  orderStatus until the fill's); a trailing stop that moved -> openOrder; a fill -> execDetails (reqId -1), orderStatus, openOrder, commissionReport (after its
-  execDetails: ib_async matches them by execId); a cancel -> orderStatus Cancelled + error 202 (owner only).
+  orderStatus until the fill's); a trailing stop that moved -> openOrder; a fill -> execDetails (reqId -1),
+  orderStatus, openOrder, commissionReport (after its execDetails: ib_async matches them by execId); a cancel
+  -> orderStatus Cancelled + error 202 (owner only).
 * Matching: while an order works, its instrument is subscribed in the live book (`prices.subscribe`, once per
   instrument); `step` feeds the changed quotes to `engine.on_quote`, options from their underlying's quote.
   A quote's `last` counts as a trade only when the print time moved since the previous quote. With
@@ -345,7 +346,7 @@ class TradingService:
                 placed_view = changed.get(placed.key)
                 if placed_view is None or placed_view.status not in TERMINAL:
                     self._schedule(placed)  # an order that finished at once has no deadline to keep
-            for key in changed:
+            for key in changed if self.store.keeps else ():
                 state = self.engine.order_state(key[1], client_id=key[0])
                 self.store.put(ORDERS, key_text(key), {"engine": state, "record": self.records[key].to_dict()})
         for key, view in changed.items():
@@ -418,7 +419,8 @@ class TradingService:
             commission_currency=total.currency,
             realized_pnl=result.realized_pnl,
         )
-        self.store.append(EXECUTIONS, exe.to_dict(), at=now)
+        if self.store.keeps:
+            self.store.append(EXECUTIONS, exe.to_dict(), at=now)
         self.executions.append(exe)
         return exe
 

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 
 from ibbot.errors import IbbotError, StoreError
-from ibbot.sim.store import APPLICATION_ID, SCHEMA_VERSION, Record, StateStore, default_state_path
+from ibbot.sim.store import APPLICATION_ID, SCHEMA_VERSION, DiscardingStore, Record, StateStore, default_state_path
 
 T0 = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)
 
@@ -334,3 +334,28 @@ def test_default_state_path_without_a_home_is_a_clear_error() -> None:
         default_state_path({}, platform="linux")
     with pytest.raises(StoreError, match="LOCALAPPDATA"):
         default_state_path({"HOME": "/home/u"}, platform="win32")
+
+
+# -- the ephemeral store ---------------------------------------------------------------------------------------
+
+
+def test_the_discarding_store_keeps_no_documents_or_records_but_its_counters_increase() -> None:
+    store = DiscardingStore()
+    assert store.keeps is False and StateStore.memory().keeps is True
+    store.put("order", "1", {"a": 1})
+    assert store.get("order", "1") is None and store.all("order") == {} and store.delete("order", "1") is False
+    first, second = store.append("exec", {"a": 1}, at=T0), store.append("exec", {"a": 2}, at=T0)
+    assert second > first and store.records("exec") == [] and store.prune("exec", before=T0) == 0
+    assert [store.bump("perm"), store.bump("perm")] == [1, 2]
+    assert store.advance("order_id", at_least=57) == 57 and store.advance("order_id", at_least=3) == 57
+    assert store.counter("order_id") == 57 and store.counter("never") == 0
+
+
+def test_the_discarding_store_tracks_transaction_nesting_through_exceptions() -> None:
+    store = DiscardingStore()
+    with store.transaction():
+        assert store.in_transaction
+        with pytest.raises(RuntimeError), store.transaction():
+            raise RuntimeError("inner")
+        assert store.in_transaction
+    assert not store.in_transaction

@@ -32,7 +32,7 @@ from ibbot.sim.config import SimConfig
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator
-from ibbot.sim.store import StateStore
+from ibbot.sim.store import DiscardingStore, StateStore
 from ibbot.sim.trading import EXECUTIONS, ORDERS
 
 NOW = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)  # Monday 10:00 New York
@@ -109,6 +109,16 @@ def test_perm_ids_increase_and_rejected_orders_take_none() -> None:
     third = place(sim, session, 3, order_type="LMT", lmt_price=100.0).for_client(1)
     perm = [m.perm_id for m in (*first, *third) if isinstance(m, OrderStatus)]
     assert perm[1] == perm[0] + 1
+
+
+def test_an_ephemeral_simulator_trades_with_unique_ids_and_stores_nothing() -> None:
+    sim = simulator(store=DiscardingStore())
+    session = connect(sim)
+    fills = [m for i in (1, 2, 3) for m in place(sim, session, i).for_client(1) if isinstance(m, ExecDetails)]
+    assert len({f.execution.exec_id for f in fills}) == 3
+    perms = [f.execution.perm_id for f in fills]
+    assert perms == sorted(perms) and len(set(perms)) == 3
+    assert sim.accounts.ledger(sim.config.accounts[0]).position(265598) is not None  # AAPL: 3 x 10 bought
 
 
 def test_unknown_contract_and_ambiguous_contracts_get_200() -> None:
