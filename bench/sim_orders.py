@@ -7,6 +7,14 @@ The simulator runs in its own process (as a trader runs it), ephemeral unless `-
 WAL, as `ibbot sim` keeps the paper account), on a free loopback port; market orders fill at the touch at any
 hour. Floor (issue 4): order p50 under 3x reqCurrentTime p50.
 
+Both round trips run from the call (`ib.placeOrder`, `ib.reqCurrentTimeAsync`) to the moment ib_async's
+wrapper handles the answer (orderStatus Filled firing `filledEvent`; `currentTime`), so neither includes the
+hop back to the awaiting coroutine.
+
+The lower bound: the same two round trips against `prepared_sim.py`, the same server with the simulator taken
+out of the order path (every answer encoded in advance). No simulator can beat that order round trip; what it
+costs is ib_async's own work (its placeOrder, reading a fill's messages) plus the socket and the server loop.
+
 Sustained rate, 20 orders in flight, twice:
 * SPY, 1 share, buys and sells alternating: what a bot trading one stock sees. Bounded by the simulated market,
   not by the order path: market orders take the displayed size at the touch (100-1,000 shares), which refreshes
@@ -35,28 +43,15 @@ ROOT = Path(__file__).resolve().parent.parent
 IN_FLIGHT = 20
 
 
-def start_simulator(config: Path, state: Path | None = None) -> tuple[subprocess.Popen[str], int]:
+def start_simulator(
+    config: Path, state: Path | None = None, *, prepared: bool = False
+) -> tuple[subprocess.Popen[str], int]:
     # IB's 50 messages/s limit is off: the benchmark sends as fast as round trips allow.
     config.write_text("[limits]\nmax_messages_per_second = false\n")
     where = ["--state", str(state)] if state is not None else ["--ephemeral"]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ibbot",
-            "sim",
-            "--port",
-            "0",
-            *where,
-            "--log-level",
-            "WARNING",
-            "--config",
-            str(config),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    sim = ["-m", "ibbot", "sim", "--port", "0", *where, "--log-level", "WARNING", "--config", str(config)]
+    command = [str(Path(__file__).with_name("prepared_sim.py")), str(config)] if prepared else sim
+    proc = subprocess.Popen([sys.executable, *command], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "listening on" not in line:
@@ -122,22 +117,32 @@ async def sustained(ib: IB, contract: Contract, quantity: float, seconds: float,
     return filled / elapsed, cpu
 
 
-async def measure(port: int, orders: int, seconds: float, pid: int) -> dict[str, float]:
+async def connect(port: int) -> IB:
     ib = IB()
     await ib.connectAsync("127.0.0.1", port, clientId=1, timeout=10)
     ib.client.MaxRequests = 0  # measure the simulator, not ib_async's 45/s throttle
-    (contract,) = await ib.qualifyContractsAsync(Stock("SPY", "SMART", "USD"))
-    (eurusd,) = await ib.qualifyContractsAsync(Forex("EURUSD"))
-    loop = asyncio.get_running_loop()
+    return ib
 
+
+async def round_trips(ib: IB, contract: Contract, n: int) -> dict[str, list[float]]:
+    """n reqCurrentTime, then n market orders (alternating sides) one at a time, each timed from the call to
+    ib_async's wrapper handling the answer; for orders also when the answer's first bytes reached ib_async."""
+    loop = asyncio.get_running_loop()
+    seen: list[float] = []
+    current_time = ib.wrapper.currentTime
+
+    def on_current_time(time: int) -> None:
+        seen.append(loop.time())
+        current_time(time)
+
+    ib.wrapper.currentTime = on_current_time  # type: ignore[method-assign]
     time_rtts = []
-    for _ in range(orders):
+    for _ in range(n):
         start = loop.time()
         await ib.reqCurrentTimeAsync()
-        time_rtts.append(loop.time() - start)
+        time_rtts.append(seen[-1] - start)
+    ib.wrapper.currentTime = current_time  # type: ignore[method-assign]
 
-    # Where an order's round trip goes: until the answer's first bytes reach ib_async (its send, the network,
-    # the simulator), and from there until ib_async has processed the messages TWS sends for a fill.
     arrivals: list[float] = []
     client_arrived = ib.client._tcpDataArrived
 
@@ -147,7 +152,7 @@ async def measure(port: int, orders: int, seconds: float, pid: int) -> dict[str,
 
     ib.client._tcpDataArrived = arrived
     order_rtts, to_first_byte, client_side = [], [], []
-    for i in range(orders):
+    for i in range(n):
         done: asyncio.Future[float] = loop.create_future()
         arrivals.clear()
         start = loop.time()
@@ -161,22 +166,38 @@ async def measure(port: int, orders: int, seconds: float, pid: int) -> dict[str,
             to_first_byte.append(arrivals[0] - start)
             client_side.append(end - arrivals[0])
     ib.client._tcpDataArrived = client_arrived
+    return {"time": time_rtts, "order": order_rtts, "first_byte": to_first_byte, "client": client_side}
 
+
+async def measure(port: int, orders: int, seconds: float, pid: int) -> dict[str, float]:
+    ib = await connect(port)
+    (contract,) = await ib.qualifyContractsAsync(Stock("SPY", "SMART", "USD"))
+    (eurusd,) = await ib.qualifyContractsAsync(Forex("EURUSD"))
+    trips = await round_trips(ib, contract, orders)
     spy_rate, spy_cpu = await sustained(ib, contract, 1, seconds, pid)
     fx_rate, fx_cpu = await sustained(ib, eurusd, 20_000, seconds, pid)
     ib.disconnect()
     return {
-        "time_p50": statistics.median(time_rtts),
-        "time_p99": percentile(time_rtts, 0.99),
-        "order_p50": statistics.median(order_rtts),
-        "order_p99": percentile(order_rtts, 0.99),
-        "first_byte_p50": statistics.median(to_first_byte),
-        "client_p50": statistics.median(client_side),
+        "time_p50": statistics.median(trips["time"]),
+        "time_p99": percentile(trips["time"], 0.99),
+        "order_p50": statistics.median(trips["order"]),
+        "order_p99": percentile(trips["order"], 0.99),
+        "first_byte_p50": statistics.median(trips["first_byte"]),
+        "client_p50": statistics.median(trips["client"]),
         "spy_per_s": spy_rate,
         "spy_cpu": spy_cpu,
         "fx_per_s": fx_rate,
         "fx_cpu": fx_cpu,
     }
+
+
+async def measure_lower_bound(port: int, orders: int) -> dict[str, float]:
+    ib = await connect(port)
+    (contract,) = await ib.qualifyContractsAsync(Stock("SPY", "SMART", "USD"))
+    await round_trips(ib, contract, 1)  # the one real order, from which the others' answers are prepared
+    trips = await round_trips(ib, contract, orders)
+    ib.disconnect()
+    return {"time_p50": statistics.median(trips["time"]), "order_p50": statistics.median(trips["order"])}
 
 
 def main() -> None:
@@ -190,6 +211,12 @@ def main() -> None:
         proc, port = start_simulator(Path(tmp) / "sim.toml", state)
         try:
             result = asyncio.run(measure(port, args.orders, args.seconds, proc.pid))
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        proc, port = start_simulator(Path(tmp) / "prepared.toml", prepared=True)
+        try:
+            bound = asyncio.run(measure_lower_bound(port, args.orders))
         finally:
             proc.terminate()
             proc.wait(10)
@@ -208,6 +235,11 @@ def main() -> None:
         f"  of which ib_async reading p50 {result['client_p50'] * 1e3:7.3f} ms   (the fill's messages, in the client)"
     )
     print(f"order / reqCurrentTime p50  {result['order_p50'] / result['time_p50']:.2f}x (floor: under 3x)")
+    print(
+        f"lower bound (answers prepared in advance): order p50 {bound['order_p50'] * 1e3:.3f} ms, reqCurrentTime"
+        f" p50 {bound['time_p50'] * 1e3:.3f} ms: {bound['order_p50'] / bound['time_p50']:.2f}x"
+        " (no simulator can go below this with ib_async measuring)"
+    )
     print(
         f"sustained SPY 1 share       {result['spy_per_s']:7,.0f} orders/s filled ({IN_FLIGHT} in flight; bounded by"
         f" the displayed size at the touch)   simulator CPU {result['spy_cpu'] * 1e3:.3f} ms/order"
