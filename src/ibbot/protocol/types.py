@@ -6,10 +6,13 @@ UNSET_INTEGER / UNSET_DOUBLE, or an empty field) is `None`; quantities are `Deci
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
+from typing import Any, TypeVar
 
 _FROZEN = {"frozen": True, "slots": True, "kw_only": True}
+_T = TypeVar("_T")
 
 
 @dataclass(**_FROZEN)
@@ -276,6 +279,45 @@ class Order:
     compete_against_best_offset: float | None = None
     mid_offset_at_whole: float | None = None
     mid_offset_at_half: float | None = None
+
+
+def fast_constructor(cls: type[_T]) -> Callable[..., _T]:
+    """`build(...)`: the same object as `cls(...)` for a frozen, slotted dataclass, at a fraction of the cost.
+
+    A frozen dataclass's __init__ stores each field through `object.__setattr__`, about 80 ns a field: 12-15 us
+    for the 139 fields of an `Order`, paid by every placeOrder decoded and every openOrder built. `build` makes
+    an instance of a twin class with the very same slots, fills them by plain attribute writes, then turns it
+    into a `cls`: the layouts are identical, so CPython allows the `__class__` change (a mismatch would be a
+    TypeError, never a wrong value), and from then on it is as frozen as any other. The code is generated from
+    the fields, as dataclasses generates __init__, so it cannot drift from them; a class with what it would skip
+    (a __post_init__, a field __init__ does not take) is refused. Parameters are in field order and also
+    positional when every field has a default: `build(*values)` with one value per field is the cheapest call.
+    """
+    fields_ = fields(cls)  # type: ignore[arg-type]
+    names = tuple(f.name for f in fields_)
+    if hasattr(cls, "__post_init__") or not all(f.init for f in fields_) or getattr(cls, "__slots__", None) != names:
+        raise TypeError(f"{cls.__name__} is not a plain frozen slotted dataclass")
+    env: dict[str, Any] = {"_Twin": type(f"_{cls.__name__}Twin", (), {"__slots__": names}), "_cls": cls}
+    params, body = [], []
+    for f in fields_:
+        if f.default_factory is not MISSING:
+            env[f"_f_{f.name}"], env["_MISSING"] = f.default_factory, MISSING
+            params.append(f"{f.name}=_MISSING")
+            body.append(f"    o.{f.name} = _f_{f.name}() if {f.name} is _MISSING else {f.name}")
+        else:
+            if f.default is not MISSING:
+                env[f"_d_{f.name}"] = f.default
+            params.append(f.name if f.default is MISSING else f"{f.name}=_d_{f.name}")
+            body.append(f"    o.{f.name} = {f.name}")
+    positional = all(f.default is not MISSING or f.default_factory is not MISSING for f in fields_)
+    head = f"def build({'' if positional else '*, '}{', '.join(params)}):"
+    exec("\n".join([head, "    o = _Twin()", *body, "    o.__class__ = _cls", "    return o"]), env)
+    build: Callable[..., _T] = env["build"]
+    return build
+
+
+build_order = fast_constructor(Order)
+build_contract = fast_constructor(Contract)
 
 
 @dataclass(**_FROZEN)

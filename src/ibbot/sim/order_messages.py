@@ -31,7 +31,7 @@ from ibbot.protocol.responses.orders import (
 from ibbot.protocol.responses.orders import (
     OrderStatus as OrderStatusMessage,
 )
-from ibbot.protocol.types import Contract, Execution, OrderState
+from ibbot.protocol.types import Contract, Execution, Order, OrderState, fast_constructor
 from ibbot.sim.margin import WhatIf
 from ibbot.sim.order_translate import format_ib_time, parse_ib_time, to_order
 from ibbot.sim.orders import OrderSpec, OrderStatus, OrderView
@@ -91,6 +91,10 @@ _EXECUTION_FIELDS = tuple(f.name for f in fields(ExecutionRecord))
 _EXECUTION_DECIMALS = ("shares", "price", "cum_qty", "avg_price", "commission", "realized_pnl")
 
 
+_build_execution = fast_constructor(Execution)
+_STATUS_TEXT = {status: status.value for status in OrderStatus}  # a tenth of the cost of `.value`
+
+
 def exec_id(sequence: int, at: datetime) -> str:
     return f"{sequence:08x}.{int(at.timestamp()):08x}.01.01"
 
@@ -104,7 +108,7 @@ def exec_details(rec: ExecutionRecord, contract: Contract, *, req_id: int, zone:
     return ExecDetails(
         req_id=req_id,
         contract=contract,
-        execution=Execution(
+        execution=_build_execution(
             exec_id=rec.exec_id,
             time=format_ib_time(rec.time, zone),
             acct_number=rec.account,
@@ -137,7 +141,7 @@ def order_status(view: OrderView, *, perm_id: int) -> OrderStatusMessage:
     """orderStatus (3) with the owner's client id (ib_async keys trades by it)."""
     return OrderStatusMessage(
         order_id=view.order_id,
-        status=view.status.value,
+        status=_STATUS_TEXT[view.status],
         filled=view.filled,
         remaining=view.remaining,
         avg_fill_price=float(view.avg_fill_price),
@@ -151,9 +155,35 @@ def order_status(view: OrderView, *, perm_id: int) -> OrderStatusMessage:
 def open_order(
     view: OrderView, contract: Contract, *, perm_id: int, good_till_text: str = "", trigger_method: int | None = None
 ) -> OpenOrder:
-    """openOrder (5): the order as TWS holds it, with its status."""
-    order = to_order(view, perm_id=perm_id, good_till_text=good_till_text, trigger_method=trigger_method)
-    return OpenOrder(order=order, contract=contract, state=OrderState(status=view.status.value))
+    """openOrder (5): the order as TWS holds it, with its status.
+
+    An order's openOrders (accepted, filled, listed by reqOpenOrders) mostly report the same terms: the Order
+    is reused while the spec and everything else it is made of stay the same objects, which also lets the
+    encoder reuse that Order's text (`order_layout`)."""
+    spec = view.spec
+    terms = (perm_id, good_till_text, trigger_method)
+    kept = _reported.get(id(spec))
+    if (
+        kept is not None
+        and kept[0] is spec
+        and kept[1] == terms
+        and kept[2] is view.limit_price
+        and kept[3] is view.stop_price
+    ):
+        order = kept[4]
+    else:
+        order = to_order(view, perm_id=perm_id, good_till_text=good_till_text, trigger_method=trigger_method)
+        if len(_reported) >= REPORTED_ORDERS:
+            _reported.clear()  # start afresh: a miss only costs building the Order again
+        _reported[id(spec)] = (spec, terms, view.limit_price, view.stop_price, order)
+    return OpenOrder(order=order, contract=contract, state=_OPEN_STATES[view.status])
+
+
+REPORTED_ORDERS = 1024
+# The Order last reported per spec (keyed by the spec's id; holding the spec keeps that id its own), with
+# the other inputs of `to_order` it was built from.
+_reported: dict[int, tuple[OrderSpec, tuple[int, str, int | None], Decimal | None, Decimal | None, Order]] = {}
+_OPEN_STATES = {status: OrderState(status=status.value) for status in OrderStatus}
 
 
 def completed_order(
@@ -167,7 +197,9 @@ def completed_order(
     trigger_method: int | None = None,
 ) -> CompletedOrder:
     """completedOrder (101) for a filled, cancelled or inactive order."""
-    order = to_order(view, perm_id=perm_id, good_till_text=good_till_text, trigger_method=trigger_method)
+    order = to_order(
+        view, perm_id=perm_id, good_till_text=good_till_text, trigger_method=trigger_method, completed=True
+    )
     status = view.status
     if status is OrderStatus.FILLED:
         why = f"Filled Size: {view.filled.normalize():f}"

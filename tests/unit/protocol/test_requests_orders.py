@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import ib_async as ia
 import pytest
@@ -21,7 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ib_async.util import UNSET_DOUBLE, UNSET_INTEGER
 
-from ibbot.protocol.requests import BadRequest, decode_request
+from ibbot.errors import FieldError
+from ibbot.protocol.fields import FieldReader, FieldRun
+from ibbot.protocol.requests import BadRequest, decode_request, order_layout
 from ibbot.protocol.requests.orders import (
     PlaceOrder,
     decode_place_order,
@@ -40,6 +44,8 @@ from ibbot.protocol.types import (
     TagValue,
     TimeCondition,
     VolumeCondition,
+    build_contract,
+    build_order,
 )
 from oracles import camel, ib_async_requests, ibapi_requests
 
@@ -952,3 +958,219 @@ def test_random_ib_async_orders_round_trip(sv: int, order_id: int, contract: Any
     request, leftover = decode_place_order(frames[0], sv)
     assert leftover == 0
     assert request == expected(order_id, contract, order, sv)
+
+
+# --- the one-pass reading against the reader's field-by-field walk ------------------------------------
+
+_MUTANTS = st.sampled_from(
+    ["", "0", "1", "-1", "2", "BAG", "PEG BENCH", "PEG BEST", "PEG MID", "IBKRATS", "Adaptive", "x", "true",
+     "Infinite", "0.5", "2147483647", "1.7976931348623157e+308", "nan"]
+)  # fmt: skip
+
+
+# Orders whose every text is "", "0" or "1": read out of step (a block late or early), such a frame would
+# still parse, so only the walk's bookkeeping keeps the values in place.
+_SMALL_TEXT = st.sampled_from(["", "0", "1"])
+
+
+def _small_field(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
+    special: dict[str, st.SearchStrategy[Any]] = {
+        "totalQuantity": st.sampled_from([0, 1]),
+        "orderType": st.sampled_from(_ORDER_TYPES),
+        "scalePriceIncrement": st.sampled_from([UNSET_DOUBLE, 0.0, 1.0]),
+        "competeAgainstBestOffset": st.sampled_from([UNSET_DOUBLE, math.inf, 1.0]),
+        "algoParams": st.lists(st.builds(ia.TagValue, _SMALL_TEXT, _SMALL_TEXT), max_size=1),
+        "smartComboRoutingParams": st.lists(st.builds(ia.TagValue, _SMALL_TEXT, _SMALL_TEXT), max_size=1),
+        "orderMiscOptions": st.just([]),
+        "orderComboLegs": st.lists(st.builds(ia.OrderComboLeg, st.just(1.0)), max_size=1),
+        "conditions": st.lists(st.builds(ia.TimeCondition, conjunction=_CONJ, time=_SMALL_TEXT), max_size=1),
+        "softDollarTier": st.builds(ia.SoftDollarTier, _SMALL_TEXT, _SMALL_TEXT, _SMALL_TEXT),
+    }
+    if f.name in special:
+        return special[f.name]
+    default = f.default
+    if isinstance(default, bool):
+        return st.booleans()
+    if isinstance(default, int):
+        return st.sampled_from([UNSET_INTEGER, 0, 1] if default == UNSET_INTEGER else [0, 1])
+    if isinstance(default, float):
+        return st.sampled_from([UNSET_DOUBLE, 0.0, 1.0] if default == UNSET_DOUBLE else [0.0, 1.0])
+    return _SMALL_TEXT
+
+
+_SMALL_ORDER = st.fixed_dictionaries(
+    {f.name: _small_field(f) for f in dataclasses.fields(ia.Order) if f.name not in _NOT_ON_WIRE}
+).map(lambda kw: ia.Order(**kw))
+_SMALL_CONTRACT = st.builds(
+    ia.Contract,
+    secType=st.sampled_from(["STK", "BAG"]),
+    exchange=st.sampled_from(["SMART", "IBKRATS"]),
+    comboLegs=st.lists(st.builds(ia.ComboLeg, conId=st.just(1), ratio=st.just(1)), max_size=1),
+    deltaNeutralContract=st.none() | st.builds(ia.DeltaNeutralContract, st.just(1), st.just(0.0), st.just(1.0)),
+)
+
+
+def _switches_off(contract: Any, order: Any) -> None:
+    """Turn off every switch of the layout: a plain order, read in one pass."""
+    _consistent(contract, order)
+    if contract.secType == "BAG":
+        contract.secType = "STK"
+    contract.exchange = "SMART"
+    contract.deltaNeutralContract = None
+    order.deltaNeutralOrderType = order.hedgeType = order.algoStrategy = ""
+    order.scalePriceIncrement = UNSET_DOUBLE
+    order.conditions = []
+    if order.orderType.startswith("PEG"):
+        order.orderType = "LMT"
+
+
+def _by_field(frame: list[str], sv: int) -> Any:
+    """decode_request and the leftover count with the one-pass parse switched off: the reader reads every
+    field, one at a time, as the walk reaches it (the reference)."""
+    with mock.patch.object(FieldRun, "parse_prefix", return_value=0):
+        return decode_request(frame, sv), _leftover(frame, sv)
+
+
+def _leftover(frame: list[str], sv: int) -> int | None:
+    try:
+        return decode_place_order(frame, sv)[1]
+    except FieldError:
+        return None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sv=st.sampled_from(VERSIONS),
+    contract=_CONTRACT | _SMALL_CONTRACT,
+    order=_ORDER | _SMALL_ORDER,
+    prepare=st.sampled_from([_switches_off, _switches_off, _consistent, lambda c, o: None]),
+    edits=st.lists(st.tuples(st.integers(1, 200), st.sampled_from(["set", "drop", "add"]), _MUTANTS), max_size=2),
+    cut=st.none() | st.integers(1, 200),
+)
+def test_one_pass_reading_decodes_as_the_reader_walk(
+    sv: int,
+    contract: Any,
+    order: Any,
+    prepare: Callable[[Any, Any], None],
+    edits: list[tuple[int, str, str]],
+    cut: int | None,
+) -> None:
+    """Random orders (plain or not), then random edits: the same request, or the same BadRequest reason."""
+    prepare(contract, order)
+    frame = ib_async_requests(sv, lambda c: c.placeOrder(7, contract, order))[0]
+    for at, edit, text in edits:
+        i = 1 + at % (len(frame) - 1)
+        if edit == "set":
+            frame[i] = text
+        elif edit == "drop" and len(frame) > 2:
+            del frame[i]
+        else:
+            frame.insert(i, text)
+    if cut is not None:
+        frame = frame[: 1 + cut % len(frame)]
+    assert (decode_request(frame, sv), _leftover(frame, sv)) == _by_field(frame, sv)
+
+
+@contextmanager
+def _count_passes() -> Iterator[list[int]]:
+    """Count one-pass parses per decode; the reader's field-by-field path must not be needed at all."""
+    passes = [0]
+    real = FieldRun.parse_prefix
+
+    def parse_prefix(run: FieldRun, r: FieldReader, into: dict[str, Any]) -> int:
+        passes[0] += 1
+        return real(run, r, into)
+
+    with (
+        mock.patch.object(FieldRun, "parse_prefix", parse_prefix),
+        mock.patch.object(FieldRun, "read_by_field", side_effect=AssertionError("read field by field")),
+    ):
+        yield passes
+
+
+@pytest.mark.parametrize("sv", VERSIONS)
+def test_a_plain_order_is_read_in_one_pass(sv: int) -> None:
+    """Market, limit and stop orders, from both clients: the contract, then the rest in one pass."""
+    orders = [(1, ia.Stock(**STOCK), ia.MarketOrder("BUY", 1)), (2, ia.Stock(**STOCK), ia.LimitOrder("SELL", 5, 9.5))]
+    orders.append((3, ia.Stock(**STOCK), ia.StopOrder("SELL", 5, 9.0, tif="GTC", outsideRth=True)))
+    frames = ib_async_requests(sv, lambda c: [c.placeOrder(*order) for order in orders])
+    if sv == 157:
+        frames += ibapi_requests(lambda c: [c.placeOrder(oid, *to_ibapi(con, o)) for oid, con, o in orders])
+    for frame in frames:
+        with _count_passes() as passes:
+            request, leftover = decode_place_order(frame, sv)
+        assert passes == [2] and leftover == 0 and request.order.order_id in (1, 2, 3)
+
+
+def _one_switch_on(name: str) -> tuple[Any, Any]:
+    """A market order with exactly one switch on, its block made of "0"s and "1"s: read a block out of step,
+    the frame would still parse."""
+    contract, order = ia.Stock("AAPL", "SMART", "USD"), ia.MarketOrder("BUY", 1)
+    if name == "bag":
+        contract.secType, contract.comboLegs = "BAG", [ia.ComboLeg(conId=1, ratio=1, action="1", exchange="1")]
+    elif name == "delta_neutral_order":
+        order.deltaNeutralOrderType, order.deltaNeutralConId = "1", 1
+    elif name == "scale_profits":
+        order.scalePriceIncrement, order.scaleAutoReset = 1.0, True
+    elif name == "hedge":
+        order.hedgeType, order.hedgeParam = "1", "1"
+    elif name == "delta_neutral_contract":
+        contract.deltaNeutralContract = ia.DeltaNeutralContract(conId=1, delta=0, price=1)
+    elif name == "algo":
+        order.algoStrategy, order.algoParams = "1", [ia.TagValue("1", "0")]
+    elif name == "peg_bench":
+        order.orderType, order.referenceContractId = "PEG BENCH", 1
+    elif name == "conditions":
+        order.conditions = [ia.MarginCondition(isMore=True, percent=1)]
+    elif name == "ibkrats":
+        contract.exchange, order.minTradeQty = "IBKRATS", 1
+    return contract, order
+
+
+@pytest.mark.parametrize(
+    ("name", "passes"),
+    [("bag", 3), ("delta_neutral_order", 4), ("scale_profits", 4), ("hedge", 4), ("delta_neutral_contract", 3),
+     ("algo", 3), ("peg_bench", 4), ("conditions", 3), ("ibkrats", 2)],
+)  # fmt: skip
+def test_after_a_block_the_rest_is_parsed_again(name: str, passes: int) -> None:
+    """The contract, the frame up to the switch in one pass, the block (one more pass if it is a straight
+    run), then the rest in a second pass (none after the last step's block)."""
+    contract, order = _one_switch_on(name)
+    frame = ib_async_requests(178, lambda c: c.placeOrder(5, contract, order))[0]
+    with _count_passes() as count:
+        request, leftover = decode_place_order(frame, 178)
+    assert count == [passes] and leftover == 0
+    assert request == expected(5, contract, order, 178)
+
+
+@pytest.mark.parametrize("sv", range(157, 179))
+def test_each_steps_rest_is_its_run_and_every_later_one(sv: int) -> None:
+    steps = order_layout._plan(sv)
+    for i, step in enumerate(steps):
+        assert step.rest.names == tuple(name for later in steps[i:] for name in later.run.names)
+        assert step.rest.readers == tuple(read for later in steps[i:] for read in later.run.readers)
+
+
+# --- building orders and contracts from their values ------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(order_id=st.integers(0, 10**9), action=st.sampled_from(["BUY", "SELL"]), qty=st.decimals(0, 10**6, places=2))
+def test_build_order_from_values_is_the_order_built_by_name(order_id: int, action: str, qty: Decimal) -> None:
+    by_name = Order(order_id=order_id, action=action, total_quantity=qty, lmt_price=1.5, conditions=(TimeCondition(),))
+    values = [getattr(by_name, f.name) for f in dataclasses.fields(Order)]
+    built = build_order(*values)
+    assert type(built) is Order and built == by_name and hash(built) == hash(by_name) and repr(built) == repr(by_name)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.action = "SELL"  # type: ignore[misc]
+    assert dataclasses.replace(built, action="X").action == "X"
+
+
+def test_build_contract_from_values_is_the_contract_built_by_name() -> None:
+    by_name = Contract(con_id=756733, symbol="SPY", sec_type="STK", exchange="SMART", currency="USD")
+    built = build_contract(*(getattr(by_name, f.name) for f in dataclasses.fields(Contract)))
+    assert type(built) is Contract and built == by_name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.symbol = "QQQ"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        build_contract(*range(len(dataclasses.fields(Contract)) + 1))  # at most one value per field

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
@@ -11,13 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ibbot.protocol.requests.orders import ExecutionFilter
-from ibbot.protocol.types import Order
+from ibbot.protocol.responses.orders import OrderStatus as OrderStatusMessage
+from ibbot.protocol.types import Contract, Execution, Order, SoftDollarTier, TagValue, build_order, fast_constructor
 from ibbot.sim.account_views import terms_of
 from ibbot.sim.calendar import calendar_named
 from ibbot.sim.catalog import build_security_master
 from ibbot.sim.feed import Quote as FeedQuote
 from ibbot.sim.instruments import Instrument
-from ibbot.sim.order_messages import ExecutionRecord, exec_id, execution_matches
+from ibbot.sim.order_messages import ExecutionRecord, completed_order, exec_id, execution_matches, open_order
 from ibbot.sim.order_records import IdBlock, OrderRecord, SessionEdges, deadlines
 from ibbot.sim.order_translate import (
     commission_of,
@@ -260,3 +262,104 @@ def test_memoised_session_edges_agree_with_the_calendar(name: str) -> None:
             assert edges.next_close(name, moment, liquid=liquid) == calendar.next_close(moment, liquid=liquid)
             assert edges.next_open(name, moment, liquid=liquid) == calendar.next_open(moment, liquid=liquid)
         moment += timedelta(minutes=37)
+
+
+# --- building the messages fast ----------------------------------------------------------------------------
+
+
+def _view(spec: OrderSpec, status: OrderStatus = OrderStatus.SUBMITTED, **kw: object) -> OrderView:
+    base: dict[str, object] = dict(
+        spec=spec, status=status, filled=D(0), avg_fill_price=D(0), last_fill_price=D(0), stop_price=None,
+        limit_price=spec.lmt_price, held=False, waiting_parent=False, triggered=False,
+    )  # fmt: skip
+    return OrderView(**(base | kw))  # type: ignore[arg-type]
+
+
+_order_values = st.fixed_dictionaries(
+    {},
+    optional={
+        "order_id": st.integers(),
+        "action": st.text(max_size=4),
+        "total_quantity": st.decimals(allow_nan=False),
+        "lmt_price": st.none() | st.floats(),
+        "outside_rth": st.booleans(),
+        "algo_params": st.lists(st.builds(TagValue, tag=st.text(max_size=2)), max_size=2).map(tuple),
+        "soft_dollar_tier": st.builds(SoftDollarTier, name=st.text(max_size=2)),
+        "filled_quantity": st.none() | st.decimals(allow_nan=False),
+    },
+)
+
+
+@given(_order_values)
+def test_the_fast_constructor_builds_the_same_frozen_order(values: dict[str, object]) -> None:
+    built, reference = build_order(**values), Order(**values)  # type: ignore[arg-type]
+    assert type(built) is Order and built == reference and hash(built) == hash(reference)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.order_id = 1  # type: ignore[misc]
+    assert build_order().soft_dollar_tier is not build_order().soft_dollar_tier  # a factory's default is fresh
+
+
+def test_the_fast_constructor_takes_only_what_it_can_build_exactly() -> None:
+    execution = fast_constructor(Execution)(exec_id="e1", shares=D(3), price=1.5)
+    assert execution == Execution(exec_id="e1", shares=D(3), price=1.5)
+    with pytest.raises(TypeError):
+        fast_constructor(OrderStatusMessage)  # its __post_init__ validates
+
+    @dataclasses.dataclass(frozen=True)
+    class Unslotted:
+        x: int = 0
+
+    with pytest.raises(TypeError):
+        fast_constructor(Unslotted)
+    with pytest.raises(TypeError):
+        build_order(no_such_field=1)
+
+
+ZONES = [ZoneInfo(name) for name in ("US/Eastern", "Asia/Kolkata", "Australia/Lord_Howe", "Africa/Monrovia")]
+
+
+@given(
+    st.lists(
+        st.tuples(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)), st.sampled_from(ZONES)),
+        max_size=20,
+    )
+)
+def test_time_texts_written_once_a_minute_are_strftimes(moments: list[tuple[datetime, ZoneInfo]]) -> None:
+    # In any order of moments and zones, also close together; Monrovia's clock was 44:30 behind UTC until
+    # 1972 (not a whole minute) and Lord Howe moves by half an hour.
+    close = [(m + timedelta(seconds=s), z) for m, z in moments[:3] for s in (0, 1, 59, 61)]
+    for moment, zone in moments + close:
+        aware = moment.replace(tzinfo=UTC)
+        assert format_ib_time(aware, zone) == f"{aware.astimezone(zone):%Y%m%d %H:%M:%S} {zone.key}"
+
+
+def test_the_minute_memo_spans_a_clock_change() -> None:
+    start = datetime(2024, 11, 3, 5, 58, 30, tzinfo=UTC)  # New York falls back at 06:00 UTC
+    for step in range(0, 240, 7):
+        moment = start + timedelta(seconds=step)
+        assert format_ib_time(moment, NY) == f"{moment.astimezone(NY):%Y%m%d %H:%M:%S} {NY.key}"
+
+
+def test_an_orders_open_orders_share_one_order_until_its_terms_change() -> None:
+    spec = spec_of(Order(action="BUY", total_quantity=D(5), order_type="LMT", lmt_price=10.0))
+    aapl = Contract(con_id=265598, symbol="AAPL")
+    accepted = open_order(_view(spec), aapl, perm_id=9)
+    filled = open_order(_view(spec, OrderStatus.FILLED, filled=D(5)), aapl, perm_id=9)
+    assert filled.order is accepted.order and filled.order.filled_quantity is None  # openOrder does not carry it
+    assert (accepted.state.status, filled.state.status) == ("Submitted", "Filled")
+    assert accepted.order == to_order(_view(spec), perm_id=9)
+    assert open_order(_view(spec), aapl, perm_id=10).order.perm_id == 10
+    assert open_order(_view(spec), aapl, perm_id=9, good_till_text="x").order.good_till_date == "x"
+    assert open_order(_view(spec), aapl, perm_id=9, trigger_method=4).order.trigger_method == 4
+    moved = open_order(_view(spec, limit_price=D("10.5")), aapl, perm_id=9)  # the limit matters for REL etc.
+    assert moved.order is not accepted.order and moved.order == accepted.order  # LMT reports its own limit
+    other = spec_of(Order(action="BUY", total_quantity=D(5), order_type="LMT", lmt_price=10.0))
+    assert open_order(_view(other), aapl, perm_id=9).order is not accepted.order
+
+
+def test_a_completed_order_carries_the_filled_quantity() -> None:
+    spec = spec_of(Order(action="BUY", total_quantity=D(5), order_type="MKT"))
+    view = _view(spec, OrderStatus.FILLED, filled=D(5))
+    message = completed_order(view, Contract(con_id=1), perm_id=3, completed_at=NOW, zone=NY)
+    assert message.order.filled_quantity == D(5)
+    assert to_order(view, perm_id=3).filled_quantity is None

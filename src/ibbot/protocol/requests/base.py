@@ -6,21 +6,21 @@ Each module of this package owns one family of requests and exports `DECODERS`, 
 A decoder reads fields in wire order with `FieldReader` and raises `FieldError` on a bad field: the
 connection turns that into a `BadRequest` event, so one malformed message never kills a session.
 
-Shared here: the contract (`read_contract`), the delta-neutral leg, options lists (`tag=value;...` in one
-field, "for internal use only" in IB's docs), and the decoders of the many messages that carry nothing but
-a request id (`req_id_only`) or nothing at all past a version field (`versioned_empty`).
+Shared here: the contract (`read_contract`, one `FieldRun`), the delta-neutral leg, options lists
+(`tag=value;...` in one field, "for internal use only" in IB's docs), and the decoders of the many messages
+that carry nothing but a request id (`req_id_only`) or nothing at all past a version field (`versioned_empty`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ibbot.errors import FieldError
-from ibbot.protocol.fields import FieldReader
+from ibbot.protocol.fields import FLOAT, INT, STR, FieldReader, FieldRun
 from ibbot.protocol.ids import ClientMsgId
-from ibbot.protocol.types import Contract, DeltaNeutralContract, TagValue
+from ibbot.protocol.types import Contract, DeltaNeutralContract, TagValue, build_contract
 
 FROZEN = {"frozen": True, "slots": True, "kw_only": True}
 
@@ -52,28 +52,51 @@ class BadRequest:
 Decoder = Callable[[FieldReader, int], Request]
 
 
+# The contract's fields in wire order: (name on the wire, our attribute, kind).
+_CONTRACT_FIELDS = (
+    ("conId", "con_id", INT),
+    ("symbol", "symbol", STR),
+    ("secType", "sec_type", STR),
+    ("lastTradeDateOrContractMonth", "last_trade_date_or_contract_month", STR),
+    ("strike", "strike", FLOAT),
+    ("right", "right", STR),
+    ("multiplier", "multiplier", STR),
+    ("exchange", "exchange", STR),
+    ("primaryExchange", "primary_exchange", STR),
+    ("currency", "currency", STR),
+    ("localSymbol", "local_symbol", STR),
+    ("tradingClass", "trading_class", STR),
+)
+_CONTRACT = FieldRun(((wire, kind) for wire, _, kind in _CONTRACT_FIELDS), (key for _, key, _ in _CONTRACT_FIELDS))
+_CONTRACT_NO_PRIMARY = FieldRun(
+    ((wire, kind) for wire, key, kind in _CONTRACT_FIELDS if key != "primary_exchange"),
+    (key for _, key, _ in _CONTRACT_FIELDS if key != "primary_exchange"),
+)
+_CONTRACT_DEFAULTS: dict[str, Any] = {name: getattr(Contract(), name) for name in Contract.__dataclass_fields__}
+
+
+def read_contract_fields(r: FieldReader, *, primary_exchange: bool = True) -> dict[str, Any]:
+    """The 12 contract fields (11 without primaryExchange, as exerciseOptions sends them) in a dict of every
+    Contract field in field order, for a caller that sets more before `build_contract(*d.values())`."""
+    values = dict(_CONTRACT_DEFAULTS)
+    (_CONTRACT if primary_exchange else _CONTRACT_NO_PRIMARY).read_into(r, values)
+    return values
+
+
 def read_contract(r: FieldReader, *, primary_exchange: bool = True) -> Contract:
     """The 12 contract fields (11 without primaryExchange, as exerciseOptions sends them)."""
-    return Contract(
-        con_id=r.int("conId"),
-        symbol=r.str("symbol"),
-        sec_type=r.str("secType"),
-        last_trade_date_or_contract_month=r.str("lastTradeDateOrContractMonth"),
-        strike=r.float("strike"),
-        right=r.str("right"),
-        multiplier=r.str("multiplier"),
-        exchange=r.str("exchange"),
-        primary_exchange=r.str("primaryExchange") if primary_exchange else "",
-        currency=r.str("currency"),
-        local_symbol=r.str("localSymbol"),
-        trading_class=r.str("tradingClass"),
-    )
+    return build_contract(*read_contract_fields(r, primary_exchange=primary_exchange).values())
 
 
 def read_delta_neutral_contract(r: FieldReader) -> DeltaNeutralContract | None:
     """The flag, then conId, delta and price when it is set (reqMktData and placeOrder send it alike)."""
     if not r.bool("deltaNeutralContract flag"):
         return None
+    return read_delta_neutral_fields(r)
+
+
+def read_delta_neutral_fields(r: FieldReader) -> DeltaNeutralContract:
+    """The delta-neutral leg's conId, delta and price (after its flag, when that is set)."""
     return DeltaNeutralContract(
         con_id=r.int("deltaNeutralContract conId"),
         delta=r.float("deltaNeutralContract delta"),

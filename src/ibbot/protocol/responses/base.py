@@ -55,6 +55,26 @@ def contract_fields(c: Contract, *, exchange: str | None = None) -> list[str]:
     ]
 
 
+CONTRACT_WIDTH = 11
+
+
+def contract_text(c: Contract) -> str:
+    """`contract_fields(c)` (CONTRACT_WIDTH fields) joined with NUL separators, kept per Contract object: the
+    simulator reports an instrument with one Contract, in every openOrder and execDetails of it."""
+    kept = _contract_texts.get(id(c))
+    if kept is not None and kept[0] is c:
+        return kept[1]
+    text = "\0".join(contract_fields(c))
+    if len(_contract_texts) >= CONTRACT_TEXTS_KEPT:
+        _contract_texts.clear()  # start afresh: a miss only costs joining again
+    _contract_texts[id(c)] = (c, text)  # holding the contract keeps its id its own
+    return text
+
+
+CONTRACT_TEXTS_KEPT = 1024
+_contract_texts: dict[int, tuple[Contract, str]] = {}
+
+
 def tag_value_fields(pairs: tuple[TagValue, ...]) -> list[str]:
     """A counted tag/value list: the count, then tag and value of each pair as two fields."""
     out = [fmt_int(len(pairs))]

@@ -20,16 +20,25 @@ parser). A few doubles and ints are read by the official/ibapi 9.81 decoders *wi
 would become a real 0 there (a cash quantity or trigger price of 0); those carry TWS's own literal maxima,
 which ib_async's `float()`/`int()` also read as UNSET. `Infinite` and the 10.x unset-Decimal are never
 written (ib_async's parser would fail on the first and take the second for a real size).
+
+Speed: `open_order_text` / `open_order_state_text` give openOrder's text without formatting ~130 fields per
+message: kept per Order/Contract/OrderState object, and for the usual "plain" order written from a template
+made from the layout itself (see "openOrder's text, fast"). `open_order_fields` remains the reference.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
+from typing import Any
 
 from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_float, fmt_int
 from ibbot.protocol.ids import SV
-from ibbot.protocol.responses.base import contract_fields, tag_value_fields
+from ibbot.protocol.responses.base import contract_fields, contract_text, tag_value_fields
 from ibbot.protocol.types import (
     Contract,
     ExecutionCondition,
@@ -227,11 +236,11 @@ def _fa(order: Order, sv: int) -> list[str]:
     return out
 
 
-# --- the two bodies -----------------------------------------------------------------------------------
+# --- openOrder ----------------------------------------------------------------------------------------
 
 
-def open_order_fields(order: Order, contract: Contract, state: OrderState, sv: int) -> list[str]:
-    """Every field of openOrder after the message id (no version field at SV >= 145)."""
+def open_order_head(order: Order, contract: Contract, sv: int) -> list[str]:
+    """openOrder's fields before the OrderState: orderId .. whatIf."""
     out = [fmt_int(order.order_id), *contract_fields(contract), *_head(order, completed=False)]
     out += _fa(order, sv)
     out += [
@@ -295,10 +304,13 @@ def open_order_fields(order: Order, contract: Contract, state: OrderState, sv: i
     ]
     out += _delta_neutral_contract(contract)
     out += _algo(order)
-    what_if = order.what_if
-    out += [
-        fmt_bool(order.solicited),
-        fmt_bool(what_if),
+    out += [fmt_bool(order.solicited), fmt_bool(order.what_if)]
+    return out
+
+
+def open_order_state(state: OrderState, what_if: bool) -> list[str]:
+    """openOrder's OrderState fields: status .. warningText."""
+    return [
         state.status,
         what_if_margin(state.init_margin_before, what_if),
         what_if_margin(state.maint_margin_before, what_if),
@@ -314,9 +326,12 @@ def open_order_fields(order: Order, contract: Contract, state: OrderState, sv: i
         fmt_float(state.max_commission),
         state.commission_currency,
         state.warning_text,
-        fmt_bool(order.randomize_size),
-        fmt_bool(order.randomize_price),
     ]
+
+
+def open_order_tail(order: Order, sv: int) -> list[str]:
+    """openOrder's fields after the OrderState: randomizeSize .. the last field of `sv`."""
+    out = [fmt_bool(order.randomize_size), fmt_bool(order.randomize_price)]
     out += _peg_bench(order)
     out += _conditions(order)
     out += [
@@ -344,6 +359,277 @@ def open_order_fields(order: Order, contract: Contract, state: OrderState, sv: i
     if sv >= SV.AUTO_CANCEL_PARENT:
         out.append(fmt_bool(order.auto_cancel_parent))
     return out + _peg_best_peg_mid(order, sv)
+
+
+def open_order_fields(order: Order, contract: Contract, state: OrderState, sv: int) -> list[str]:
+    """Every field of openOrder after the message id (no version field at SV >= 145)."""
+    head = open_order_head(order, contract, sv)
+    return head + open_order_state(state, order.what_if) + open_order_tail(order, sv)
+
+
+# --- openOrder's text, fast ------------------------------------------------------------------------------
+#
+# openOrder is the one long message of a fill (~130 fields), and TWS sends it again at every change of the
+# order. Two shortcuts give the same text as `open_order_fields`:
+#
+# * One order's openOrders (accepted, filled, listed again) carry the same frozen Order and Contract objects
+#   and differ in their OrderState, which the simulator keeps as one constant per status. The joined text of
+#   each part is kept per object identity (an entry holds its objects, so their ids stay theirs), bounded:
+#   when full it starts afresh (dropping only the oldest would make a dict skip its deleted entries), and
+#   a miss only costs writing the text again.
+# * Almost every order leaves all its attributes but a few (`PLAIN_HEAD`, `PLAIN_TAIL`) at their defaults;
+#   the simulator's always do. A plain order's text is the default Order's with those fields (and the
+#   contract's) in their places: a template made once per version from the general layout above, which stays
+#   the one description of the message. The template is found, not written: a field's place is where the
+#   layout's output changes when that field alone does, and a field that is not where it should be, or
+#   written twice, stops the template from being made.
+
+Format = Callable[[Any], str]
+Joined = tuple[str, int]
+"""Fields joined with NUL separators (no final NUL), and how many there are."""
+
+
+def _as_is(value: str) -> str:
+    return value
+
+
+PLAIN_HEAD: tuple[tuple[str, Format], ...] = (
+    ("order_id", fmt_int),
+    ("action", _as_is),
+    ("total_quantity", fmt_decimal),
+    ("order_type", _as_is),  # never PEG BENCH here: that adds fields
+    ("lmt_price", fmt_float),
+    ("aux_price", fmt_float),
+    ("tif", _as_is),
+    ("oca_group", _as_is),
+    ("account", _as_is),
+    ("order_ref", _as_is),
+    ("client_id", fmt_int),
+    ("perm_id", fmt_int),
+    ("outside_rth", fmt_bool),
+    ("discretionary_amt", fmt_float),  # its default 0.0 is not exact (see below)
+    ("good_till_date", _as_is),
+    ("oca_type", fmt_int),
+    ("parent_id", fmt_int),
+    ("trigger_method", fmt_int),
+    ("trail_stop_price", fmt_float),
+    ("trailing_percent", fmt_float),
+    ("what_if", fmt_bool),
+)
+PLAIN_TAIL: tuple[tuple[str, Format], ...] = (
+    ("trail_stop_price", fmt_float_max),
+    ("lmt_price_offset", fmt_float_max),
+)
+NOT_IN_OPEN_ORDER = frozenset(
+    {
+        "transmit",
+        "active_start_time",
+        "active_stop_time",
+        "override_percentage_constraints",
+        "scale_table",
+        "algo_id",
+        "order_misc_options",
+        "ext_operator",
+        "mifid2_decision_maker",
+        "mifid2_decision_algo",
+        "mifid2_execution_trader",
+        "mifid2_execution_algo",
+        "advanced_error_override",
+        "manual_order_time",
+        # completedOrder's own
+        "auto_cancel_date",
+        "filled_quantity",
+        "ref_futures_con_id",
+        "shareholder",
+        "imbalance_only",
+        "route_marketable_to_bbo",
+        "parent_perm_id",
+        # the PEG BENCH block's, written only for that type, which is never plain
+        "reference_contract_id",
+        "is_pegged_change_amount_decrease",
+        "pegged_change_amount",
+        "reference_change_amount",
+        "reference_exchange_id",
+    }
+)
+_DEFAULT_ORDER = Order()
+_BARE_CONTRACT = Contract()
+_PROBES: dict[Format, Any] = {
+    fmt_int: 7,
+    fmt_bool: True,
+    fmt_float: 0.5,
+    fmt_float_max: 0.5,
+    fmt_decimal: Decimal(7),
+    _as_is: "x",
+}
+_PROBE_CONTRACT = Contract(
+    con_id=7,
+    symbol="x",
+    sec_type="x",
+    last_trade_date_or_contract_month="x",
+    strike=0.5,
+    right="x",
+    multiplier="x",
+    exchange="x",
+    currency="x",
+    local_symbol="x",
+    trading_class="x",
+)
+
+
+def _rest_of_plain() -> tuple[attrgetter[Any], tuple[Any, ...]]:
+    """What a plain order leaves at its defaults, and those defaults. Comparing all of them in C is exact
+    only if every value equal to a default writes the same text: so no float or Decimal defaults (-0.0 == 0.0
+    but they print differently); bools and ints compare equal exactly when they write alike."""
+    shown = {name for name, _ in PLAIN_HEAD + PLAIN_TAIL} | NOT_IN_OPEN_ORDER
+    names = [f.name for f in dataclasses.fields(Order) if f.name not in shown]
+    defaults = tuple(getattr(_DEFAULT_ORDER, name) for name in names)
+    for name, default in zip(names, defaults, strict=True):
+        if isinstance(default, float | Decimal):
+            raise TypeError(f"a plain order cannot compare {name} with its default {default!r}")
+    return attrgetter(*names), defaults
+
+
+_rest_values, _rest_defaults = _rest_of_plain()
+
+
+def is_plain(order: Order, contract: Contract) -> bool:
+    """Whether `plain_open_order_text` can write this openOrder."""
+    return (
+        _rest_values(order) == _rest_defaults
+        and order.order_type not in PEG_BENCH_TYPES
+        and not contract.combo_legs
+        and contract.delta_neutral_contract is None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """One part of a plain openOrder: `text(order, *contract_texts)`, `count` fields long."""
+
+    text: Callable[..., str]
+    count: int
+
+
+def _compile(pieces: list[str], slots: list[tuple[str, Format] | int], params: int) -> Callable[..., str]:
+    """`text(order, contract text 0, ...)`: the constant pieces with each slot's text between two of them, as
+    one join expression. Generated (as dataclasses generates __init__) because a loop over the slots costs
+    as much again as formatting them; a slot is an order field and its format, or a contract text's index."""
+    env: dict[str, Any] = {f"_p{i}": piece for i, piece in enumerate(pieces)}
+    items = ["_p0"]
+    for i, slot in enumerate(slots, start=1):
+        if isinstance(slot, int):
+            items.append(f"c{slot}")
+        elif slot[1] is _as_is:
+            items.append(f"o.{slot[0]}")  # join refuses anything but a str, as in the general path
+        else:
+            env[f"_f{i}"] = slot[1]
+            items.append(f"_f{i}(o.{slot[0]})")
+        items.append(f"_p{i}")
+    args = "".join(f", c{i}" for i in range(params))
+    exec(f"def text(o{args}):\n    return ''.join(({', '.join(items)}))", env)
+    text: Callable[..., str] = env["text"]
+    return text
+
+
+def _places(base: list[str], changed: list[str], what: str) -> list[int]:
+    if len(changed) != len(base):
+        raise ValueError(f"{what} changes the shape of openOrder")
+    return [i for i, (old, new) in enumerate(zip(base, changed, strict=True)) if old != new]
+
+
+def _template(layout: Callable[[Order, Contract], list[str]], fields: tuple[tuple[str, Format], ...]) -> _Template:
+    """The template of one part: the default order's fields, with a slot in each place a field takes. In the
+    head, the contract has two slots: its 11 fields as one, and its comboLegsDescrip."""
+    base = layout(_DEFAULT_ORDER, _BARE_CONTRACT)
+    slots: list[tuple[int, int]] = []  # (first place, places) of each slot: the contract's, then `fields`
+    if layout(_DEFAULT_ORDER, _PROBE_CONTRACT) != base:
+        places = _places(base, layout(_DEFAULT_ORDER, _PROBE_CONTRACT), "the contract")
+        width = len(contract_fields(_PROBE_CONTRACT))
+        if places != list(range(places[0], places[0] + width)):
+            raise ValueError("the contract's fields are not together in openOrder")
+        (descrip,) = _places(base, layout(_DEFAULT_ORDER, Contract(combo_legs_descrip="x")), "comboLegsDescrip")
+        slots += [(places[0], width), (descrip, 1)]
+    contract_slots = len(slots)
+    for name, fmt in fields:
+        probe = _PROBES[fmt]
+        changed = layout(dataclasses.replace(_DEFAULT_ORDER, **{name: probe}), _BARE_CONTRACT)
+        places = _places(base, changed, name)
+        if (
+            len(places) != 1
+            or base[places[0]] != fmt(getattr(_DEFAULT_ORDER, name))
+            or changed[places[0]] != fmt(probe)
+        ):
+            raise ValueError(f"openOrder does not write {name} once, as {fmt.__name__}")
+        slots.append((places[0], 1))
+    by_place = sorted(range(len(slots)), key=lambda i: slots[i][0])
+    # The text between two slots: the separator after the first, the fields between, each with its own.
+    pieces: list[str] = []
+    start = 0
+    for i in by_place:
+        first, width = slots[i]
+        pieces.append(("\0" if pieces else "") + "".join(text + "\0" for text in base[start:first]))
+        start = first + width
+    pieces.append("".join("\0" + text for text in base[start:]))
+    filling = [i if i < contract_slots else fields[i - contract_slots] for i in by_place]
+    return _Template(text=_compile(pieces, filling, contract_slots), count=len(base))
+
+
+_templates: dict[int, tuple[_Template, _Template]] = {}
+
+
+def plain_open_order_text(order: Order, contract: Contract, sv: int) -> tuple[Joined, Joined]:
+    """`open_order_head` and `open_order_tail`, joined, for an order `is_plain` accepts."""
+    templates = _templates.get(sv)
+    if templates is None:
+        templates = _templates[sv] = (
+            _template(lambda o, c: open_order_head(o, c, sv), PLAIN_HEAD),
+            _template(lambda o, c: open_order_tail(o, sv), PLAIN_TAIL),
+        )
+    head, tail = templates
+    head_text = head.text(order, contract_text(contract), contract.combo_legs_descrip)
+    return (head_text, head.count), (tail.text(order), tail.count)
+
+
+TEXTS_KEPT = 1024
+_order_texts: dict[tuple[int, int, int], tuple[Order, Contract, Joined, Joined]] = {}
+_state_texts: dict[tuple[int, bool], tuple[OrderState, Joined]] = {}
+
+
+def _joined(fields: list[str]) -> Joined:
+    return "\0".join(fields), len(fields)
+
+
+def open_order_text(order: Order, contract: Contract, sv: int) -> tuple[Joined, Joined]:
+    """`open_order_head` and `open_order_tail`, joined."""
+    key = (id(order), id(contract), sv)
+    kept = _order_texts.get(key)
+    if kept is not None and kept[0] is order and kept[1] is contract:
+        return kept[2], kept[3]
+    if is_plain(order, contract):
+        head, tail = plain_open_order_text(order, contract, sv)
+    else:
+        head, tail = _joined(open_order_head(order, contract, sv)), _joined(open_order_tail(order, sv))
+    if len(_order_texts) >= TEXTS_KEPT:
+        _order_texts.clear()
+    _order_texts[key] = (order, contract, head, tail)
+    return head, tail
+
+
+def open_order_state_text(state: OrderState, what_if: bool) -> Joined:
+    """`open_order_state`, joined."""
+    key = (id(state), what_if)
+    kept = _state_texts.get(key)
+    if kept is not None and kept[0] is state:
+        return kept[1]
+    text = _joined(open_order_state(state, what_if))
+    if len(_state_texts) >= TEXTS_KEPT:
+        _state_texts.clear()
+    _state_texts[key] = (state, text)
+    return text
+
+
+# --- completedOrder -----------------------------------------------------------------------------------
 
 
 def completed_order_fields(order: Order, contract: Contract, state: OrderState, sv: int) -> list[str]:

@@ -14,10 +14,15 @@ from decimal import Decimal
 
 from ibbot.errors import LocalProtocolError
 from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_float, fmt_int
-from ibbot.protocol.framing import frame_fields
+from ibbot.protocol.framing import frame_fields, frame_joined
 from ibbot.protocol.ids import SV, ServerMsgId
-from ibbot.protocol.responses.base import FROZEN, Encoder, Response, contract_fields
-from ibbot.protocol.responses.order_layout import UNSET_DOUBLE_TEXT, completed_order_fields, open_order_fields
+from ibbot.protocol.responses.base import CONTRACT_WIDTH, FROZEN, Encoder, Response, contract_text
+from ibbot.protocol.responses.order_layout import (
+    UNSET_DOUBLE_TEXT,
+    completed_order_fields,
+    open_order_state_text,
+    open_order_text,
+)
 from ibbot.protocol.types import Contract, Execution, Order, OrderState
 
 ORDER_STATUSES = frozenset(
@@ -155,7 +160,10 @@ class OrderBound(Response):
 
 
 def _open_order(m: OpenOrder, sv: int) -> bytes:
-    return frame_fields(["5", *open_order_fields(m.order, m.contract, m.state, sv)])
+    # The text of `open_order_fields`, from parts kept per Order/Contract and per OrderState object.
+    (head, head_count), (tail, tail_count) = open_order_text(m.order, m.contract, sv)
+    state, state_count = open_order_state_text(m.state, m.order.what_if)
+    return frame_joined(f"5\0{head}\0{state}\0{tail}", 1 + head_count + state_count + tail_count)
 
 
 def _open_order_end(m: OpenOrderEnd, sv: int) -> bytes:
@@ -191,13 +199,13 @@ def _completed_orders_end(m: CompletedOrdersEnd, sv: int) -> bytes:
 
 
 def _exec_details(m: ExecDetails, sv: int) -> bytes:
-    # No version field since LAST_LIQUIDITY (136).
+    # No version field since LAST_LIQUIDITY (136). The contract's text is kept per Contract object.
     ex = m.execution
-    out = [
+    fields = [
         "11",
         fmt_int(m.req_id),
         fmt_int(ex.order_id),
-        *contract_fields(m.contract),
+        contract_text(m.contract),
         ex.exec_id,
         ex.time,
         ex.acct_number,
@@ -217,8 +225,8 @@ def _exec_details(m: ExecDetails, sv: int) -> bytes:
         fmt_int(ex.last_liquidity),
     ]
     if sv >= SV.PENDING_PRICE_REVISION:
-        out.append(fmt_bool(ex.pending_price_revision))
-    return frame_fields(out)
+        fields.append(fmt_bool(ex.pending_price_revision))
+    return frame_joined("\0".join(fields), len(fields) + CONTRACT_WIDTH - 1)
 
 
 def _exec_details_end(m: ExecDetailsEnd, sv: int) -> bytes:
