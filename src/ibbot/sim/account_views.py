@@ -118,6 +118,13 @@ def trading_day(now: datetime) -> date:
     return day
 
 
+def next_day_roll(now: datetime) -> datetime:
+    """The first 17:00 New York after `now`: before it, `trading_day` cannot change."""
+    local = now.astimezone(NEW_YORK)
+    day = local.date() + timedelta(days=1) if local.time() >= DAY_ROLL else local.date()
+    return datetime.combine(day, DAY_ROLL, tzinfo=NEW_YORK)
+
+
 def terms_of(instrument: Instrument) -> Terms:
     """What the ledger needs to know about an instrument of the security master."""
     sec_type = "FUT" if instrument.sec_type == "CONTFUT" else instrument.sec_type

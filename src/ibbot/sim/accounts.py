@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 
 STARTING_CASH = views.STARTING_CASH
 OPTION_TYPES = frozenset({"OPT", "FOP"})
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 # --- subscriptions -------------------------------------------------------------------------------------------
@@ -136,6 +137,7 @@ class AccountService:
         self._changed: dict[str, set[int]] = {}  # account -> conIds whose position a fill changed
         self._updates: dict[int, _Updates] = {}  # client id -> its reqAccountUpdates stream
         self._day: date | None = None
+        self._day_span = (_NEVER, _NEVER)  # [checked at, next 17:00 New York): `_day` cannot change inside it
         self._second: int | None = None
         self._next_refresh: datetime | None = None
         self._marks: dict[int, tuple[FeedQuote, Decimal | None]] = {}  # conId -> (live quote, its mark)
@@ -256,7 +258,11 @@ class AccountService:
             self._push_pnl(out)
 
     def _roll(self, now: datetime) -> None:
+        since, until = self._day_span
+        if since <= now < until:
+            return  # still the day already rolled to (checked on every fill and step: keep it cheap)
         day = views.trading_day(now)
+        self._day_span = (now, views.next_day_roll(now))
         if day == self._day:
             return
         self._day = day

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -271,3 +272,16 @@ def test_a_third_account_summary_is_refused_with_322() -> None:
         ]
     (refusal,) = sim.handle(session, ReqAccountSummary(req_id=3, group="All", tags=()), T0).for_client(1)
     assert isinstance(refusal, ErrorMessage) and refusal.code == 322
+
+
+def test_the_next_day_roll_is_the_next_1700_new_york_across_clock_changes() -> None:
+    ny = ZoneInfo("America/New_York")
+    before = datetime(2024, 3, 8, 16, 59, tzinfo=ny)  # Friday, before the roll
+    assert views.next_day_roll(before) == datetime(2024, 3, 8, 17, 0, tzinfo=ny)
+    at_roll = datetime(2024, 3, 9, 17, 0, tzinfo=ny)  # Saturday 17:00: the next roll is Sunday's (DST begins)
+    assert views.next_day_roll(at_roll) == datetime(2024, 3, 10, 17, 0, tzinfo=ny)
+    assert views.next_day_roll(at_roll).utcoffset() == timedelta(hours=-4)
+    # nowhere in [now, next roll) does the trading day change
+    for now in (before, at_roll, datetime(2024, 3, 10, 12, 0, tzinfo=ny)):
+        end = views.next_day_roll(now)
+        assert views.trading_day(now) == views.trading_day(end - timedelta(microseconds=1))
