@@ -853,8 +853,35 @@ _CONDITION = st.one_of(
 _ORDER_TYPES = ["MKT", "LMT", "STP", "STP LMT", "TRAIL", "REL", "VOL", "PEG BENCH", "PEG BEST", "PEG MID"]
 
 
-def _field_strategy(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
-    special: dict[str, st.SearchStrategy[Any]] = {
+def _ib_orders(
+    special: dict[str, st.SearchStrategy[Any]],
+    *,
+    ints: st.SearchStrategy[int],
+    floats: st.SearchStrategy[float],
+    text: st.SearchStrategy[str],
+) -> st.SearchStrategy[Any]:
+    """ib_async Orders: `special` fields as given, every other field by the type of its default (its unset
+    value included where the default is unset)."""
+
+    def field(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
+        if f.name in special:
+            return special[f.name]
+        default = f.default
+        if isinstance(default, bool):
+            return st.booleans()
+        if isinstance(default, int):
+            return st.one_of(st.just(UNSET_INTEGER), ints) if default == UNSET_INTEGER else ints
+        if isinstance(default, float):
+            return st.one_of(st.just(UNSET_DOUBLE), floats) if default == UNSET_DOUBLE else floats
+        assert isinstance(default, str), f.name
+        return text
+
+    fields = {f.name: field(f) for f in dataclasses.fields(ia.Order) if f.name not in _NOT_ON_WIRE}
+    return st.fixed_dictionaries(fields).map(lambda kw: ia.Order(**kw))
+
+
+_ORDER = _ib_orders(
+    {
         "totalQuantity": st.one_of(st.floats(0, 1e7, allow_nan=False), st.decimals(0, 10**6, places=4)),
         "lmtPrice": st.one_of(st.just(UNSET_DOUBLE), _FLOATS, st.decimals(-(10**6), 10**6, places=4)),
         "orderType": st.sampled_from(_ORDER_TYPES),
@@ -865,23 +892,11 @@ def _field_strategy(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
         "orderComboLegs": st.lists(st.builds(ia.OrderComboLeg, st.one_of(st.just(UNSET_DOUBLE), _FLOATS)), max_size=3),
         "conditions": st.lists(_CONDITION, max_size=4),
         "softDollarTier": st.builds(ia.SoftDollarTier, _TEXT, _TEXT, _TEXT),
-    }
-    if f.name in special:
-        return special[f.name]
-    default = f.default
-    if isinstance(default, bool):
-        return st.booleans()
-    if isinstance(default, int):
-        return st.one_of(st.just(UNSET_INTEGER), _INTS) if default == UNSET_INTEGER else _INTS
-    if isinstance(default, float):
-        return st.one_of(st.just(UNSET_DOUBLE), _FLOATS) if default == UNSET_DOUBLE else _FLOATS
-    assert isinstance(default, str), f.name
-    return _TEXT
-
-
-_ORDER = st.fixed_dictionaries(
-    {f.name: _field_strategy(f) for f in dataclasses.fields(ia.Order) if f.name not in _NOT_ON_WIRE}
-).map(lambda kw: ia.Order(**kw))
+    },
+    ints=_INTS,
+    floats=_FLOATS,
+    text=_TEXT,
+)
 
 _LEG = st.builds(
     ia.ComboLeg,
@@ -973,8 +988,8 @@ _MUTANTS = st.sampled_from(
 _SMALL_TEXT = st.sampled_from(["", "0", "1"])
 
 
-def _small_field(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
-    special: dict[str, st.SearchStrategy[Any]] = {
+_SMALL_ORDER = _ib_orders(
+    {
         "totalQuantity": st.sampled_from([0, 1]),
         "orderType": st.sampled_from(_ORDER_TYPES),
         "scalePriceIncrement": st.sampled_from([UNSET_DOUBLE, 0.0, 1.0]),
@@ -985,22 +1000,11 @@ def _small_field(f: dataclasses.Field[Any]) -> st.SearchStrategy[Any]:
         "orderComboLegs": st.lists(st.builds(ia.OrderComboLeg, st.just(1.0)), max_size=1),
         "conditions": st.lists(st.builds(ia.TimeCondition, conjunction=_CONJ, time=_SMALL_TEXT), max_size=1),
         "softDollarTier": st.builds(ia.SoftDollarTier, _SMALL_TEXT, _SMALL_TEXT, _SMALL_TEXT),
-    }
-    if f.name in special:
-        return special[f.name]
-    default = f.default
-    if isinstance(default, bool):
-        return st.booleans()
-    if isinstance(default, int):
-        return st.sampled_from([UNSET_INTEGER, 0, 1] if default == UNSET_INTEGER else [0, 1])
-    if isinstance(default, float):
-        return st.sampled_from([UNSET_DOUBLE, 0.0, 1.0] if default == UNSET_DOUBLE else [0.0, 1.0])
-    return _SMALL_TEXT
-
-
-_SMALL_ORDER = st.fixed_dictionaries(
-    {f.name: _small_field(f) for f in dataclasses.fields(ia.Order) if f.name not in _NOT_ON_WIRE}
-).map(lambda kw: ia.Order(**kw))
+    },
+    ints=st.sampled_from([0, 1]),
+    floats=st.sampled_from([0.0, 1.0]),
+    text=_SMALL_TEXT,
+)
 _SMALL_CONTRACT = st.builds(
     ia.Contract,
     secType=st.sampled_from(["STK", "BAG"]),
