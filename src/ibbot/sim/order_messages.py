@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ibbot.memo import IdentityMemo
 from ibbot.protocol.requests.orders import ExecutionFilter
 from ibbot.protocol.responses.orders import (
     CommissionReport,
@@ -160,29 +161,15 @@ def open_order(
     An order's openOrders (accepted, filled, listed by reqOpenOrders) mostly report the same terms: the Order
     is reused while the spec and everything else it is made of stay the same objects, which also lets the
     encoder reuse that Order's text (`order_layout`)."""
-    spec = view.spec
+    made_of = (view.spec, view.limit_price, view.stop_price)  # what `to_order` reads of the view
     terms = (perm_id, good_till_text, trigger_method)
-    kept = _reported.get(id(spec))
-    if (
-        kept is not None
-        and kept[0] is spec
-        and kept[1] == terms
-        and kept[2] is view.limit_price
-        and kept[3] is view.stop_price
-    ):
-        order = kept[4]
-    else:
-        order = to_order(view, perm_id=perm_id, good_till_text=good_till_text, trigger_method=trigger_method)
-        if len(_reported) >= REPORTED_ORDERS:
-            _reported.clear()  # start afresh: a miss only costs building the Order again
-        _reported[id(spec)] = (spec, terms, view.limit_price, view.stop_price, order)
+    order = _reported.get(made_of, terms) or _reported.put(
+        made_of, to_order(view, perm_id=perm_id, good_till_text=good_till_text, trigger_method=trigger_method), terms
+    )
     return OpenOrder(order=order, contract=contract, state=_OPEN_STATES[view.status])
 
 
-REPORTED_ORDERS = 1024
-# The Order last reported per spec (keyed by the spec's id; holding the spec keeps that id its own), with
-# the other inputs of `to_order` it was built from.
-_reported: dict[int, tuple[OrderSpec, tuple[int, str, int | None], Decimal | None, Decimal | None, Order]] = {}
+_reported: IdentityMemo[Order] = IdentityMemo()  # the Order reported for these inputs
 _OPEN_STATES = {status: OrderState(status=status.value) for status in OrderStatus}
 
 

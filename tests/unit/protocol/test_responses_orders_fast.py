@@ -187,21 +187,24 @@ def test_a_nul_inside_a_field_is_refused_on_both_paths(order: Order) -> None:
 
 
 def test_kept_texts_are_bounded_and_stay_right() -> None:
-    orders = [Order(order_id=i, action="BUY", order_type="MKT") for i in range(order_layout.TEXTS_KEPT + 10)]
+    kept = order_layout._order_texts
+    orders = [Order(order_id=i, action="BUY", order_type="MKT") for i in range(kept.size + 10)]
     for order in orders:
         assert fast(order, SPY, STATES[0], 178) == general(order, SPY, STATES[0], 178)
-    assert len(order_layout._order_texts) <= order_layout.TEXTS_KEPT
+    assert len(kept) <= kept.size
 
 
 def test_a_kept_text_belongs_to_its_objects_not_to_their_ids() -> None:
     # An entry keyed by an id that now names another object (once its own is gone) must not be used.
     order, other = Order(order_id=1, action="BUY"), Order(order_id=2, action="SELL")
-    stale = order_layout._order_texts[(id(other), id(SPY), 178)] = (order, SPY, ("x", 1), ("y", 1))
+    kept = order_layout._order_texts
+    key = kept.key((other, SPY), 178)
+    stale = kept._entries[key] = ((order, SPY), (("x", 1), ("y", 1)))
     try:
         assert fast(other, SPY, STATES[0], 178) == general(other, SPY, STATES[0], 178)
     finally:
-        if order_layout._order_texts.get((id(other), id(SPY), 178)) is stale:
-            del order_layout._order_texts[(id(other), id(SPY), 178)]
+        if kept._entries.get(key) is stale:
+            del kept._entries[key]
 
 
 def test_a_template_refuses_a_field_written_twice_or_nowhere() -> None:

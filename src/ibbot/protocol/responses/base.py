@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ibbot.errors import LocalProtocolError
+from ibbot.memo import IdentityMemo
 from ibbot.protocol.fields import fmt_float, fmt_int
 from ibbot.protocol.ids import ServerMsgId
 from ibbot.protocol.types import Contract, TagValue
@@ -61,18 +62,10 @@ CONTRACT_WIDTH = 11
 def contract_text(c: Contract) -> str:
     """`contract_fields(c)` (CONTRACT_WIDTH fields) joined with NUL separators, kept per Contract object: the
     simulator reports an instrument with one Contract, in every openOrder and execDetails of it."""
-    kept = _contract_texts.get(id(c))
-    if kept is not None and kept[0] is c:
-        return kept[1]
-    text = "\0".join(contract_fields(c))
-    if len(_contract_texts) >= CONTRACT_TEXTS_KEPT:
-        _contract_texts.clear()  # start afresh: a miss only costs joining again
-    _contract_texts[id(c)] = (c, text)  # holding the contract keeps its id its own
-    return text
+    return _contract_texts.get((c,)) or _contract_texts.put((c,), "\0".join(contract_fields(c)))
 
 
-CONTRACT_TEXTS_KEPT = 1024
-_contract_texts: dict[int, tuple[Contract, str]] = {}
+_contract_texts: IdentityMemo[str] = IdentityMemo()
 
 
 def tag_value_fields(pairs: tuple[TagValue, ...]) -> list[str]:

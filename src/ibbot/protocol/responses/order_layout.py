@@ -36,6 +36,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
+from ibbot.memo import IdentityMemo
 from ibbot.protocol.fields import fmt_bool, fmt_decimal, fmt_float, fmt_int
 from ibbot.protocol.ids import SV
 from ibbot.protocol.responses.base import contract_fields, contract_text, tag_value_fields
@@ -374,9 +375,7 @@ def open_order_fields(order: Order, contract: Contract, state: OrderState, sv: i
 #
 # * One order's openOrders (accepted, filled, listed again) carry the same frozen Order and Contract objects
 #   and differ in their OrderState, which the simulator keeps as one constant per status. The joined text of
-#   each part is kept per object identity (an entry holds its objects, so their ids stay theirs), bounded:
-#   when full it starts afresh (dropping only the oldest would make a dict skip its deleted entries), and
-#   a miss only costs writing the text again.
+#   each part is kept per object identity (`ibbot.memo.IdentityMemo`).
 # * Almost every order leaves all its attributes but a few (`PLAIN_HEAD`, `PLAIN_TAIL`) at their defaults;
 #   the simulator's always do. A plain order's text is the default Order's with those fields (and the
 #   contract's) in their places: a template made once per version from the general layout above, which stays
@@ -591,9 +590,8 @@ def plain_open_order_text(order: Order, contract: Contract, sv: int) -> tuple[Jo
     return (head_text, head.count), (tail.text(order), tail.count)
 
 
-TEXTS_KEPT = 1024
-_order_texts: dict[tuple[int, int, int], tuple[Order, Contract, Joined, Joined]] = {}
-_state_texts: dict[tuple[int, bool], tuple[OrderState, Joined]] = {}
+_order_texts: IdentityMemo[tuple[Joined, Joined]] = IdentityMemo()
+_state_texts: IdentityMemo[Joined] = IdentityMemo()
 
 
 def _joined(fields: list[str]) -> Joined:
@@ -602,31 +600,22 @@ def _joined(fields: list[str]) -> Joined:
 
 def open_order_text(order: Order, contract: Contract, sv: int) -> tuple[Joined, Joined]:
     """`open_order_head` and `open_order_tail`, joined."""
-    key = (id(order), id(contract), sv)
-    kept = _order_texts.get(key)
-    if kept is not None and kept[0] is order and kept[1] is contract:
-        return kept[2], kept[3]
+    kept = _order_texts.get((order, contract), sv)
+    if kept is not None:
+        return kept
     if is_plain(order, contract):
-        head, tail = plain_open_order_text(order, contract, sv)
+        texts = plain_open_order_text(order, contract, sv)
     else:
-        head, tail = _joined(open_order_head(order, contract, sv)), _joined(open_order_tail(order, sv))
-    if len(_order_texts) >= TEXTS_KEPT:
-        _order_texts.clear()
-    _order_texts[key] = (order, contract, head, tail)
-    return head, tail
+        texts = _joined(open_order_head(order, contract, sv)), _joined(open_order_tail(order, sv))
+    return _order_texts.put((order, contract), texts, sv)
 
 
 def open_order_state_text(state: OrderState, what_if: bool) -> Joined:
     """`open_order_state`, joined."""
-    key = (id(state), what_if)
-    kept = _state_texts.get(key)
-    if kept is not None and kept[0] is state:
-        return kept[1]
-    text = _joined(open_order_state(state, what_if))
-    if len(_state_texts) >= TEXTS_KEPT:
-        _state_texts.clear()
-    _state_texts[key] = (state, text)
-    return text
+    kept = _state_texts.get((state,), what_if)
+    if kept is not None:
+        return kept
+    return _state_texts.put((state,), _joined(open_order_state(state, what_if)), what_if)
 
 
 # --- completedOrder -----------------------------------------------------------------------------------
