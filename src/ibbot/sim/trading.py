@@ -320,8 +320,6 @@ class TradingService:
             self._order_ids.seen(placed.order_id)
             self._order_ids.reserve(0)
         self._exec_ids.reserve(sum(isinstance(e, OrderFilled) for e in events))
-        # IB: an order "accepted and executes immediately" commonly gets no orderStatus for its acceptance,
-        # only its openOrder; the fill's orderStatus (Filled, or Submitted with what is left) is the first.
         filled_now = {view_key(e.order) for e in events if isinstance(e, OrderFilled)}
         with self.store.transaction():
             if placed is not None and accepted:
@@ -334,14 +332,12 @@ class TradingService:
                     )
                     continue
                 view = event.order
-                record = self.records[view_key(view)]
-                changed[view_key(view)] = view
+                key = view_key(view)
+                record = self.records[key]
+                changed[key] = view
                 if view.status in TERMINAL and record.completed_at is None:
                     record.completed_at = now
-                if isinstance(event, OrderAccepted) and view_key(view) in filled_now:
-                    sends.append((view.client_id, self.open_order(view, record), True))
-                else:
-                    sends += self._messages(event, record, now)
+                sends += self._messages(event, record, now, fills_now=key in filled_now)
             if placed is not None and accepted:
                 placed_view = changed.get(placed.key)
                 if placed_view is None or placed_view.status not in TERMINAL:
@@ -361,7 +357,8 @@ class TradingService:
                 if master != owner:
                     out.to(master, message)
 
-    def _messages(self, event: Event, record: OrderRecord, now: datetime) -> list[Send]:
+    def _messages(self, event: Event, record: OrderRecord, now: datetime, *, fills_now: bool) -> list[Send]:
+        """What clients are told of `event`; `fills_now`: the same commit also fills this order."""
         assert not isinstance(event, OrderRejected)
         view, owner = event.order, event.order.client_id
         status = order_status(view, perm_id=record.perm_id)
@@ -377,6 +374,10 @@ class TradingService:
                 (owner, ErrorMessage(req_id=view.order_id, code=CANCELLED[0], text=CANCELLED[1]), False),
             ]
         if isinstance(event, OrderPriceUpdated):
+            return [(owner, self.open_order(view, record), True)]
+        if isinstance(event, OrderAccepted) and fills_now:
+            # IB: an order "accepted and executes immediately" commonly gets no orderStatus for its acceptance;
+            # the fill's orderStatus (Filled, or Submitted with what is left) is its first.
             return [(owner, self.open_order(view, record), True)]
         return [(owner, self.open_order(view, record), True), (owner, status, True)]
 
