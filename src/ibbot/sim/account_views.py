@@ -109,10 +109,15 @@ def _amount(label: str, raw: object) -> Decimal:
 # --- time and money ---------------------------------------------------------------------------------------
 
 
+def _roll_date(now: datetime) -> date:
+    """The date whose 17:00 New York is the first after `now`."""
+    local = now.astimezone(NEW_YORK)
+    return local.date() + timedelta(days=1) if local.time() >= DAY_ROLL else local.date()
+
+
 def trading_day(now: datetime) -> date:
     """The trading day `now` belongs to: it turns at 17:00 New York; weekends belong to Monday."""
-    local = now.astimezone(NEW_YORK)
-    day = local.date() + timedelta(days=1) if local.time() >= DAY_ROLL else local.date()
+    day = _roll_date(now)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
@@ -120,9 +125,7 @@ def trading_day(now: datetime) -> date:
 
 def next_day_roll(now: datetime) -> datetime:
     """The first 17:00 New York after `now`: before it, `trading_day` cannot change."""
-    local = now.astimezone(NEW_YORK)
-    day = local.date() + timedelta(days=1) if local.time() >= DAY_ROLL else local.date()
-    return datetime.combine(day, DAY_ROLL, tzinfo=NEW_YORK)
+    return datetime.combine(_roll_date(now), DAY_ROLL, tzinfo=NEW_YORK)
 
 
 def terms_of(instrument: Instrument) -> Terms:
