@@ -8,7 +8,22 @@
         ├── HandshakeError          the "API\\0" hello is malformed or no version can be agreed
         └── FieldError              a field cannot be read as the type its message needs
         LocalProtocolError          we were asked to send something the negotiated version cannot carry
-    └── OrderStateError             the simulator's order engine took a step its status table forbids (a bug)
+    ├── OrderStateError             an order took a step its status table forbids (a bug: simulator or framework)
+    ├── BrokerError                 the framework's dealings with TWS / IB Gateway failed
+    │   ├── ConnectError            cannot connect, or the session did not start (timeout, refused, no nextValidId)
+    │   │   ├── ClientIdInUseError  326 on every client id of the configured range
+    │   │   └── LiveGuardError      the account is live without the opt-in, or paper where live was asked for
+    │   ├── NotConnectedError       a request while there is no session
+    │   ├── RequestTimeout          a request got no answer within its timeout
+    │   ├── MarketDataLimitError    a subscription would exceed the market-data line / depth / tick-by-tick budget
+    │   └── RequestError            IB answered a request with an error (`code`, `text`)
+    │       ├── PacingViolation     162 "pacing violation" (retried by the governor)
+    │       └── NoDataError         162 "HMDS query returned no data" and other empty answers
+    ├── ContractError               a contract is unknown, or ambiguous (`candidates`)
+    ├── OrderError                  an order is invalid and was refused before it left (`reason`)
+    ├── RiskRefusal                 the risk gate refused an order (`check`, `reason`)
+    ├── JournalError                the framework's journal cannot be opened, migrated, read or written
+    └── StrategyError               a strategy is invalid (bad parameters, no Strategy class) or raised
 
 Errors in a client's *request* (a bad field, an unknown message id) are not exceptions at the connection
 level: `ibbot.protocol.connection` turns them into typed events so one bad message never kills a session.
@@ -51,3 +66,78 @@ class LocalProtocolError(IbbotError):
 
 class OrderStateError(IbbotError):
     """An order took a lifecycle step its status table does not allow: a bug in the engine, not the client."""
+
+
+class BrokerError(IbbotError):
+    """The framework's dealings with TWS / IB Gateway failed."""
+
+
+class ConnectError(BrokerError):
+    """No session could be started: refused, timed out, or no nextValidId."""
+
+
+class ClientIdInUseError(ConnectError):
+    """326 on every client id of the configured range."""
+
+
+class LiveGuardError(ConnectError):
+    """A live account without the explicit opt-in, or a paper account where live trading was asked for."""
+
+
+class NotConnectedError(BrokerError):
+    """A request was made while there is no session."""
+
+
+class RequestTimeout(BrokerError):
+    """A request got no answer within its timeout."""
+
+
+class MarketDataLimitError(BrokerError):
+    """A subscription would exceed the market-data line, depth or tick-by-tick budget (instead of meeting 101)."""
+
+
+class RequestError(BrokerError):
+    """IB answered a request with an error code."""
+
+    def __init__(self, code: int, text: str, *, req_id: int = -1) -> None:
+        super().__init__(f"IB error {code}: {text}")
+        self.code = code
+        self.text = text
+        self.req_id = req_id
+
+
+class PacingViolation(RequestError):
+    """162: historical data request pacing violation (the governor backs off and retries)."""
+
+
+class NoDataError(RequestError):
+    """162 "HMDS query returned no data" (or another empty answer): not a failure of the connection."""
+
+
+class ContractError(IbbotError):
+    """A contract is unknown, or its description is ambiguous (`candidates` lists the matches)."""
+
+    def __init__(self, message: str, *, candidates: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+class OrderError(IbbotError):
+    """An order is invalid and was refused before it left (a wrong tick, size, missing field ...)."""
+
+
+class RiskRefusal(IbbotError):
+    """The risk gate refused an order; nothing reached IB."""
+
+    def __init__(self, check: str, reason: str) -> None:
+        super().__init__(f"refused by {check}: {reason}")
+        self.check = check
+        self.reason = reason
+
+
+class JournalError(IbbotError):
+    """The framework's journal cannot be opened, migrated, read or written."""
+
+
+class StrategyError(IbbotError):
+    """A strategy is invalid (no Strategy class, bad parameters) or raised in one of its hooks."""
