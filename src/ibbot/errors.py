@@ -14,14 +14,14 @@
     │   │   ├── ClientIdInUseError  326 on every client id of the configured range
     │   │   └── LiveGuardError      the account is live without the opt-in, or paper where live was asked for
     │   ├── NotConnectedError       a request while there is no session
-    │   ├── RequestTimeout          a request got no answer within its timeout
+    │   ├── RequestTimeoutError          a request got no answer within its timeout
     │   ├── MarketDataLimitError    a subscription would exceed the market-data line / depth / tick-by-tick budget
     │   └── RequestError            IB answered a request with an error (`code`, `text`)
-    │       ├── PacingViolation     162 "pacing violation" (retried by the governor)
+    │       ├── PacingViolationError     162 "pacing violation" (retried by the governor)
     │       └── NoDataError         162 "HMDS query returned no data" and other empty answers
     ├── ContractError               a contract is unknown, or ambiguous (`candidates`)
     ├── OrderError                  an order is invalid and was refused before it left (`reason`)
-    ├── RiskRefusal                 the risk gate refused an order (`check`, `reason`)
+    ├── RiskRefusedError                 the risk gate refused an order (`check`, `reason`)
     ├── JournalError                the framework's journal cannot be opened, migrated, read or written
     └── StrategyError               a strategy is invalid (bad parameters, no Strategy class) or raised
 
@@ -88,7 +88,7 @@ class NotConnectedError(BrokerError):
     """A request was made while there is no session."""
 
 
-class RequestTimeout(BrokerError):
+class RequestTimeoutError(BrokerError):
     """A request got no answer within its timeout."""
 
 
@@ -106,7 +106,7 @@ class RequestError(BrokerError):
         self.req_id = req_id
 
 
-class PacingViolation(RequestError):
+class PacingViolationError(RequestError):
     """162: historical data request pacing violation (the governor backs off and retries)."""
 
 
@@ -126,7 +126,7 @@ class OrderError(IbbotError):
     """An order is invalid and was refused before it left (a wrong tick, size, missing field ...)."""
 
 
-class RiskRefusal(IbbotError):
+class RiskRefusedError(IbbotError):
     """The risk gate refused an order; nothing reached IB."""
 
     def __init__(self, check: str, reason: str) -> None:
