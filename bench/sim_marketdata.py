@@ -69,7 +69,7 @@ async def serve(start: datetime, speed: float) -> None:
 
 def instrument_pool(start: datetime) -> list[tuple[int, str]]:
     """(conId, exchange) of the catalog's stocks, ETFs, futures and forex pairs."""
-    from ibbot.sim.catalog import build_instruments
+    from ibbot.sim.instruments.catalog import build_instruments
 
     return [(i.con_id, i.exchange) for i in build_instruments(start) if i.sec_type in ("STK", "FUT", "CASH")]
 

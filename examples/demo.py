@@ -16,7 +16,7 @@ from rich.console import Console
 
 from bracket_bot import run
 from ibbot.clock import OffsetClock
-from ibbot.sim.calendar import calendar_named
+from ibbot.sim.instruments.calendar import calendar_named
 from ibbot.testing import running_simulator
 
 

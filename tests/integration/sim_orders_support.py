@@ -17,7 +17,7 @@ from typing import Any
 from ib_async import IB, Contract, Stock
 
 from ibbot.clock import ManualClock
-from ibbot.sim.feed import Quote
+from ibbot.sim.market.feed import Quote
 from ibbot.sim.server import SimServer
 from ibbot.testing import running_simulator
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from ib_async import IB, Contract, Forex, Stock
 
 from ibbot.clock import ManualClock
-from ibbot.sim.calendar import calendar_named
-from ibbot.sim.feed import snapshot
+from ibbot.sim.instruments.calendar import calendar_named
+from ibbot.sim.market.feed import snapshot
 from ibbot.sim.server import SimServer
 from ibbot.testing import running_simulator
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from ibbot.errors import ConfigError
-from ibbot.sim.history_rules import HMDS_PREFIX, HistoricalQuery
+from ibbot.sim.history.rules import HMDS_PREFIX, HistoricalQuery
 
 _SECOND = timedelta(seconds=1)
 

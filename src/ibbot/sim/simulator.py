@@ -14,20 +14,20 @@ from zoneinfo import ZoneInfo
 from ibbot.protocol.requests import BadRequest, Request, UnknownRequest
 from ibbot.protocol.responses.session import ManagedAccounts, NextValidId
 from ibbot.sim import errors
-from ibbot.sim.accounts import AccountService
+from ibbot.sim.accounts.service import AccountService
 from ibbot.sim.api import account, connection, contracts, history, marketdata, orders
 from ibbot.sim.api.base import Context, Handler
-from ibbot.sim.catalog import build_security_master
 from ibbot.sim.config import SimConfig, limits_from
-from ibbot.sim.history_service import HistoryService
-from ibbot.sim.instruments import instruments_from_config
-from ibbot.sim.marketdata import MarketDataService
+from ibbot.sim.history.service import HistoryService
+from ibbot.sim.instruments.catalog import build_security_master
+from ibbot.sim.instruments.instrument import instruments_from_config
+from ibbot.sim.market.prices import Prices
+from ibbot.sim.marketdata.service import MarketDataService
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import ClientPacing, ServerPacing
-from ibbot.sim.prices import Prices
 from ibbot.sim.session import ClientSession
 from ibbot.sim.store import StateStore, Store
-from ibbot.sim.trading import TradingService
+from ibbot.sim.trading.service import TradingService
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ A test that needs a variant (a dividend yield, a wider spread) derives it with `
 
 from __future__ import annotations
 
-from ibbot.sim.calendar import CME_EQUITY, IDEALPRO, US_EQUITY
-from ibbot.sim.pricemodel import PriceModel
+from ibbot.sim.instruments.calendar import CME_EQUITY, IDEALPRO, US_EQUITY
+from ibbot.sim.market.model import PriceModel
 
 AAPL = PriceModel(
     con_id=265598,

@@ -367,7 +367,7 @@ def test_many_calls_stay_fast_and_windows_stay_small():
 def test_keys_of_validated_queries_pace_identical_requests():
     from zoneinfo import ZoneInfo
 
-    from ibbot.sim.history_rules import HistoricalQuery, validate_historical_request
+    from ibbot.sim.history.rules import HistoricalQuery, validate_historical_request
 
     def key(end: str, bar: str = "5 secs", duration: str = "1800 S"):
         q = validate_historical_request(

@@ -15,7 +15,7 @@ Theory of operation
   update the EUR rate themselves when USD is the base).
 * Daily PnL per position = value now - value at the day's start (yesterday's close) + today's trade cash flows,
   so it is right across opens, closes and flips; `roll_day` starts a new day (the caller decides when).
-* Margin is in `ibbot.sim.margin`: Reg T for securities, simplified rules for futures, options and forex.
+* Margin is in `ibbot.sim.accounts.margin`: Reg T for securities, simplified rules for futures, options and forex.
 * Views are cached because every order asks for the figures (the buying-power check) and a bot may hold many
   positions: a position's portfolio row and margin exposure are kept until something they depend on changes
   (its fill or mark; for exposures also any rate or an underlying's mark), the figures until anything changes.
@@ -33,9 +33,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ibbot.sim import margin
-from ibbot.sim.margin import Exposure, Figures, WhatIf
-from ibbot.sim.orders import Rejection
+from ibbot.sim.accounts import margin
+from ibbot.sim.accounts.margin import Exposure, Figures, WhatIf
+from ibbot.sim.trading.orders import Rejection
 
 ZERO, ONE = Decimal(0), Decimal(1)
 PAID, VARIATION, CURRENCY = "paid", "variation", "currency"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ibbot.sim.ledger import Ledger
+from ibbot.sim.accounts.ledger import Ledger
 from ibbot.sim.store import Store
 
 LEDGER_KIND = "ledger"  # keyed by account code

@@ -53,11 +53,10 @@ from ibbot.protocol.responses.account import (
     PositionEnd,
     PositionMultiEnd,
 )
-from ibbot.sim import account_views as views
-from ibbot.sim import ledger_store
-from ibbot.sim.feed import Quote as FeedQuote
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.ledger import FillResult, Ledger, PortfolioRow
+from ibbot.sim.accounts import ledger_store, views
+from ibbot.sim.accounts.ledger import FillResult, Ledger, PortfolioRow
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.feed import Quote as FeedQuote
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 

@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo
 from ibbot.errors import ConfigError
 from ibbot.protocol.responses.account import PnL, PnLSingle, PortfolioValue, Position, PositionMulti
 from ibbot.protocol.types import Contract
-from ibbot.sim import ledger
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.ledger import PortfolioRow, Terms
+from ibbot.sim.accounts import ledger
+from ibbot.sim.accounts.ledger import PortfolioRow, Terms
+from ibbot.sim.instruments.instrument import Instrument
 
 Row = tuple[str, str, str]  # (key, value, currency) as updateAccountValue carries it
 

@@ -1,7 +1,7 @@
 """Handlers for account requests: account updates, summary, positions and their *Multi variants, PnL.
 
 Each handler checks the request as TWS does (an unknown account code is 321, a third open account summary is
-322) and hands the rest to `sim.accounts` (`ibbot.sim.accounts`), which owns the books and the streams.
+322) and hands the rest to `sim.accounts` (`ibbot.sim.accounts.service`), which owns the books and the streams.
 """
 
 from __future__ import annotations

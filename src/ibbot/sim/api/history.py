@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ibbot.sim.api.base import Context, Handler
-from ibbot.sim.history_service import HistoryService
+from ibbot.sim.history.service import HistoryService
 
 
 def _to_history(ctx: Context, request: Any) -> None:

@@ -31,18 +31,18 @@ from ibbot.protocol.requests.market import (
 from ibbot.protocol.responses.depth import MktDepthExchanges, SmartComponents
 from ibbot.protocol.types import Contract
 from ibbot.sim.api.base import Context, Handler
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.marketdata import resolve
-from ibbot.sim.marketdata_streams import (
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.marketdata.service import resolve
+from ibbot.sim.marketdata.streams import (
     DEPTH_EXCHANGES,
     SMART_COMPONENTS,
     implied_volatility_tick,
     option_price_tick,
 )
+from ibbot.sim.marketdata.streams_service import StreamService
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import StreamKind
 from ibbot.sim.session import ClientSession
-from ibbot.sim.streams_service import StreamService
 
 NOT_AN_OPTION = "Error validating request.-'bZ' : cause - Option calculations are only for options"
 INVALID_CALCULATION = "Error validating request.-'bZ' : cause - Invalid {what}: {value}"

@@ -13,8 +13,8 @@ from ibbot.protocol.requests.orders import (
     ReqGlobalCancel,
     ReqOpenOrders,
 )
-from ibbot.sim import order_queries
 from ibbot.sim.api.base import Context, Handler
+from ibbot.sim.trading import queries as order_queries
 
 
 def _place_order(ctx: Context, req: PlaceOrder) -> None:

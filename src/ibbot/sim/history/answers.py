@@ -33,10 +33,8 @@ from ibbot.protocol.responses.history import (
 )
 from ibbot.protocol.types import Contract
 from ibbot.sim import errors
-from ibbot.sim.bars import Bar, SessionFilter, head_timestamp, historical_bars
-from ibbot.sim.calendar import ExchangeCalendar
-from ibbot.sim.history_build import OPTION_SERIES, OptionTerms
-from ibbot.sim.history_rules import (
+from ibbot.sim.history.build import OPTION_SERIES, OptionTerms
+from ibbot.sim.history.rules import (
     BAR_SIZES,
     HMDS_PREFIX,
     VALIDATION_PREFIX,
@@ -50,12 +48,14 @@ from ibbot.sim.history_rules import (
     parse_what_to_show,
     series_available,
 )
-from ibbot.sim.history_window import no_data_rejection, query_window
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.path import PricePath
-from ibbot.sim.prices import RATE, Prices
-from ibbot.sim.security_master import SecurityMaster
-from ibbot.sim.ticks import MidTick, QuoteTick, TickKind, Trade, historical_ticks
+from ibbot.sim.history.window import no_data_rejection, query_window
+from ibbot.sim.instruments.calendar import ExchangeCalendar
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.instruments.master import SecurityMaster
+from ibbot.sim.market.bars import Bar, SessionFilter, head_timestamp, historical_bars
+from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.prices import RATE, Prices
+from ibbot.sim.market.ticks import MidTick, QuoteTick, TickKind, Trade, historical_ticks
 
 NO_HEAD_TIMESTAMP = Rejection(code=162, text=HMDS_PREFIX + "No head time stamp")
 AMBIGUOUS = "The contract description specified for {symbol} is ambiguous."

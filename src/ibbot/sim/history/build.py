@@ -12,7 +12,7 @@ TRADES are IB's "no data" (the simulator prints no option trades).
 Big requests are computed in slices so one client asking for eleven months of 30-minute bars does not stall
 every other client: the window is cut where no bar straddles the cut (local midnight for intraday bars, whose
 grid starts at local midnight; the first session of a day, ISO week or month for longer bars) and each piece
-is priced in work units that approximate microseconds of `ibbot.sim.bars` for this kind of bar
+is priced in work units that approximate microseconds of `ibbot.sim.market.bars` for this kind of bar
 (`cost_per_minute`, measured once; no clock is read). The slices give exactly the bars of the whole window
 (tested), except ADJUSTED_LAST, whose scaling depends on the window's end, which is one slice. (In 24-hour
 mode a window spanning a daylight-saving change aligns 2- to 8-hour bars to the local clock per day when
@@ -28,12 +28,12 @@ from decimal import Decimal
 from itertools import pairwise
 
 from ibbot.protocol.types import Bar as WireBar
-from ibbot.sim.bars import Bar, SessionFilter, historical_bars
-from ibbot.sim.calendar import ExchangeCalendar
-from ibbot.sim.history_rules import BarSize, BarUnit, WhatToShow
-from ibbot.sim.history_window import format_bar_time
-from ibbot.sim.options import option_quote
-from ibbot.sim.path import PricePath
+from ibbot.sim.history.rules import BarSize, BarUnit, WhatToShow
+from ibbot.sim.history.window import format_bar_time
+from ibbot.sim.instruments.calendar import ExchangeCalendar
+from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
+from ibbot.sim.market.options import option_quote
+from ibbot.sim.market.path import PricePath
 
 BarSource = Callable[[datetime, datetime], tuple[Bar, ...]]
 _SECONDS_PER_YEAR = 365.25 * 86_400

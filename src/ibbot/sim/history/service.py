@@ -42,8 +42,7 @@ from ibbot.protocol.requests.history import (
 )
 from ibbot.protocol.responses.history import HistoricalData, HistoricalDataUpdate
 from ibbot.protocol.types import Bar as WireBar
-from ibbot.sim.bars import Bar, SessionFilter
-from ibbot.sim.history_answers import (
+from ibbot.sim.history.answers import (
     Target,
     head_timestamp_answer,
     head_timestamp_query,
@@ -55,8 +54,8 @@ from ibbot.sim.history_answers import (
     ticks_answer,
     ticks_query,
 )
-from ibbot.sim.history_build import BarJob, BarSource, option_source, path_source, wire_bar
-from ibbot.sim.history_rules import (
+from ibbot.sim.history.build import BarJob, BarSource, option_source, path_source, wire_bar
+from ibbot.sim.history.rules import (
     IMPLIED_ZONE_CODE,
     IMPLIED_ZONE_TEXT,
     BarSize,
@@ -65,7 +64,8 @@ from ibbot.sim.history_rules import (
     WhatToShow,
     validate_historical_request,
 )
-from ibbot.sim.history_window import check_data_available, format_range_time, no_data_rejection, query_window
+from ibbot.sim.history.window import check_data_available, format_range_time, no_data_rejection, query_window
+from ibbot.sim.market.bars import Bar, SessionFilter
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import HistoricalKey
 from ibbot.sim.session import ClientSession

@@ -21,7 +21,7 @@ from calendar import monthrange
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from ibbot.sim.history_rules import (
+from ibbot.sim.history.rules import (
     HMDS_PREFIX,
     BarSize,
     Duration,

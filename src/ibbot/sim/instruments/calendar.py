@@ -23,7 +23,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from ibbot.errors import ConfigError
-from ibbot.sim import holidays as hol
+from ibbot.sim.instruments import holidays as hol
 
 _ONE_DAY = timedelta(days=1)
 _SEARCH_DAYS = 60  # longer than any closure (weekends, Golden Week, year-end): next_open always finds one

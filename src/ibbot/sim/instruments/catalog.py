@@ -30,8 +30,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ibbot.errors import ConfigError
-from ibbot.sim import holidays as hol
-from ibbot.sim.instruments import (
+from ibbot.sim.instruments import holidays as hol
+from ibbot.sim.instruments.instrument import (
     ENERGY_FUTURE_RULE,
     EQUITY_INDEX_FUTURE_RULE,
     FOREX_JPY_RULE,
@@ -49,7 +49,7 @@ from ibbot.sim.instruments import (
     XETRA_RULE,
     Instrument,
 )
-from ibbot.sim.security_master import SecurityMaster
+from ibbot.sim.instruments.master import SecurityMaster
 
 SYNTHETIC_CON_ID_BASE = 1_900_000_000  # stocks whose real conId we could not confirm
 FUTURE_CON_ID_BASE = 1_950_000_000

@@ -6,7 +6,7 @@ reports it, plus a reference price and volatility that seed the simulator's pric
 once, in its constructor (ConfigError names the contract and the field), so everything downstream may trust
 it. Market rule ids (reqMarketRule) and their increments are our own table: IB's ids differ per venue, but a
 client only ever asks for the ids we hand out in contract details. Matching requests against instruments
-lives in `ibbot.sim.security_master`; the built-in instruments in `ibbot.sim.catalog`.
+lives in `ibbot.sim.instruments.master`; the built-in instruments in `ibbot.sim.instruments.catalog`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 from ibbot.errors import ConfigError
 from ibbot.protocol.types import Contract, ContractDetails, PriceIncrement, TagValue
-from ibbot.sim.calendar import CALENDARS, calendar_named
+from ibbot.sim.instruments.calendar import CALENDARS, calendar_named
 
 SEC_TYPES = frozenset({"STK", "IND", "FUT", "CONTFUT", "OPT", "FOP", "CASH"})
 DERIVATIVE_SEC_TYPES = frozenset({"FUT", "CONTFUT", "OPT", "FOP"})
@@ -93,7 +93,7 @@ class Instrument:
     sec_type: str  # STK (ETFs too, with stock_type "ETF"), IND, FUT, OPT, FOP, CASH; CONTFUT in answers only
     exchange: str  # SMART for stocks and options, the venue otherwise
     currency: str
-    calendar: str  # a key of ibbot.sim.calendar.CALENDARS
+    calendar: str  # a key of ibbot.sim.instruments.calendar.CALENDARS
     primary_exchange: str = ""
     local_symbol: str = ""
     trading_class: str = ""

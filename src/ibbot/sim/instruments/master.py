@@ -25,7 +25,7 @@ from datetime import datetime
 
 from ibbot.errors import ConfigError
 from ibbot.protocol.types import Contract, ContractDescription, ContractDetails, PriceIncrement
-from ibbot.sim.instruments import DERIVATIVE_SEC_TYPES, Instrument, market_rule, to_contract_details
+from ibbot.sim.instruments.instrument import DERIVATIVE_SEC_TYPES, Instrument, market_rule, to_contract_details
 
 MAX_SYMBOL_SAMPLES = 16  # reqMatchingSymbols answers at most 16 descriptions
 _ANY_RIGHT = {"", "?", "0"}
@@ -47,7 +47,7 @@ class OptionChain:
 
 
 class SecurityMaster:
-    """An immutable, indexed set of instruments (built once for a given `now`, see ibbot.sim.catalog)."""
+    """An immutable, indexed set of instruments (built once for a given `now`, see ibbot.sim.instruments.catalog)."""
 
     __slots__ = ("_by_con_id", "_by_local_symbol", "_by_sec_id", "_by_symbol", "_options_by_under")
 

@@ -11,12 +11,12 @@ in the window when its first session starts in it) and span that date's sessions
 merge the trading dates of an ISO week or a month and are dated by their first trading date. Daily and
 longer bars start at local midnight of that date, so any formatter prints the exchange's date.
 
-What: a bar [a, b) spans the path's points P(a) .. P(b) (`ibbot.sim.path`): open P(a), close P(b). Bars of
+What: a bar [a, b) spans the path's points P(a) .. P(b) (`ibbot.sim.market.path`): open P(a), close P(b). Bars of
 less than a minute are exact at one second: high/low over every point, volume, WAP and trade count from
 every second. Longer bars keep open, close and volume exact (so bars of any size agree at common boundaries
 and volumes add up) but take high/low from points every bar/60 seconds (1-second points for 1-minute bars,
 6-minute points for a daily RTH bar), WAP from the volume of up to 12 segments between those points (a
-time average below a minute) and the trade count as volume / LOTS_PER_PRINT (`ibbot.sim.spans`): fast, and
+time average below a minute) and the trade count as volume / LOTS_PER_PRINT (`ibbot.sim.market.spans`): fast, and
 a range slightly narrower than the true one. BID_ASK follows IB: open = time-average bid, high = max ask,
 low = min bid, close = time-average ask. ADJUSTED_LAST scales TRADES by exp(-q * years until the window
 end) for the model's continuous dividend yield q. HISTORICAL_VOLATILITY is the annualised close-to-close
@@ -34,11 +34,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
-from ibbot.sim.calendar import ExchangeCalendar, Session
-from ibbot.sim.history_rules import BarSize, BarUnit, WhatToShow
-from ibbot.sim.path import PricePath
-from ibbot.sim.pricemodel import LOTS_PER_PRINT
-from ibbot.sim.spans import TradeSpan, quote_points, time_average, trade_span
+from ibbot.sim.history.rules import BarSize, BarUnit, WhatToShow
+from ibbot.sim.instruments.calendar import ExchangeCalendar, Session
+from ibbot.sim.market.model import LOTS_PER_PRINT
+from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.spans import TradeSpan, quote_points, time_average, trade_span
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECONDS = tuple(timedelta(seconds=k) for k in range(61))

@@ -3,7 +3,7 @@ by the clock in small incremental steps.
 
 Theory of operation
 -------------------
-Everything comes from the deterministic path (`ibbot.sim.path`), so live data and history join: at instant
+Everything comes from the deterministic path (`ibbot.sim.market.path`), so live data and history join: at instant
 s the last price is P(s), the close of the TRADES bar ending at s, and the day's volume is the exact volume
 of [day start, s), the sum of those bars' volumes. `LiveBook.step(now)` moves every subscription from its
 previous second to floor(now) one second at a time, adding each second's volume and notional (VWAP) and
@@ -16,7 +16,7 @@ The trading day (`DayWindow`) runs from the first session of a trading date to t
 next, so weekends and holidays extend the last trading day (the simulator streams around the clock). The
 day's open is the price at the start of its first liquid session once that has begun (before it, at the
 start of the day); the previous close is the previous trading date's RTH close, the close IB reports.
-On subscription the statistics of the day so far come from sampled history (`ibbot.sim.bars.trade_span`):
+On subscription the statistics of the day so far come from sampled history (`ibbot.sim.market.bars.trade_span`):
 volume is exact, high and low are as a daily bar's (path points every few minutes) and then track every
 second. Instruments without trades (forex) have no last price or volume; their day statistics follow P.
 """
@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from ibbot.sim.bars import Bar, SessionFilter, historical_bars
-from ibbot.sim.calendar import ExchangeCalendar
-from ibbot.sim.history_rules import BAR_SIZES, WhatToShow
-from ibbot.sim.path import PricePath
-from ibbot.sim.pricemodel import LOTS_PER_PRINT, Minute, prints_of
-from ibbot.sim.spans import trade_span
+from ibbot.sim.history.rules import BAR_SIZES, WhatToShow
+from ibbot.sim.instruments.calendar import ExchangeCalendar
+from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
+from ibbot.sim.market.model import LOTS_PER_PRINT, Minute, prints_of
+from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.spans import trade_span
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _REBUILD_AFTER = 600  # seconds: a longer jump rebuilds the state from history instead of stepping
@@ -62,7 +62,7 @@ class Quote(NamedTuple):
     high: float | None
     low: float | None
     prev_close: float | None
-    state: int  # CLOSED, EXTENDED or REGULAR (ibbot.sim.profile)
+    state: int  # CLOSED, EXTENDED or REGULAR (ibbot.sim.market.profile)
 
     @property
     def moment(self) -> datetime:

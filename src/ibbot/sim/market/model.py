@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ibbot.errors import ConfigError
-from ibbot.sim import noise
-from ibbot.sim.calendar import ExchangeCalendar
+from ibbot.sim.instruments.calendar import ExchangeCalendar
+from ibbot.sim.market import noise
 
 LOTS_PER_PRINT = 3  # a second's volume is printed in trades of about this many lots
 

@@ -13,7 +13,7 @@ in business time, each level computable on its own so no answer depends on what 
   profile (U shape in the liquid session, less in extended hours, little when closed) as the clock;
 - seconds: inside a minute, by bisection of [0, 60] with uniform variance.
 
-Every bisection node has its own counter-based draw (`ibbot.sim.noise`) keyed by (seed, conId, level, node),
+Every bisection node has its own counter-based draw (`ibbot.sim.market.noise`) keyed by (seed, conId, level, node),
 so a value is a pure function of its coordinates; the memo arrays only save time. Prices are exp(X) rounded
 to the min tick (integers in ticks inside this module).
 
@@ -35,9 +35,9 @@ from array import array
 from dataclasses import dataclass
 from math import isnan
 
-from ibbot.sim import noise
-from ibbot.sim.pricemodel import LOTS_PER_PRINT, Minute, PriceModel, print_sizes, prints_of
-from ibbot.sim.profile import (
+from ibbot.sim.market import noise
+from ibbot.sim.market.model import LOTS_PER_PRINT, Minute, PriceModel, print_sizes, prints_of
+from ibbot.sim.market.profile import (
     CLOSED,
     EXTENDED,
     MINUTES_PER_DAY,
@@ -436,7 +436,7 @@ def _split(lots: int, share: float, log_noise: float) -> int:
     return int(lots * q + 0.5)
 
 
-# PriceModel and the print helpers live in ibbot.sim.pricemodel; they are re-exported for convenience.
+# PriceModel and the print helpers live in ibbot.sim.market.model; they are re-exported for convenience.
 __all__ = [
     "CLOSED",
     "EXTENDED",

@@ -12,13 +12,13 @@ import math
 from collections import Counter
 from datetime import UTC, datetime, time
 
-from ibbot.sim.calendar import calendar_named
-from ibbot.sim.feed import LiveBook, Quote
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.options import OptionQuote, option_quote
-from ibbot.sim.path import PricePath
-from ibbot.sim.pricemodel import PriceModel
-from ibbot.sim.security_master import SecurityMaster
+from ibbot.sim.instruments.calendar import calendar_named
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.instruments.master import SecurityMaster
+from ibbot.sim.market.feed import LiveBook, Quote
+from ibbot.sim.market.model import PriceModel
+from ibbot.sim.market.options import OptionQuote, option_quote
+from ibbot.sim.market.path import PricePath
 
 RATE = 0.04  # the simulated risk-free rate, for option values
 _SECONDS_PER_YEAR = 365.25 * 86_400

@@ -6,7 +6,7 @@ others, because the simulator streams around the clock), and inside the day ever
 rate and a volume rate from its state: closed, extended (a trading session outside the liquid hours) or
 regular (the liquid session, RTH). Regular minutes follow a U shape over the session: busy after the open and
 before the close, quiet at midday. The cumulative sums (1,441 values) let the Brownian bridge and the volume
-cascade in `ibbot.sim.path` ask "how much happens between minute a and minute b" in O(1).
+cascade in `ibbot.sim.market.path` ask "how much happens between minute a and minute b" in O(1).
 
 `volume_weight` is the day's expected volume as a fraction of a regular day's (about 0.55 for a 13:00
 early close, near 0 on a weekend); `variance_scale` turns the cumulative variance rates into the day's
@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate
 
-from ibbot.sim.calendar import ExchangeCalendar, Hours
+from ibbot.sim.instruments.calendar import ExchangeCalendar, Hours
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # day indexes are Unix days: epoch seconds // 86,400
 EPOCH_SECONDS = 0

@@ -1,6 +1,6 @@
 """Statistics of one span [a, b) of a price path, in ticks and lots: what a bar is made of.
 
-Theory of operation: a span looks at the path's points P(a) .. P(b) (`ibbot.sim.path`). Exact spans read
+Theory of operation: a span looks at the path's points P(a) .. P(b) (`ibbot.sim.market.path`). Exact spans read
 every second from built minutes (volumes, notional and print counts per second). Sampled spans, for bars of
 a minute and longer, keep open, close and volume exact but take high/low from points every (b - a) / 60
 seconds (whole minutes above a minute, so a daily bar reads only minute points), the notional from the
@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ibbot.sim.path import PricePath
-from ibbot.sim.pricemodel import prints_of
+from ibbot.sim.market.model import prints_of
+from ibbot.sim.market.path import PricePath
 
 _WAP_SEGMENTS = 12  # long bars weight their WAP by the volume of at most this many segments
 

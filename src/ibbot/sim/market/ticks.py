@@ -18,10 +18,10 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ibbot.sim.bars import SessionFilter
-from ibbot.sim.path import PricePath
-from ibbot.sim.pricemodel import print_sizes
-from ibbot.sim.profile import CLOSED, REGULAR
+from ibbot.sim.market.bars import SessionFilter
+from ibbot.sim.market.model import print_sizes
+from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.profile import CLOSED, REGULAR
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -28,13 +28,13 @@ from functools import lru_cache
 
 from ibbot.protocol.responses import Response
 from ibbot.protocol.responses.market import TickGeneric, TickPrice, TickSize, TickString
-from ibbot.sim.bars import historical_volatility
-from ibbot.sim.feed import Quote
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.path import PricePath
-from ibbot.sim.pricemodel import LOTS_PER_PRINT
-from ibbot.sim.profile import REGULAR
-from ibbot.sim.ticks import Trade
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.bars import historical_volatility
+from ibbot.sim.market.feed import Quote
+from ibbot.sim.market.model import LOTS_PER_PRINT
+from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.profile import REGULAR
+from ibbot.sim.market.ticks import Trade
 
 # TWS's list, in its words and order ("id/tick(name)" where the tick type differs from the id).
 LEGAL: tuple[tuple[str, str], ...] = (

@@ -24,10 +24,10 @@ from typing import NamedTuple
 from ibbot.protocol.ids import SV
 from ibbot.protocol.responses import Response
 from ibbot.protocol.responses.market import TickOptionComputation, TickPrice, TickSize, TickString
-from ibbot.sim.feed import Quote
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.options import OptionComputation, OptionQuote, option_computation, option_quote
-from ibbot.sim.prices import RATE
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.feed import Quote
+from ibbot.sim.market.options import OptionComputation, OptionQuote, option_computation, option_quote
+from ibbot.sim.market.prices import RATE
 
 _SECONDS_PER_YEAR = 365.25 * 86_400
 

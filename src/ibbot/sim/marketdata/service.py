@@ -12,7 +12,7 @@ current picture, then streamed: at each step (TWS aggregates every ~250 ms) only
 Lines that would receive the same bytes but for their request id share a `_Group`: same instrument, live or
 delayed, server version (which fixes the size unit), streaming generic ticks and top of book. At each step a
 group whose driving quote moved (the instrument's own, or an option's underlying) renders its changes once
-(`ibbot.sim.ticks_render`, `ibbot.sim.generic_ticks`), encodes them once (`FrameTemplate`), and each of its
+(`ibbot.sim.marketdata.render`, `ibbot.sim.marketdata.generic`), encodes them once (`FrameTemplate`), and each of its
 lines costs one `bytes.join` with its request id. All frames of one client in one step go out as one write
 (`Outbox.frames`). A new line of an existing group starts from the group's last rendered quote, so the diffs
 that follow are exact for it too.
@@ -36,20 +36,20 @@ from ibbot.protocol.responses import Response
 from ibbot.protocol.responses.market import MarketDataType, TickReqParams, TickSnapshotEnd
 from ibbot.protocol.types import Contract
 from ibbot.sim import errors
-from ibbot.sim.feed import LiveBook, Quote, snapshot
-from ibbot.sim.frames import SENTINEL, FrameTemplate, request_id_text
-from ibbot.sim.generic_ticks import SNAPSHOT_GENERIC, GenericStream, parse_generic_ticks, refusal, static_ticks
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.marketdata_streams import BBO_EXCHANGE
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.instruments.master import SecurityMaster
+from ibbot.sim.market.feed import LiveBook, Quote, snapshot
+from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.profile import CLOSED
+from ibbot.sim.market.ticks import trades_between
+from ibbot.sim.marketdata.frames import SENTINEL, FrameTemplate, request_id_text
+from ibbot.sim.marketdata.generic import SNAPSHOT_GENERIC, GenericStream, parse_generic_ticks, refusal, static_ticks
+from ibbot.sim.marketdata.render import Kind, Profile, Shown, option_market, render_option, render_top, size_divisor
+from ibbot.sim.marketdata.streams import BBO_EXCHANGE
+from ibbot.sim.marketdata.streams_service import StreamService
 from ibbot.sim.outbox import Outbox
-from ibbot.sim.path import PricePath
 from ibbot.sim.permissions import grant_market_data
-from ibbot.sim.profile import CLOSED
-from ibbot.sim.security_master import SecurityMaster
 from ibbot.sim.session import ClientSession
-from ibbot.sim.streams_service import StreamService
-from ibbot.sim.ticks import trades_between
-from ibbot.sim.ticks_render import Kind, Profile, Shown, option_market, render_option, render_top, size_divisor
 
 if TYPE_CHECKING:
     from ibbot.sim.simulator import Simulator

@@ -4,7 +4,7 @@ the one-shot option calculations. Values in, messages out; `MarketDataService` o
 Theory of operation
 -------------------
 * Tick-by-tick (reqTickByTickData, 99): a line remembers the instant up to which it has sent events and, at
-  each step, sends the path's events in (that instant, now] (`ibbot.sim.ticks`: prints for Last/AllLast,
+  each step, sends the path's events in (that instant, now] (`ibbot.sim.market.ticks`: prints for Last/AllLast,
   quote changes for BidAsk, midpoint changes for MidPoint), so consecutive steps never repeat or miss one.
   `numberOfTicks` > 0 first sends the last N events before the request, as tickByTick messages too.
 * Real-time bars (reqRealTimeBars, 50): the bar of the 5-second interval in progress is sent once it has
@@ -32,14 +32,14 @@ from ibbot.protocol.responses.market import (
     TickByTickMidPoint,
     TickOptionComputation,
 )
-from ibbot.sim.bars import SessionFilter
-from ibbot.sim.feed import realtime_bar
-from ibbot.sim.history_rules import WhatToShow
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.options import OptionComputation, bs_price, option_computation
-from ibbot.sim.path import PricePath
-from ibbot.sim.prices import RATE
-from ibbot.sim.ticks import (
+from ibbot.sim.history.rules import WhatToShow
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.bars import SessionFilter
+from ibbot.sim.market.feed import realtime_bar
+from ibbot.sim.market.options import OptionComputation, bs_price, option_computation
+from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.prices import RATE
+from ibbot.sim.market.ticks import (
     HistoricalTick,
     MidTick,
     QuoteTick,

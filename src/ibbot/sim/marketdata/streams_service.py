@@ -4,7 +4,7 @@ Theory of operation: each request is checked as TWS checks it (the contract reso
 parameters are valid; the account subscribes to the data, else 354 / 420, these streams having no delayed
 form; the limits of `ibbot.sim.pacing` allow it: 10190 tick-by-tick, 309 depth, real-time bars take a
 market-data line (101) and a place in the 10-minute historical budget (420), 102 for a duplicate id) and then
-held as a line of `ibbot.sim.marketdata_streams`, which renders its messages at each step. A line keeps the
+held as a line of `ibbot.sim.marketdata.streams`, which renders its messages at each step. A line keeps the
 instrument in the live book (`Prices.subscribe`) while it lives, so the quotes it reads are current.
 """
 
@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from ibbot.protocol.requests.market import ReqMktDepth, ReqRealTimeBars, ReqTickByTickData
 from ibbot.protocol.responses import Response
-from ibbot.sim.bars import SessionFilter
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.marketdata_streams import (
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.bars import SessionFilter
+from ibbot.sim.marketdata.render import Kind, option_market, size_divisor
+from ibbot.sim.marketdata.streams import (
     MAX_DEPTH_ROWS,
     REALTIME_WHAT,
     TICK_BY_TICK_TYPES,
@@ -30,7 +31,6 @@ from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import ClientPacing, StreamKind, Verdict
 from ibbot.sim.permissions import DataService, check_permission
 from ibbot.sim.session import ClientSession
-from ibbot.sim.ticks_render import Kind, option_market, size_divisor
 
 if TYPE_CHECKING:
     from ibbot.sim.simulator import Simulator

@@ -34,7 +34,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from ibbot.sim.orders import (
+from ibbot.sim.trading.orders import (
     MODIFY_FILLED,
     MODIFY_MISMATCH,
     CancelReason,
@@ -61,7 +61,7 @@ from ibbot.sim.orders import (
     rejected,
     validate,
 )
-from ibbot.sim.working import (
+from ibbot.sim.trading.working import (
     Book,
     Key,
     Quote,

@@ -10,7 +10,7 @@ sequence is a persisted counter. Execution times are written `YYYYMMDD HH:MM:SS 
 ib_async parses into an aware datetime and ibapi passes through as text.
 
 Which fields a message carries, in which order they go out and to whom is the caller's business
-(`ibbot.sim.trading`); the functions here only shape one message each.
+(`ibbot.sim.trading.service`); the functions here only shape one message each.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from ibbot.protocol.responses.orders import (
     OrderStatus as OrderStatusMessage,
 )
 from ibbot.protocol.types import Contract, Execution, Order, OrderState, fast_constructor
-from ibbot.sim.margin import WhatIf
-from ibbot.sim.order_translate import format_ib_time, parse_ib_time, to_order
-from ibbot.sim.orders import OrderSpec, OrderStatus, OrderView
+from ibbot.sim.accounts.margin import WhatIf
+from ibbot.sim.trading.orders import OrderSpec, OrderStatus, OrderView
+from ibbot.sim.trading.translate import format_ib_time, parse_ib_time, to_order
 
 ZERO = Decimal(0)
 CANCELLED = (202, "Order Canceled - reason:")

@@ -11,7 +11,7 @@ does not list raises `OrderStateError` because it is a bug in the engine, never 
 Client mistakes are values: `validate` returns a `Rejection` carrying IB's error code and text (434, 110,
 10268-10270, 387, 201 ...) which the caller sends as an error message for the order id.
 
-The engine (`ibbot.sim.matching`) reports what happened as the frozen events at the bottom of this module;
+The engine (`ibbot.sim.trading.matching`) reports what happened as the frozen events at the bottom of this module;
 each carries a snapshot (`OrderView`) so the caller can write openOrder / orderStatus / execDetails from it.
 """
 

@@ -14,10 +14,10 @@ from datetime import datetime
 from ibbot.protocol.requests.orders import ExecutionFilter
 from ibbot.protocol.responses.orders import CompletedOrdersEnd, ExecDetailsEnd, OpenOrderEnd
 from ibbot.protocol.types import Contract
-from ibbot.sim.order_messages import commission_report, completed_order, exec_details, execution_matches, order_status
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
-from ibbot.sim.trading import TradingService
+from ibbot.sim.trading.messages import commission_report, completed_order, exec_details, execution_matches, order_status
+from ibbot.sim.trading.service import TradingService
 
 
 def open_orders(

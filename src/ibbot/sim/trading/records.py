@@ -30,13 +30,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ibbot.sim.calendar import calendar_named
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.matching import MatchingEngine
-from ibbot.sim.order_messages import ExecutionRecord
-from ibbot.sim.orders import OrderSpec, TimeInForce
+from ibbot.sim.instruments.calendar import calendar_named
+from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.store import Store
-from ibbot.sim.working import Key
+from ibbot.sim.trading.matching import MatchingEngine
+from ibbot.sim.trading.messages import ExecutionRecord
+from ibbot.sim.trading.orders import OrderSpec, TimeInForce
+from ibbot.sim.trading.working import Key
 
 ZERO = Decimal(0)
 

@@ -45,11 +45,13 @@ from ibbot.protocol.responses import Response
 from ibbot.protocol.responses.session import ErrorMessage
 from ibbot.protocol.types import Contract
 from ibbot.sim import errors
-from ibbot.sim.account_views import terms_of
-from ibbot.sim.feed import Quote as FeedQuote
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.matching import REMOVED, MatchingEngine
-from ibbot.sim.order_messages import (
+from ibbot.sim.accounts.views import terms_of
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.feed import Quote as FeedQuote
+from ibbot.sim.outbox import Outbox
+from ibbot.sim.session import ClientSession
+from ibbot.sim.trading.matching import REMOVED, MatchingEngine
+from ibbot.sim.trading.messages import (
     CANCELLED,
     DUPLICATE_ID,
     SIMULATED_REJECTION,
@@ -62,10 +64,7 @@ from ibbot.sim.order_messages import (
     side_of,
     what_if_order,
 )
-from ibbot.sim.order_records import IdBlock, OrderRecord, deadlines, key_text, restore, stale
-from ibbot.sim.order_translate import commission_of, reference_price, tick_at, to_spec
-from ibbot.sim.order_watch import OrderWatch
-from ibbot.sim.orders import (
+from ibbot.sim.trading.orders import (
     MODIFY_FILLED,
     TERMINAL,
     Event,
@@ -83,9 +82,10 @@ from ibbot.sim.orders import (
     rejected,
     validate,
 )
-from ibbot.sim.outbox import Outbox
-from ibbot.sim.session import ClientSession
-from ibbot.sim.working import Key, Quote
+from ibbot.sim.trading.records import IdBlock, OrderRecord, deadlines, key_text, restore, stale
+from ibbot.sim.trading.translate import commission_of, reference_price, tick_at, to_spec
+from ibbot.sim.trading.watch import OrderWatch
+from ibbot.sim.trading.working import Key, Quote
 
 if TYPE_CHECKING:
     from ibbot.sim.simulator import Simulator

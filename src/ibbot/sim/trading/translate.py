@@ -21,11 +21,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ibbot.protocol.types import Order, build_order
-from ibbot.sim.commissions import Commission, commission
-from ibbot.sim.feed import Quote as FeedQuote
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.options import OptionQuote
-from ibbot.sim.orders import (
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.feed import Quote as FeedQuote
+from ibbot.sim.market.options import OptionQuote
+from ibbot.sim.trading.commissions import Commission, commission
+from ibbot.sim.trading.orders import (
     UNSUPPORTED_TYPE,
     Action,
     OrderSpec,
@@ -36,7 +36,7 @@ from ibbot.sim.orders import (
     Trigger,
     rejected,
 )
-from ibbot.sim.working import Quote
+from ibbot.sim.trading.working import Quote
 
 ONE = Decimal(1)
 NO_TRADES = frozenset({"CASH", "OPT", "FOP"})  # simulated quotes without a last price

@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from ibbot.sim.calendar import calendar_named
-from ibbot.sim.feed import Quote as FeedQuote
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.order_translate import engine_quote, option_engine_quote
-from ibbot.sim.prices import Prices
-from ibbot.sim.profile import EXTENDED, REGULAR
-from ibbot.sim.working import Key, Quote
+from ibbot.sim.instruments.calendar import calendar_named
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.feed import Quote as FeedQuote
+from ibbot.sim.market.prices import Prices
+from ibbot.sim.market.profile import EXTENDED, REGULAR
+from ibbot.sim.trading.translate import engine_quote, option_engine_quote
+from ibbot.sim.trading.working import Key, Quote
 
 OPTION_TYPES = frozenset({"OPT", "FOP"})
 UNSIZED = frozenset({"CASH"})  # see order_translate.engine_quote

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from ibbot.sim.orders import (
+from ibbot.sim.trading.orders import (
     TERMINAL,
     OrderSpec,
     OrderStatus,

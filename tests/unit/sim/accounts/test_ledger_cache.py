@@ -9,7 +9,7 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ibbot.sim.ledger import Ledger, Terms
+from ibbot.sim.accounts.ledger import Ledger, Terms
 
 AAPL = Terms(con_id=265598, sec_type="STK", currency="USD")
 ES = Terms(con_id=495512563, sec_type="FUT", currency="USD", multiplier=D(50))

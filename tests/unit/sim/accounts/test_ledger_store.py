@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ibbot.errors import StoreError
-from ibbot.sim import ledger_store
+from ibbot.sim.accounts import ledger_store
 from ibbot.sim.config import SimConfig
 from ibbot.sim.simulator import Simulator
 from ibbot.sim.store import StateStore

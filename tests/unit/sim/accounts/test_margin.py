@@ -7,8 +7,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from ibbot.sim.ledger import Ledger, PnL, Terms
-from ibbot.sim.margin import Exposure, figures, requirement
+from ibbot.sim.accounts.ledger import Ledger, PnL, Terms
+from ibbot.sim.accounts.margin import Exposure, figures, requirement
 
 NO_PNL = PnL(daily=D(0), unrealized=D(0), realized=D(0))
 AAPL = Terms(con_id=265598, sec_type="STK", currency="USD")

@@ -33,7 +33,7 @@ from ibbot.protocol.responses.account import (
     PositionEnd,
 )
 from ibbot.protocol.responses.session import ErrorMessage
-from ibbot.sim import account_views as views
+from ibbot.sim.accounts import views
 from ibbot.sim.config import SimConfig
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator

@@ -9,10 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ibbot.sim.bars import Bar, SessionFilter, historical_bars
-from ibbot.sim.calendar import CME_EQUITY, US_EQUITY, ExchangeCalendar
-from ibbot.sim.history_answers import head_timestamp_text, histogram, parse_histogram_period, schedule_sessions
-from ibbot.sim.history_build import (
+from ibbot.sim.history.answers import head_timestamp_text, histogram, parse_histogram_period, schedule_sessions
+from ibbot.sim.history.build import (
     BarJob,
     OptionTerms,
     cut_points,
@@ -21,8 +19,10 @@ from ibbot.sim.history_build import (
     path_source,
     wire_bar,
 )
-from ibbot.sim.history_rules import BAR_SIZES, Duration, DurationUnit, Rejection, WhatToShow
-from ibbot.sim.path import PriceModel, PricePath
+from ibbot.sim.history.rules import BAR_SIZES, Duration, DurationUnit, Rejection, WhatToShow
+from ibbot.sim.instruments.calendar import CME_EQUITY, US_EQUITY, ExchangeCalendar
+from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
+from ibbot.sim.market.path import PriceModel, PricePath
 
 W = WhatToShow
 LIQUID, TRADING, ALWAYS = SessionFilter.LIQUID, SessionFilter.TRADING, SessionFilter.ALWAYS

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ibbot.sim.history_rules import (
+from ibbot.sim.history.rules import (
     BAR_SIZE_LIST,
     BAR_SIZES,
     INVALID_END_CODE,

@@ -24,8 +24,8 @@ from ibbot.protocol.responses.history import (
 )
 from ibbot.protocol.responses.session import ErrorMessage
 from ibbot.protocol.types import Contract
-from ibbot.sim import history_service
 from ibbot.sim.config import SimConfig
+from ibbot.sim.history import service as history_service
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator
 

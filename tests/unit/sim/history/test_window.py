@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from ib_async.util import parseIBDatetime
 
-from ibbot.sim.history_rules import (
+from ibbot.sim.history.rules import (
     BAR_SIZES,
     Duration,
     DurationUnit,
@@ -17,7 +17,7 @@ from ibbot.sim.history_rules import (
     WhatToShow,
     validate_historical_request,
 )
-from ibbot.sim.history_window import (
+from ibbot.sim.history.window import (
     check_data_available,
     format_bar_time,
     format_range_time,

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from ib_async.contract import ContractDetails as IbContractDetails
 
 from ibbot.errors import ConfigError
-from ibbot.sim import holidays as hol
-from ibbot.sim.calendar import (
+from ibbot.sim.instruments import holidays as hol
+from ibbot.sim.instruments.calendar import (
     CALENDARS,
     CME_EQUITY,
     IDEALPRO,

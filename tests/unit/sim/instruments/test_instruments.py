@@ -11,7 +11,7 @@ from ib_async.contract import ContractDetails as IbContractDetails
 
 from ibbot.errors import ConfigError
 from ibbot.protocol.types import Contract
-from ibbot.sim.catalog import (
+from ibbot.sim.instruments.catalog import (
     FUTURE_ROOTS,
     OPTION_CON_ID_BASE,
     build_instruments,
@@ -23,7 +23,7 @@ from ibbot.sim.catalog import (
     option_con_id,
     option_expiries,
 )
-from ibbot.sim.instruments import (
+from ibbot.sim.instruments.instrument import (
     OPTION_EXCHANGES,
     USER_CON_ID_BASE,
     Instrument,
@@ -32,7 +32,7 @@ from ibbot.sim.instruments import (
     price_increment,
     to_contract_details,
 )
-from ibbot.sim.security_master import MAX_SYMBOL_SAMPLES, SecurityMaster
+from ibbot.sim.instruments.master import MAX_SYMBOL_SAMPLES, SecurityMaster
 
 NOW = datetime(2024, 7, 22, 14, 0, tzinfo=UTC)  # Monday 10:00 in New York
 NY = ZoneInfo("US/Eastern")

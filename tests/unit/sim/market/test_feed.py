@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ibbot.sim.bars import SessionFilter, historical_bars
-from ibbot.sim.calendar import CME_EQUITY, US_EQUITY
-from ibbot.sim.feed import LiveBook, day_window, realtime_bar, snapshot
-from ibbot.sim.history_rules import BAR_SIZES, WhatToShow
-from ibbot.sim.path import PriceModel, PricePath
-from ibbot.sim.profile import CLOSED, REGULAR
-from ibbot.sim.ticks import mids_between, quotes_between, trades_between
+from ibbot.sim.history.rules import BAR_SIZES, WhatToShow
+from ibbot.sim.instruments.calendar import CME_EQUITY, US_EQUITY
+from ibbot.sim.market.bars import SessionFilter, historical_bars
+from ibbot.sim.market.feed import LiveBook, day_window, realtime_bar, snapshot
+from ibbot.sim.market.path import PriceModel, PricePath
+from ibbot.sim.market.profile import CLOSED, REGULAR
+from ibbot.sim.market.ticks import mids_between, quotes_between, trades_between
 from unit.sim.support import AAPL, ES, EURUSD
 
 TUESDAY_OPEN = datetime(2024, 3, 5, 14, 30, tzinfo=UTC)  # 09:30 New York

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ibbot.sim.options import (
+from ibbot.sim.market.options import (
     bs_price,
     greeks,
     implied_vol,

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from ibbot.errors import ConfigError
-from ibbot.sim import noise
-from ibbot.sim.calendar import CME_EQUITY, US_EQUITY
-from ibbot.sim.path import PricePath
-from ibbot.sim.pricemodel import PriceModel, print_sizes, prints_of
-from ibbot.sim.profile import CLOSED, EXTENDED, REGULAR, day_index, day_profile
+from ibbot.sim.instruments.calendar import CME_EQUITY, US_EQUITY
+from ibbot.sim.market import noise
+from ibbot.sim.market.model import PriceModel, print_sizes, prints_of
+from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.profile import CLOSED, EXTENDED, REGULAR, day_index, day_profile
 from unit.sim.support import AAPL
 from unit.sim.support import EURUSD as SHARED_EURUSD
 

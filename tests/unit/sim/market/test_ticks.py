@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ibbot.sim.bars import SessionFilter, historical_bars
-from ibbot.sim.calendar import IDEALPRO, US_EQUITY
-from ibbot.sim.history_rules import BAR_SIZES, WhatToShow
-from ibbot.sim.path import PriceModel, PricePath
-from ibbot.sim.ticks import MidTick, QuoteTick, TickKind, Trade, historical_ticks
+from ibbot.sim.history.rules import BAR_SIZES, WhatToShow
+from ibbot.sim.instruments.calendar import IDEALPRO, US_EQUITY
+from ibbot.sim.market.bars import SessionFilter, historical_bars
+from ibbot.sim.market.path import PriceModel, PricePath
+from ibbot.sim.market.ticks import MidTick, QuoteTick, TickKind, Trade, historical_ticks
 from unit.sim.support import AAPL
 
 EURUSD = PriceModel(

@@ -17,13 +17,22 @@ from ibbot.protocol.responses.market import (
     TickSize,
     TickString,
 )
-from ibbot.sim.catalog import build_security_master
-from ibbot.sim.feed import Quote, snapshot
-from ibbot.sim.frames import SENTINEL, FrameTemplate, request_id_text
-from ibbot.sim.generic_ticks import GenericStream, parse_generic_ticks, refusal, static_ticks
-from ibbot.sim.prices import Prices
-from ibbot.sim.ticks import Trade
-from ibbot.sim.ticks_render import DELAYED_IDS, LIVE_IDS, Kind, Profile, Shown, option_market, render_option, render_top
+from ibbot.sim.instruments.catalog import build_security_master
+from ibbot.sim.market.feed import Quote, snapshot
+from ibbot.sim.market.prices import Prices
+from ibbot.sim.market.ticks import Trade
+from ibbot.sim.marketdata.frames import SENTINEL, FrameTemplate, request_id_text
+from ibbot.sim.marketdata.generic import GenericStream, parse_generic_ticks, refusal, static_ticks
+from ibbot.sim.marketdata.render import (
+    DELAYED_IDS,
+    LIVE_IDS,
+    Kind,
+    Profile,
+    Shown,
+    option_market,
+    render_option,
+    render_top,
+)
 
 T0 = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday, US markets open
 AAPL, SPY = 265598, 756733

@@ -19,7 +19,7 @@ from ibbot.protocol.responses.market import (
 from ibbot.protocol.responses.session import ErrorMessage
 from ibbot.protocol.types import Contract
 from ibbot.sim.config import SimConfig
-from ibbot.sim.feed import snapshot
+from ibbot.sim.market.feed import snapshot
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator

@@ -28,12 +28,12 @@ from ibbot.protocol.responses.market import (
 from ibbot.protocol.responses.session import ErrorMessage
 from ibbot.protocol.types import Contract
 from ibbot.sim.config import SimConfig
-from ibbot.sim.options import bs_price
+from ibbot.sim.market.options import bs_price
+from ibbot.sim.market.prices import RATE
+from ibbot.sim.market.ticks import trades_between
 from ibbot.sim.outbox import Outbox
-from ibbot.sim.prices import RATE
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator
-from ibbot.sim.ticks import trades_between
 
 T0 = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday, US markets open
 AAPL, MSFT, NVDA, TSLA, SPY, EURUSD = 265598, 272093, 4815747, 76792991, 756733, 12087792

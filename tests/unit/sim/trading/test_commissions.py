@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ibbot.sim.commissions import Schedule, commission
+from ibbot.sim.trading.commissions import Schedule, commission
 
 
 def stock(quantity: int, price: str, **kw: object) -> D:

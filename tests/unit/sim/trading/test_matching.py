@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ibbot.sim.matching import ADDED, REMOVED, MatchingEngine, Quote
-from ibbot.sim.orders import (
+from ibbot.sim.trading.matching import ADDED, REMOVED, MatchingEngine, Quote
+from ibbot.sim.trading.orders import (
     Action,
     CancelReason,
     Event,

@@ -9,8 +9,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from ibbot.sim.matching import MatchingEngine, Quote
-from ibbot.sim.orders import (
+from ibbot.sim.trading.matching import MatchingEngine, Quote
+from ibbot.sim.trading.orders import (
     Action,
     CancelReason,
     Event,

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from ibbot.errors import OrderStateError
-from ibbot.sim.orders import (
+from ibbot.sim.trading.orders import (
     TERMINAL,
     TRANSITIONS,
     Action,

@@ -33,7 +33,7 @@ from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator
 from ibbot.sim.store import DiscardingStore, StateStore
-from ibbot.sim.trading import EXECUTIONS, ORDERS
+from ibbot.sim.trading.service import EXECUTIONS, ORDERS
 
 NOW = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)  # Monday 10:00 New York
 AAPL = Contract(symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD")

@@ -14,24 +14,14 @@ from hypothesis import strategies as st
 from ibbot.protocol.requests.orders import ExecutionFilter
 from ibbot.protocol.responses.orders import OrderStatus as OrderStatusMessage
 from ibbot.protocol.types import Contract, Execution, Order, SoftDollarTier, TagValue, build_order, fast_constructor
-from ibbot.sim.account_views import terms_of
-from ibbot.sim.calendar import calendar_named
-from ibbot.sim.catalog import build_security_master
-from ibbot.sim.feed import Quote as FeedQuote
-from ibbot.sim.instruments import Instrument
-from ibbot.sim.order_messages import ExecutionRecord, completed_order, exec_id, execution_matches, open_order
-from ibbot.sim.order_records import IdBlock, OrderRecord, SessionEdges, deadlines
-from ibbot.sim.order_translate import (
-    commission_of,
-    engine_quote,
-    format_ib_time,
-    parse_ib_time,
-    reference_price,
-    tick_at,
-    to_order,
-    to_spec,
-)
-from ibbot.sim.orders import (
+from ibbot.sim.accounts.views import terms_of
+from ibbot.sim.instruments.calendar import calendar_named
+from ibbot.sim.instruments.catalog import build_security_master
+from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.market.feed import Quote as FeedQuote
+from ibbot.sim.store import StateStore
+from ibbot.sim.trading.messages import ExecutionRecord, completed_order, exec_id, execution_matches, open_order
+from ibbot.sim.trading.orders import (
     UNSUPPORTED_TYPE,
     Action,
     OrderSpec,
@@ -41,8 +31,18 @@ from ibbot.sim.orders import (
     Rejection,
     TimeInForce,
 )
-from ibbot.sim.store import StateStore
-from ibbot.sim.working import Quote
+from ibbot.sim.trading.records import IdBlock, OrderRecord, SessionEdges, deadlines
+from ibbot.sim.trading.translate import (
+    commission_of,
+    engine_quote,
+    format_ib_time,
+    parse_ib_time,
+    reference_price,
+    tick_at,
+    to_order,
+    to_spec,
+)
+from ibbot.sim.trading.working import Quote
 
 NY = ZoneInfo("US/Eastern")
 NOW = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)

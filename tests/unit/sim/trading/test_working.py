@@ -7,8 +7,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from ibbot.sim.orders import Action, OrderSpec, OrderType
-from ibbot.sim.working import Book, Quote, trigger_price
+from ibbot.sim.trading.orders import Action, OrderSpec, OrderType
+from ibbot.sim.trading.working import Book, Quote, trigger_price
 
 QUOTE = Quote(bid=D("9.98"), ask=D("10.02"), bid_size=D(100), ask_size=D(200), last=D("10.01"))
 

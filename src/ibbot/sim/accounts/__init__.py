@@ -1,0 +1,1 @@
+"""Accounts: the ledger and its persistence, margin, the account views, the account service."""

@@ -1,0 +1,1 @@
+"""The simulated market: noise, profiles, the price model, paths, bars, ticks, the live book, options."""
