@@ -20,10 +20,14 @@
     │       ├── PacingViolationError     162 "pacing violation" (retried by the governor)
     │       └── NoDataError         162 "HMDS query returned no data" and other empty answers
     ├── ContractError               a contract is unknown, or ambiguous (`candidates`)
+    │   └── HoursError              a contract's tradingHours/liquidHours text or time zone cannot be read
+    ├── HistoryError                a history request cannot be planned, or the local bar cache cannot be read
     ├── OrderError                  an order is invalid and was refused before it left (`reason`)
     ├── RiskRefusedError                 the risk gate refused an order (`check`, `reason`)
+    ├── RiskStateError              the risk mode took a step its table forbids, or its saved record is malformed
     ├── JournalError                the framework's journal cannot be opened, migrated, read or written
-    └── StrategyError               a strategy is invalid (bad parameters, no Strategy class) or raised
+    ├── StrategyError               a strategy is invalid (bad parameters, no Strategy class) or raised
+    └── HealthTransitionError       the connection's health took a step its transition table forbids (a bug)
 
 Errors in a client's *request* (a bad field, an unknown message id) are not exceptions at the connection
 level: `ibbot.protocol.connection` turns them into typed events so one bad message never kills a session.
@@ -122,6 +126,14 @@ class ContractError(IbbotError):
         self.candidates = candidates
 
 
+class HoursError(ContractError):
+    """A contract's tradingHours/liquidHours text (or its timeZoneId) cannot be read."""
+
+
+class HistoryError(IbbotError):
+    """A history request cannot be planned (an unknown bar size, a reversed range) or its cache is unreadable."""
+
+
 class OrderError(IbbotError):
     """An order is invalid and was refused before it left (a wrong tick, size, missing field ...)."""
 
@@ -135,9 +147,17 @@ class RiskRefusedError(IbbotError):
         self.reason = reason
 
 
+class RiskStateError(IbbotError):
+    """The risk gate's mode was asked for a transition its table forbids, or its journal record is malformed."""
+
+
 class JournalError(IbbotError):
     """The framework's journal cannot be opened, migrated, read or written."""
 
 
 class StrategyError(IbbotError):
     """A strategy is invalid (no Strategy class, bad parameters) or raised in one of its hooks."""
+
+
+class HealthTransitionError(IbbotError):
+    """The connection's health machine got a trigger its transition table forbids in the current phase."""
