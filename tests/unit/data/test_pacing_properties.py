@@ -44,8 +44,12 @@ def schedule(stream: list[tuple[float, int, str, int]]) -> list[tuple[float, His
 
 
 def violations(sent: list[tuple[float, HistoricalRequest]], at: float, candidate: HistoricalRequest) -> list[str]:
-    """IB's rules, literally, for `candidate` sent at `at` after `sent` (windows: 15 s, 2 s, 600 s)."""
+    """IB's rules, literally, for `candidate` sent at `at` after `sent` (windows: 15 s, 2 s, 600 s).
+
+    `at` is taken a nanosecond later: float subtraction must not count a request that left exactly.
+    """
     found = []
+    at += 1e-9
     weight = WEIGHT[candidate.what_to_show]
     if any(at - t < 15 and r == candidate for t, r in sent):
         found.append("identical within 15 s")
