@@ -12,12 +12,13 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
+from ibbot.clock import Clock
 from ibbot.errors import ConfigError
-
-if TYPE_CHECKING:
-    from ibbot.sim.server import SimServer
+from ibbot.sim.link import FARMS
+from ibbot.sim.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ KINDS = (
     "latency",  # `seconds` added to every write for `duration` seconds
     "reject_orders",  # the next `count` orders are rejected
 )
-FARMS = ("market", "hmds", "secdef")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,10 +67,44 @@ def parse_faults(entries: object) -> tuple[Fault, ...]:
     return tuple(sorted(faults, key=lambda f: f.at))
 
 
+class FaultableSimulator(Protocol):
+    """What faults change in the simulator (`ibbot.sim.simulator.Simulator`)."""
+
+    reject_next_orders: int
+
+    def lose_connectivity(self, now: datetime) -> Outbox: ...
+
+    def restore_connectivity(self, data_lost: bool, now: datetime) -> Outbox: ...
+
+    def set_farm(self, farm: str, up: bool) -> Outbox: ...
+
+    def set_competing_session(self, active: bool) -> Outbox: ...
+
+
+class FaultableServer(Protocol):
+    """What faults do to the server (`ibbot.sim.server.SimServer`): its sockets, its writes, its simulator."""
+
+    latency: float
+
+    @property
+    def sim(self) -> FaultableSimulator: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def deliver(self, out: Outbox) -> None: ...
+
+    async def drop_all(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def start(self) -> None: ...
+
+
 class FaultController:
     """Carries out faults against a running server. Every method is safe to call from a test."""
 
-    def __init__(self, server: SimServer) -> None:
+    def __init__(self, server: FaultableServer) -> None:
         self._server = server
         self._tasks: set[asyncio.Task[None]] = set()
 

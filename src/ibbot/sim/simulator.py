@@ -1,5 +1,8 @@
 """The simulated TWS as a pure core: every client session and the shared services, no sockets, time passed in.
 
+The composition root of the simulator: it builds the parts (security master, prices, accounts, market data,
+history, trading) and hands each what it uses; no part holds the `Simulator`.
+
 The server feeds it decoded requests (`handle`) and the passing of time (`step`) and writes out what it
 returns: an `Outbox` of responses per client id. Admission (`admit`) applies TWS's rules for a new API client:
 one session per client id (326 and close otherwise), then managedAccounts, nextValidId and the farm notices.
@@ -15,18 +18,21 @@ from ibbot.protocol.requests import BadRequest, Request, UnknownRequest
 from ibbot.protocol.responses.session import ManagedAccounts, NextValidId
 from ibbot.sim import errors
 from ibbot.sim.accounts.service import AccountService
+from ibbot.sim.accounts.views import account_settings
 from ibbot.sim.api import account, connection, contracts, history, marketdata, orders
 from ibbot.sim.api.base import Context, Handler
 from ibbot.sim.config import SimConfig, limits_from
 from ibbot.sim.history.service import HistoryService
 from ibbot.sim.instruments.catalog import build_security_master
 from ibbot.sim.instruments.instrument import instruments_from_config
+from ibbot.sim.link import Link
 from ibbot.sim.market.prices import Prices
 from ibbot.sim.marketdata.service import MarketDataService
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import ClientPacing, ServerPacing
 from ibbot.sim.session import ClientSession
 from ibbot.sim.store import StateStore, Store
+from ibbot.sim.trading.order_ids import OrderIds
 from ibbot.sim.trading.service import TradingService
 
 log = logging.getLogger(__name__)
@@ -48,18 +54,70 @@ class Simulator:
         self.pacing = ServerPacing(self.limits)
         self.securities = build_security_master(now, instruments_from_config(config.extra.get("instruments", ())))
         self.sessions: dict[int, ClientSession] = {}
-        self.farms_up: dict[str, bool] = {"market": True, "hmds": True, "secdef": True}
-        self._next_order_id = 1
+        self.link = Link()
+        self.order_ids = OrderIds()
         self.tws_zone = ZoneInfo(config.time_zone)
-        self.connected_to_ib = True  # False between a 1100 and its 1101/1102
-        self.competing_session = False
-        self.reject_next_orders = 0
         self.store: Store = store if store is not None else StateStore.memory()
         self.prices = Prices(self.securities, config.seed)
-        self.accounts = AccountService(self)
-        self.market = MarketDataService(self)
-        self.history = HistoryService(self)
-        self.trading = TradingService(self)
+        self.accounts = AccountService(
+            accounts=config.accounts,
+            settings=account_settings(config.extra.get("account")),
+            store=self.store,
+            securities=self.securities,
+            prices=self.prices,
+            sessions=self.sessions,
+            zone=self.tws_zone,
+        )
+        self.market = MarketDataService(
+            securities=self.securities,
+            prices=self.prices,
+            limits=self.limits,
+            link=self.link,
+            exchange_hours=config.exchange_hours,
+        )
+        self.history = HistoryService(
+            securities=self.securities,
+            prices=self.prices,
+            sessions=self.sessions,
+            link=self.link,
+            zone=self.tws_zone,
+            exchange_hours=config.exchange_hours,
+        )
+        self.trading = TradingService(
+            store=self.store,
+            zone=self.tws_zone,
+            prices=self.prices,
+            securities=self.securities,
+            books=self.accounts,
+            sessions=self.sessions,
+            master_ids=frozenset({0} if config.master_client_id is None else {0, config.master_client_id}),
+            order_ids=self.order_ids,
+            accounts=config.accounts,
+            read_only=config.read_only,
+            exchange_hours=config.exchange_hours,
+        )
+
+    # --- the link to IB and the scripted rejections (state the parts share; faults change it) -------------
+
+    @property
+    def farms_up(self) -> dict[str, bool]:
+        return self.link.farms_up
+
+    @property
+    def connected_to_ib(self) -> bool:
+        return self.link.connected_to_ib
+
+    @property
+    def competing_session(self) -> bool:
+        return self.link.competing_session
+
+    @property
+    def reject_next_orders(self) -> int:
+        return self.trading.reject_next_orders
+
+    @reject_next_orders.setter
+    def reject_next_orders(self, count: int) -> None:
+        self.trading.reject_next_orders = count
 
     # --- clients ---------------------------------------------------------------------------------------
 
@@ -98,10 +156,10 @@ class Simulator:
 
     def next_valid_id(self, session: ClientSession) -> int:
         """Above every order id any client used (TWS shares the sequence across clients of an account)."""
-        return self._next_order_id
+        return self.order_ids.next_valid()
 
     def note_order_id(self, order_id: int) -> None:
-        self._next_order_id = max(self._next_order_id, order_id + 1)
+        self.order_ids.note(order_id)
 
     # --- faults (called by the server's FaultController) -------------------------------------------------
 
@@ -113,12 +171,12 @@ class Simulator:
 
     def lose_connectivity(self, now: datetime) -> Outbox:
         """1100: TWS lost IB; streams stop until connectivity is restored."""
-        self.connected_to_ib = False
+        self.link.connected_to_ib = False
         return self._broadcast(*errors.CONNECTIVITY_LOST)
 
     def restore_connectivity(self, data_lost: bool, now: datetime) -> Outbox:
         """1101 (every market-data subscription is gone; clients must resubscribe) or 1102 (data kept)."""
-        self.connected_to_ib = True
+        self.link.connected_to_ib = True
         if data_lost:
             for session in self.sessions.values():
                 self.market.drop(session)
@@ -126,13 +184,13 @@ class Simulator:
         return self._broadcast(*errors.RESTORED_DATA_KEPT)
 
     def set_farm(self, farm: str, up: bool) -> Outbox:
-        self.farms_up[farm] = up
+        self.link.farms_up[farm] = up
         down_notice, up_notice = errors.FARM_NOTICES[farm]
         return self._broadcast(*(up_notice if up else down_notice))
 
     def set_competing_session(self, active: bool) -> Outbox:
         """10197 on every live subscription while another session holds the market-data login."""
-        self.competing_session = active
+        self.link.competing_session = active
         out = Outbox()
         if active:
             for session in self.sessions.values():

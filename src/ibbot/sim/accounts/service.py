@@ -9,7 +9,7 @@ Theory of operation
   position it changed; the caller (trading) wraps the fill in `store.transaction()`, so the fill, its execution
   and the ledger commit together.
 * Prices. Every instrument with an open position, and the forex pairs that convert each currency held into the
-  base currency, stay subscribed in `sim.prices` (the shared live book) for as long as they are needed. Once per
+  base currency, stay subscribed in `prices` (the shared live book) for as long as they are needed. Once per
   simulated second (when live quotes move) the ledgers are marked (`prices.mark`) and their rates set from
   those pairs. A fill that opens or closes a position or makes a currency appear or go subscribes what is now
   needed and marks at once (a new currency gets its rate now); other fills leave both alone, so a fill costs the
@@ -34,11 +34,12 @@ one reqAccountUpdates stream per client is kept here by client id.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from ibbot.errors import StoreError
 from ibbot.protocol.responses import Response
@@ -56,12 +57,12 @@ from ibbot.protocol.responses.account import (
 from ibbot.sim.accounts import ledger_store, views
 from ibbot.sim.accounts.ledger import FillResult, Ledger, PortfolioRow
 from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.instruments.master import SecurityMaster
 from ibbot.sim.market.feed import Quote as FeedQuote
+from ibbot.sim.market.prices import Prices
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
-
-if TYPE_CHECKING:
-    from ibbot.sim.simulator import Simulator
+from ibbot.sim.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -124,15 +125,31 @@ S = TypeVar("S")
 
 
 class AccountService:
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-        self.settings = views.account_settings(sim.config.extra.get("account"))
-        stored = ledger_store.stored_books(sim.store)
-        self.ledgers: dict[str, Ledger] = {a: self._restore(a, stored.get(a)) for a in sim.config.accounts}
-        self._pairs = {(i.symbol, i.currency): i.con_id for i in sim.securities if i.sec_type == "CASH"}
+    def __init__(
+        self,
+        *,
+        accounts: tuple[str, ...],
+        settings: views.AccountSettings,
+        store: Store,
+        securities: SecurityMaster,
+        prices: Prices,
+        sessions: Mapping[int, ClientSession],
+        zone: ZoneInfo,
+    ) -> None:
+        """`accounts`: the configured codes, the first the default; `settings`: the validated `[account]`."""
+        self.accounts = accounts
+        self.store = store
+        self.securities = securities
+        self.prices = prices
+        self.sessions = sessions  # the connected clients, whose subscriptions the streams serve
+        self.zone = zone
+        self.settings = settings
+        stored = ledger_store.stored_books(store)
+        self.ledgers: dict[str, Ledger] = {a: self._restore(a, stored.get(a)) for a in accounts}
+        self._pairs = {(i.symbol, i.currency): i.con_id for i in securities if i.sec_type == "CASH"}
         self._legs: dict[tuple[str, str], tuple[views.Leg, ...] | None] = {}
         self._instruments: dict[int, Instrument] = {}  # instruments booked here (in case the master drops one)
-        self._watched: set[int] = set()  # conIds this service holds a live subscription of in sim.prices
+        self._watched: set[int] = set()  # conIds this service holds a live subscription of in prices
         self._changed: dict[str, set[int]] = {}  # account -> conIds whose position a fill changed
         self._updates: dict[int, _Updates] = {}  # client id -> its reqAccountUpdates stream
         self._day: date | None = None
@@ -144,7 +161,7 @@ class AccountService:
         for account, (header, _) in stored.items():
             if account in self.ledgers and ledger_store.combined(header):  # a file from before the split
                 book = self.ledgers[account]
-                ledger_store.save(sim.store, account, book, list(book.positions))
+                ledger_store.save(store, account, book, list(book.positions))
 
     def _restore(self, account: str, stored: tuple[dict[str, Any], list[dict[str, Any]]] | None) -> Ledger:
         if stored is None:
@@ -169,7 +186,7 @@ class AccountService:
     def resolve(self, account: str) -> str | None:
         """The account a request means: "" is the first (default) account; None for an unknown code."""
         if not account:
-            return self.sim.config.accounts[0]
+            return self.accounts[0]
         return account if account in self.ledgers else None
 
     def ledger(self, account: str) -> Ledger:
@@ -204,7 +221,7 @@ class AccountService:
             commission_currency=commission_currency,
         )
         self._instruments[instrument.con_id] = instrument
-        ledger_store.save(self.sim.store, account, book, (instrument.con_id,))
+        ledger_store.save(self.store, account, book, (instrument.con_id,))
         self._changed.setdefault(account, set()).add(instrument.con_id)
         if needs_before != (book.holds(terms.con_id), *(bool(book.cash.get(c)) for c in moved)):
             # A position opened or closed, or a currency appeared or went: subscribe what is needed now and
@@ -219,7 +236,7 @@ class AccountService:
         return self.ledger(account).account_values()
 
     def _instrument(self, con_id: int) -> Instrument | None:
-        return self.sim.securities.by_con_id(con_id) or self._instruments.get(con_id)
+        return self.securities.by_con_id(con_id) or self._instruments.get(con_id)
 
     def _rows(self, account: str, con_ids: Iterator[int] | None = None) -> list[tuple[Instrument, PortfolioRow]]:
         """Portfolio rows with their instruments (all, or those of `con_ids`); unknown instruments are skipped."""
@@ -269,7 +286,7 @@ class AccountService:
             if book.trading_day != day:
                 held = list(book.positions)
                 book.roll_day(day)
-                ledger_store.save(self.sim.store, account, book, held)  # every day start moved; closed ones went
+                ledger_store.save(self.store, account, book, held)  # every day start moved; closed ones went
 
     def _needed(self) -> set[int]:
         """Instruments to keep live: open positions and the forex pairs pricing every currency held."""
@@ -296,14 +313,14 @@ class AccountService:
         needed = self._needed()
         for con_id in needed - self._watched:
             try:
-                self.sim.prices.subscribe(con_id, now)
+                self.prices.subscribe(con_id, now)
             except KeyError:
                 continue  # not in the security master (expired): its last mark stays
             self._watched.add(con_id)
-            if self.sim.prices.instrument(con_id).sec_type in OPTION_TYPES:
+            if self.prices.instrument(con_id).sec_type in OPTION_TYPES:
                 self._options.add(con_id)
         for con_id in self._watched - needed:
-            self.sim.prices.unsubscribe(con_id)
+            self.prices.unsubscribe(con_id)
             self._watched.discard(con_id)
             self._options.discard(con_id)
             self._marks.pop(con_id, None)
@@ -331,7 +348,7 @@ class AccountService:
 
     def _mark_of(self, con_id: int, now: datetime) -> Decimal | None:
         """`prices.mark` as a Decimal, remembered with the live quote it was computed from."""
-        prices = self.sim.prices
+        prices = self.prices
         if con_id in self._options:
             price = prices.mark(con_id, now)  # the model value moves with time, not only with the quote
             return None if price is None else views.to_decimal(price)
@@ -429,7 +446,7 @@ class AccountService:
         changed = set(stream.rows.fresh((r.con_id, r) for _, r in portfolio))
         out += [views.portfolio_value(account, i, r) for i, r in portfolio if every_row or r.con_id in changed]
         if out or every_row:
-            out.append(AccountUpdateTime(time=now.astimezone(self.sim.tws_zone).strftime("%H:%M")))
+            out.append(AccountUpdateTime(time=now.astimezone(self.zone).strftime("%H:%M")))
         return out
 
     def _summary_messages(self, sub: _Summary, accounts: tuple[str, ...]) -> list[Response]:
@@ -478,7 +495,7 @@ class AccountService:
     # --- streams: updates ------------------------------------------------------------------------------------
 
     def _subscribers(self, kind: type[S]) -> Iterator[tuple[ClientSession, S]]:
-        for session in list(self.sim.sessions.values()):
+        for session in list(self.sessions.values()):
             for sub in _of(session, kind):
                 yield session, sub
 
@@ -487,7 +504,7 @@ class AccountService:
         changed, self._changed = self._changed, {}
         for account, con_ids in changed.items():
             rows = self._rows(account, iter(sorted(con_ids)))
-            for session in self.sim.sessions.values():
+            for session in self.sessions.values():
                 if session.positions_subscribed:
                     _send(out, session.client_id, [views.position(account, i, r) for i, r in rows])
             for session, multi in self._subscribers(_PositionsMulti):
@@ -501,7 +518,7 @@ class AccountService:
             if stream.account == account:
                 messages = self._update_messages(stream, now, every_row=False)
                 if periodic and not messages:
-                    messages = [AccountUpdateTime(time=now.astimezone(self.sim.tws_zone).strftime("%H:%M"))]
+                    messages = [AccountUpdateTime(time=now.astimezone(self.zone).strftime("%H:%M"))]
                 _send(out, client_id, messages)
         for session, multi in self._subscribers(_UpdatesMulti):
             if account in multi.accounts:

@@ -1,23 +1,50 @@
-"""What every request handler gets: the simulator, the client's session, `now`, and the outbox to write to."""
+"""What every request handler gets: the simulator's parts, the client's session, `now`, and the outbox to write to."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ibbot.protocol.responses import Response
+from ibbot.sim.accounts.service import AccountService
+from ibbot.sim.config import SimConfig
+from ibbot.sim.history.service import HistoryService
+from ibbot.sim.instruments.master import SecurityMaster
+from ibbot.sim.marketdata.service import MarketDataService
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
+from ibbot.sim.trading.service import TradingService
 
-if TYPE_CHECKING:
-    from ibbot.sim.simulator import Simulator
+
+class Parts(Protocol):
+    """The parts of the simulator handlers reach (the `Simulator` provides them; handlers never build them)."""
+
+    @property
+    def config(self) -> SimConfig: ...
+
+    @property
+    def securities(self) -> SecurityMaster: ...
+
+    @property
+    def accounts(self) -> AccountService: ...
+
+    @property
+    def market(self) -> MarketDataService: ...
+
+    @property
+    def history(self) -> HistoryService: ...
+
+    @property
+    def trading(self) -> TradingService: ...
+
+    def next_valid_id(self, session: ClientSession) -> int: ...
 
 
 @dataclass(slots=True)
 class Context:
-    sim: Simulator
+    sim: Parts
     session: ClientSession
     now: datetime
     out: Outbox

@@ -16,7 +16,7 @@ client's year of 30-minute bars never stalls the others. keepUpToDate requests t
 second of simulator time `step` recomputes the bar still forming and sends historicalDataUpdate (90) when it
 changed, the finished bar once more and the new one when a bar boundary passes.
 
-The farm: while `sim.farms_up["hmds"]` is False, a bar or schedule request is told 165 "HMDS server
+The farm: while `link.farms_up["hmds"]` is False, a bar or schedule request is told 165 "HMDS server
 disconnect occurred.  Attempting reconnection..." and held; head timestamps, histograms and ticks are held
 without a word, as TWS holds them. When the farm is back the held requests are asked again from the start
 (bars after a 165 "HMDS server connection was successful."). A keepUpToDate request cannot be served while
@@ -25,10 +25,11 @@ the farm is down, and every running one ends, with 10182 "Failed to request live
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from ibbot.protocol.ids import SV
 from ibbot.protocol.requests.history import (
@@ -65,13 +66,13 @@ from ibbot.sim.history.rules import (
     validate_historical_request,
 )
 from ibbot.sim.history.window import check_data_available, format_range_time, no_data_rejection, query_window
+from ibbot.sim.instruments.master import SecurityMaster
+from ibbot.sim.link import Link
 from ibbot.sim.market.bars import Bar, SessionFilter
+from ibbot.sim.market.prices import Prices
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import HistoricalKey
 from ibbot.sim.session import ClientSession
-
-if TYPE_CHECKING:
-    from ibbot.sim.simulator import Simulator
 
 STEP_BUDGET = 150_000.0  # work units (about microseconds) of bars computed per handler call and per step
 UPDATE_INTERVAL = timedelta(seconds=1)  # keepUpToDate: TWS updates the forming bar every few seconds
@@ -124,8 +125,22 @@ class HistoryService:
         ReqHistoricalTicks,
     )
 
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
+    def __init__(
+        self,
+        *,
+        securities: SecurityMaster,
+        prices: Prices,
+        sessions: Mapping[int, ClientSession],
+        link: Link,
+        zone: ZoneInfo,
+        exchange_hours: bool,
+    ) -> None:
+        self.securities = securities
+        self.prices = prices
+        self.sessions = sessions  # the connected clients: a held request of one that went away is dropped
+        self.link = link  # the HMDS farm's state
+        self.zone = zone
+        self.exchange_hours = exchange_hours
         self._jobs: dict[tuple[int, int], _Job] = {}
         self._streams: dict[tuple[int, int], _Stream] = {}
         self._held: list[tuple[ClientSession, Any]] = []  # requests waiting for the farm, in order
@@ -145,12 +160,12 @@ class HistoryService:
 
     def step(self, now: datetime, out: Outbox) -> None:
         """Ask held requests again once the farm is back, finish big requests, and send bar updates."""
-        if not self.sim.farms_up["hmds"]:
+        if not self.link.farms_up["hmds"]:
             self._end_streams(out)
             return
         held, self._held = self._held, []
         for session, request in held:
-            if self.sim.sessions.get(session.client_id) is not session:
+            if self.sessions.get(session.client_id) is not session:
                 continue  # the client went away meanwhile
             if isinstance(request, ReqHistoricalData):
                 out.error(session.client_id, request.req_id, *HMDS_BACK)
@@ -177,18 +192,18 @@ class HistoryService:
     # --- the steps every request shares ------------------------------------------------------------------
 
     def _target(self, session: ClientSession, req: Any, now: datetime, out: Outbox) -> Target | None:
-        target = resolve_target(self.sim.securities, self.sim.prices, req.contract, now)
+        target = resolve_target(self.securities, self.prices, req.contract, now)
         if isinstance(target, Rejection):
             out.error(session.client_id, req.req_id, target.code, target.text)
             return None
         return target
 
     def _sessions(self, use_rth: bool) -> SessionFilter:
-        return SessionFilter.for_request(use_rth=use_rth, around_the_clock=not self.sim.config.exchange_hours)
+        return SessionFilter.for_request(use_rth=use_rth, around_the_clock=not self.exchange_hours)
 
     def _farm_down(self, session: ClientSession, request: Any, out: Outbox, *, notice: bool) -> bool:
         """Whether the farm is down; if so the request is held (with TWS's 165 notice when `notice`)."""
-        if self.sim.farms_up["hmds"]:
+        if self.link.farms_up["hmds"]:
             return False
         if notice:
             out.error(session.client_id, request.req_id, *HMDS_LOST)
@@ -224,12 +239,12 @@ class HistoryService:
             sec_type=instrument.sec_type,
             exchange=target.venue,
             now=now,
-            local_zone=self.sim.tws_zone,
+            local_zone=self.zone,
         )
         if isinstance(query, Rejection):
             out.error(cid, req_id, query.code, query.text)
             return
-        if query.keep_up_to_date and not self.sim.farms_up["hmds"]:
+        if query.keep_up_to_date and not self.link.farms_up["hmds"]:
             out.error(cid, req_id, *LIVE_UPDATES_LOST)
             return
         if self._farm_down(session, req, out, notice=True):
@@ -369,7 +384,7 @@ class HistoryService:
     def _schedule(
         self, session: ClientSession, req: ReqHistoricalData, target: Target, now: datetime, out: Outbox
     ) -> None:
-        query = schedule_query(req, now=now, local_zone=self.sim.tws_zone, server_version=session.server_version)
+        query = schedule_query(req, now=now, local_zone=self.zone, server_version=session.server_version)
         if self._refused(session, req.req_id, query, out) or self._farm_down(session, req, out, notice=True):
             return
         assert not isinstance(query, Rejection)
@@ -401,7 +416,7 @@ class HistoryService:
         target = self._target(session, req, now, out)
         if target is None:
             return
-        query = ticks_query(req, now=now, local_zone=self.sim.tws_zone)
+        query = ticks_query(req, now=now, local_zone=self.zone)
         if self._refused(session, req.req_id, query, out) or self._farm_down(session, req, out, notice=False):
             return
         assert not isinstance(query, Rejection)

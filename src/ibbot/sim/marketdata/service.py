@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ibbot.protocol.requests.market import ReqMktData
 from ibbot.protocol.responses import Response
@@ -38,8 +37,10 @@ from ibbot.protocol.types import Contract
 from ibbot.sim import errors
 from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.instruments.master import SecurityMaster
+from ibbot.sim.link import Link
 from ibbot.sim.market.feed import LiveBook, Quote, snapshot
 from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.prices import Prices
 from ibbot.sim.market.profile import CLOSED
 from ibbot.sim.market.ticks import trades_between
 from ibbot.sim.marketdata.frames import SENTINEL, FrameTemplate, request_id_text
@@ -48,11 +49,9 @@ from ibbot.sim.marketdata.render import Kind, Profile, Shown, option_market, ren
 from ibbot.sim.marketdata.streams import BBO_EXCHANGE
 from ibbot.sim.marketdata.streams_service import StreamService
 from ibbot.sim.outbox import Outbox
+from ibbot.sim.pacing import Limits
 from ibbot.sim.permissions import grant_market_data
 from ibbot.sim.session import ClientSession
-
-if TYPE_CHECKING:
-    from ibbot.sim.simulator import Simulator
 
 DELAY = timedelta(minutes=15)
 AMBIGUOUS = "The contract description specified for {symbol} is ambiguous."
@@ -95,9 +94,15 @@ class _Group:
 
 
 class MarketDataService:
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-        self.streams = StreamService(sim)
+    def __init__(
+        self, *, securities: SecurityMaster, prices: Prices, limits: Limits, link: Link, exchange_hours: bool
+    ) -> None:
+        self.securities = securities
+        self.prices = prices
+        self.limits = limits
+        self.link = link  # a competing session silences the lines
+        self.exchange_hours = exchange_hours
+        self.streams = StreamService(prices=prices, limits=limits, exchange_hours=exchange_hours)
         self._lines: dict[int, dict[int, _Line]] = {}  # client id -> request id -> line
         self._groups: dict[GroupKey, _Group] = {}
         self._live: dict[int, list[_Group]] = {}  # driving con_id -> live groups
@@ -108,7 +113,7 @@ class MarketDataService:
 
     def request(self, session: ClientSession, req: ReqMktData, now: datetime, out: Outbox) -> None:
         cid, req_id = session.client_id, req.req_id
-        found = resolve(self.sim.securities, req.contract)
+        found = resolve(self.securities, req.contract)
         if isinstance(found, tuple):
             out.error(cid, req_id, *found)
             return
@@ -122,7 +127,7 @@ class MarketDataService:
             out.error(cid, req_id, 321, SNAPSHOT_GENERIC)
             return
         grant = grant_market_data(
-            self.sim.limits,
+            self.limits,
             sec_type=instrument.sec_type,
             exchange=instrument.primary_exchange or instrument.exchange,
             market_data_type=session.market_data_type,
@@ -162,7 +167,7 @@ class MarketDataService:
         if group.stream is not None:
             out.to(cid, *group.stream.current(req_id))
         out.to(cid, *self._statics(group, generics.ids, req_id))
-        if self.sim.competing_session:
+        if self.link.competing_session:
             out.error(cid, req_id, *errors.COMPETING_SESSION)
 
     def cancel(self, session: ClientSession, req_id: int, out: Outbox) -> None:
@@ -180,7 +185,7 @@ class MarketDataService:
         """Stream what changed since the last step to every subscriber (`quotes`: the live book's changes)."""
         chunks: defaultdict[int, list[bytes]] = defaultdict(list)
         live = self._live
-        closed_is_quiet = self.sim.config.exchange_hours  # following exchange hours: a closed market is still
+        closed_is_quiet = self.exchange_hours  # following exchange hours: a closed market is still
         if live:
             for quote in quotes:
                 if closed_is_quiet and quote.state == CLOSED:
@@ -213,7 +218,7 @@ class MarketDataService:
     # --- groups ----------------------------------------------------------------------------------------
 
     def _open_group(self, key: GroupKey, instrument: Instrument, profile: Profile, now: datetime) -> _Group:
-        prices = self.sim.prices
+        prices = self.prices
         priced = prices.priced_con_id(instrument.con_id)
         path = prices.path(priced)
         if profile.delayed:
@@ -252,7 +257,7 @@ class MarketDataService:
         if group.profile.delayed:
             self._delayed_book.unsubscribe(group.priced)
         else:
-            self.sim.prices.unsubscribe(group.instrument.con_id)
+            self.prices.unsubscribe(group.instrument.con_id)
 
     def _emit(self, group: _Group, quote: Quote, chunks: defaultdict[int, list[bytes]]) -> None:
         """Render a group's changes once and copy them to each of its lines."""
@@ -274,10 +279,10 @@ class MarketDataService:
         self, instrument: Instrument, profile: Profile, shown: Shown, quote: Quote, req_id: int
     ) -> list[Response]:
         if profile.kind is Kind.OPTION:
-            under = self.sim.prices.instrument(instrument.under_con_id)
+            under = self.prices.instrument(instrument.under_con_id)
             market = option_market(instrument, quote, quote.moment, under.volatility or 0.25)
             return [] if market is None else render_option(profile, shown, instrument, market, req_id)
-        return render_top(profile, shown, quote, req_id, decimals=self.sim.prices.path(quote.con_id).decimals)
+        return render_top(profile, shown, quote, req_id, decimals=self.prices.path(quote.con_id).decimals)
 
     def _statics(self, group: _Group, ids: frozenset[int], req_id: int) -> list[Response]:
         instrument, profile = group.instrument, group.profile
@@ -286,7 +291,7 @@ class MarketDataService:
         implied = None
         if 106 in ids:
             if profile.kind is Kind.OPTION:
-                under = self.sim.prices.instrument(instrument.under_con_id)
+                under = self.prices.instrument(instrument.under_con_id)
                 market = option_market(instrument, group.quote, group.quote.moment, under.volatility or 0.25)
                 implied = None if market is None else market.quote.vol
             else:
@@ -299,13 +304,13 @@ class MarketDataService:
             at,
             req_id,
             size_div=profile.size_div,
-            has_options=bool(self.sim.securities.options_of(instrument.con_id)),
+            has_options=bool(self.securities.options_of(instrument.con_id)),
             implied_vol=implied,
         )
 
     def _quote_now(self, instrument: Instrument, delayed: bool, now: datetime) -> Quote:
         """The driving quote of a snapshot: the live book's when it has it, else the path's at that instant."""
-        prices = self.sim.prices
+        prices = self.prices
         priced = prices.priced_con_id(instrument.con_id)
         if not delayed and priced in prices.book:
             return prices.quote(priced)
@@ -313,7 +318,7 @@ class MarketDataService:
 
     def _data_type(self, granted: int, quote: Quote) -> int:
         """Frozen types (2/4) show as frozen only while the market is closed, when following exchange hours."""
-        if granted in (2, 4) and not (self.sim.config.exchange_hours and quote.state == CLOSED):
+        if granted in (2, 4) and not (self.exchange_hours and quote.state == CLOSED):
             return granted - 1
         return granted
 

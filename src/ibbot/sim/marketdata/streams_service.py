@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ibbot.protocol.requests.market import ReqMktDepth, ReqRealTimeBars, ReqTickByTickData
 from ibbot.protocol.responses import Response
 from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.market.bars import SessionFilter
+from ibbot.sim.market.prices import Prices
 from ibbot.sim.marketdata.render import Kind, option_market, size_divisor
 from ibbot.sim.marketdata.streams import (
     MAX_DEPTH_ROWS,
@@ -28,12 +28,9 @@ from ibbot.sim.marketdata.streams import (
     TickByTickLine,
 )
 from ibbot.sim.outbox import Outbox
-from ibbot.sim.pacing import ClientPacing, StreamKind, Verdict
+from ibbot.sim.pacing import ClientPacing, Limits, StreamKind, Verdict
 from ibbot.sim.permissions import DataService, check_permission
 from ibbot.sim.session import ClientSession
-
-if TYPE_CHECKING:
-    from ibbot.sim.simulator import Simulator
 
 TICK_BY_TICK_REFUSED = "Error validating request.-'bX' : cause - Invalid tick-by-tick type {tick_type}"
 TICK_BY_TICK_NOT_AVAILABLE = "Tick-by-tick data is not available for {sec_type}"
@@ -61,8 +58,10 @@ _CLOSE: dict[StreamKind, Callable[[ClientPacing, int], Verdict]] = {
 
 
 class StreamService:
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
+    def __init__(self, *, prices: Prices, limits: Limits, exchange_hours: bool) -> None:
+        self.prices = prices
+        self.limits = limits
+        self.exchange_hours = exchange_hours
         self._lines: dict[int, dict[tuple[StreamKind, int], _Line]] = {}  # client id -> (kind, req id) -> line
 
     # --- requests --------------------------------------------------------------------------------------
@@ -84,7 +83,7 @@ class StreamService:
             client_id=cid,
             req_id=req_id,
             con_id=instrument.con_id,
-            path=self.sim.prices.path(instrument.con_id),
+            path=self.prices.path(instrument.con_id),
             kind=kind,
             since=now,
             size_div=size_divisor(instrument, session.server_version),
@@ -112,11 +111,9 @@ class StreamService:
             client_id=cid,
             req_id=req_id,
             con_id=instrument.con_id,
-            path=self.sim.prices.path(self.sim.prices.priced_con_id(instrument.con_id)),
+            path=self.prices.path(self.prices.priced_con_id(instrument.con_id)),
             what=what,
-            sessions=SessionFilter.for_request(
-                use_rth=req.use_rth, around_the_clock=not self.sim.config.exchange_hours
-            ),
+            sessions=SessionFilter.for_request(use_rth=req.use_rth, around_the_clock=not self.exchange_hours),
             size_div=size_divisor(instrument, session.server_version),
         )
         self._add(line, StreamKind.REALTIME_BARS, now)
@@ -137,7 +134,7 @@ class StreamService:
             rows=max(1, min(req.num_rows, MAX_DEPTH_ROWS)),
             smart=req.is_smart_depth,
             tick=instrument.min_tick,
-            decimals=self.sim.prices.path(self.sim.prices.priced_con_id(instrument.con_id)).decimals,
+            decimals=self.prices.path(self.prices.priced_con_id(instrument.con_id)).decimals,
             size_div=size_divisor(instrument, session.server_version),
         )
         self._add(line, StreamKind.DEPTH, now)
@@ -150,7 +147,7 @@ class StreamService:
             return
         line = self._lines.get(session.client_id, {}).pop((kind, req_id), None)
         if line is not None:
-            self.sim.prices.unsubscribe(line.con_id)
+            self.prices.unsubscribe(line.con_id)
 
     # --- the service interface -------------------------------------------------------------------------
 
@@ -158,7 +155,7 @@ class StreamService:
         for lines in self._lines.values():
             for line in lines.values():
                 if isinstance(line, DepthLine):
-                    messages = self._depth(line, self.sim.prices.instrument(line.con_id), now)
+                    messages = self._depth(line, self.prices.instrument(line.con_id), now)
                 else:
                     messages = line.step(now)
                 if messages:
@@ -167,7 +164,7 @@ class StreamService:
     def drop(self, session: ClientSession) -> None:
         for (kind, req_id), line in self._lines.pop(session.client_id, {}).items():
             _CLOSE[kind](session.pacing, req_id)
-            self.sim.prices.unsubscribe(line.con_id)
+            self.prices.unsubscribe(line.con_id)
 
     def request_ids(self, client_id: int) -> list[int]:
         return [req_id for _, req_id in self._lines.get(client_id, {})]
@@ -187,7 +184,7 @@ class StreamService:
         """The checks every line passes after its own, in TWS's order: the account's data permission, then
         the client's limits (which count the line as open from here); a refusal is sent as IB's error."""
         verdict = check_permission(
-            self.sim.limits,
+            self.limits,
             _SERVICE[kind],
             sec_type=instrument.sec_type,
             exchange=instrument.primary_exchange or instrument.exchange,
@@ -199,11 +196,11 @@ class StreamService:
         return verdict.ok
 
     def _add(self, line: _Line, kind: StreamKind, now: datetime) -> None:
-        self.sim.prices.subscribe(line.con_id, now)
+        self.prices.subscribe(line.con_id, now)
         self._lines.setdefault(line.client_id, {})[(kind, line.req_id)] = line
 
     def _depth(self, line: DepthLine, instrument: Instrument, now: datetime) -> list[Response]:
-        prices = self.sim.prices
+        prices = self.prices
         if Kind.of(instrument) is Kind.OPTION:
             under = prices.quote(instrument.under_con_id)
             atm = prices.instrument(instrument.under_con_id).volatility or 0.25

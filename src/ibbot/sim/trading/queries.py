@@ -59,7 +59,7 @@ def executions(
     """execDetails(req_id) + commissionReport for each of today's fills the filter lets through, then the end."""
     trading.catch_up(now)
     midnight = trading.midnight(now)
-    everyone = trading.sim.is_master(session)
+    everyone = trading.is_master(session)
     for exe in trading.executions:
         if exe.time < midnight or not (everyone or exe.client_id == session.client_id):
             continue

@@ -36,20 +36,26 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from ibbot.protocol.requests.orders import PlaceOrder
 from ibbot.protocol.responses import Response
 from ibbot.protocol.responses.session import ErrorMessage
 from ibbot.protocol.types import Contract
 from ibbot.sim import errors
+from ibbot.sim.accounts.ledger import FillResult, Ledger
 from ibbot.sim.accounts.views import terms_of
 from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.instruments.master import SecurityMaster
 from ibbot.sim.market.feed import Quote as FeedQuote
+from ibbot.sim.market.prices import Prices
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
+from ibbot.sim.store import Store
 from ibbot.sim.trading.matching import REMOVED, MatchingEngine
 from ibbot.sim.trading.messages import (
     CANCELLED,
@@ -64,6 +70,7 @@ from ibbot.sim.trading.messages import (
     side_of,
     what_if_order,
 )
+from ibbot.sim.trading.order_ids import OrderIds
 from ibbot.sim.trading.orders import (
     MODIFY_FILLED,
     TERMINAL,
@@ -87,9 +94,6 @@ from ibbot.sim.trading.translate import commission_of, reference_price, tick_at,
 from ibbot.sim.trading.watch import OrderWatch
 from ibbot.sim.trading.working import Key, Quote
 
-if TYPE_CHECKING:
-    from ibbot.sim.simulator import Simulator
-
 log = logging.getLogger(__name__)
 
 ORDERS, EXECUTIONS = "trading.orders", "trading.executions"  # store kinds
@@ -104,28 +108,70 @@ RESOLVED_CACHE = 4096  # contracts remembered by `_resolve`
 Send = tuple[int, Response, bool]  # (owner client id, message, also to the master clients)
 
 
+class Books(Protocol):
+    """The accounts as trading uses them (`ibbot.sim.accounts.service.AccountService`)."""
+
+    def ledger(self, account: str) -> Ledger: ...
+
+    def apply_fill(
+        self,
+        account: str,
+        instrument: Instrument,
+        *,
+        buy: bool,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal,
+        commission_currency: str,
+        now: datetime,
+    ) -> FillResult: ...
+
+
 class TradingService:
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-        self.store = sim.store
-        self.zone = sim.tws_zone
+    """Receives what it uses: the store, TWS's zone, the live prices, the security master, the accounts (as
+    `Books`), the connected sessions (to copy order messages to the master clients), the shared order ids."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        zone: ZoneInfo,
+        prices: Prices,
+        securities: SecurityMaster,
+        books: Books,
+        sessions: Mapping[int, ClientSession],
+        master_ids: frozenset[int],
+        order_ids: OrderIds,
+        accounts: tuple[str, ...],
+        read_only: bool,
+        exchange_hours: bool,
+    ) -> None:
+        self.store = store
+        self.zone = zone
+        self.prices = prices
+        self.securities = securities
+        self.books = books
+        self.sessions = sessions
+        self.master_ids = master_ids
+        self.order_ids = order_ids
+        self.accounts = accounts
+        self.read_only = read_only
+        self.reject_next_orders = 0  # the scripted fault: the next N new orders are rejected (201)
         found = restore(self.store, orders_kind=ORDERS, executions_kind=EXECUTIONS)  # the subscriptions wait
         self.engine: MatchingEngine = found.engine  # for the first `now` (`catch_up`)
         self.records: dict[Key, OrderRecord] = found.records
         self.executions: list[ExecutionRecord] = found.executions
-        self.watch = OrderWatch(sim.prices, exchange_hours=sim.config.exchange_hours)
+        self.watch = OrderWatch(prices, exchange_hours=exchange_hours)
         self._deadlines: list[tuple[datetime, int, int, Key]] = []  # (when, kind, tie, key), a heap
         self._tie = itertools.count()
         self._contracts: dict[tuple[int, str], Contract] = {}  # (conId, exchange routed to) -> its contract
         self._resolved: dict[Contract, Instrument | None] = {}
-        self._resolved_in = sim.securities
-        self._contracts_in = sim.securities
         self._day: date | None = None  # today's date in TWS's zone, once known
         self._perm_ids = IdBlock(self.store, PERM_IDS, first=PERM_ID_BASE)
         self._exec_ids = IdBlock(self.store, EXEC_IDS)
         self._order_ids = IdBlock(self.store, ORDER_IDS)  # above every order id a client used
         if self.store.counter(ORDER_IDS):
-            sim.note_order_id(self.store.counter(ORDER_IDS))
+            order_ids.note(self.store.counter(ORDER_IDS))
 
     # --- requests ----------------------------------------------------------------------------------------
 
@@ -133,16 +179,16 @@ class TradingService:
         """placeOrder: a new order, a modify of a live one, or a what-if."""
         self.catch_up(now)
         client_id, order_id = session.client_id, req.order_id
-        self.sim.note_order_id(order_id)
-        if self.sim.config.read_only:
+        self.order_ids.note(order_id)
+        if self.read_only:
             out.error(client_id, order_id, *errors.READ_ONLY)
             return
         instrument = self._resolve(req.contract)
         if instrument is None:
             out.error(client_id, order_id, *errors.NO_SECURITY_DEFINITION)
             return
-        account = req.order.account.strip() or self.sim.config.accounts[0]
-        if account not in self.sim.config.accounts:
+        account = req.order.account.strip() or self.accounts[0]
+        if account not in self.accounts:
             out.error(client_id, order_id, 321, f"Error validating request.-'bN' : cause - Invalid account: {account}")
             return
         spec = to_spec(
@@ -172,8 +218,8 @@ class TradingService:
                 problem = validate(spec, min_tick=tick) or self._buying_power(
                     spec, instrument, market, spec.quantity - existing.spec.quantity
                 )
-        elif self.sim.reject_next_orders > 0:
-            self.sim.reject_next_orders -= 1
+        elif self.reject_next_orders > 0:
+            self.reject_next_orders -= 1
             problem = rejected(SIMULATED_REJECTION)
         else:
             problem = validate(spec, min_tick=tick) or self._buying_power(spec, instrument, market, spec.quantity)
@@ -218,7 +264,7 @@ class TradingService:
             return
         assert price is not None
         fee = commission_of(instrument, spec.quantity, price)
-        figures = self.sim.accounts.ledger(spec.account).what_if(
+        figures = self.books.ledger(spec.account).what_if(
             terms=terms_of(instrument),
             buy=spec.is_buy,
             quantity=spec.quantity,
@@ -233,7 +279,7 @@ class TradingService:
         if price is None:
             return None  # nothing to price it with yet (no quote): TWS accepts and checks at the fill
         fee = commission_of(instrument, qty, price)
-        ledger = self.sim.accounts.ledger(spec.account)
+        ledger = self.books.ledger(spec.account)
         if instrument.sec_type not in MARGINED_BY_UNDERLYING and instrument.currency == ledger.base_currency:
             # Margin rates are at most half the value and marks are live, so an order worth less than half the
             # available funds (after its commission) cannot fail the check: skip the ledger's full trial.
@@ -252,7 +298,7 @@ class TradingService:
     def cancel(self, session: ClientSession, order_id: int, now: datetime, out: Outbox) -> None:
         """cancelOrder: Cancelled + 202, or 10147 (unknown) / 10148 (finished)."""
         self.catch_up(now)
-        if self.sim.config.read_only:
+        if self.read_only:
             out.error(session.client_id, order_id, *errors.READ_ONLY)
             return
         self._commit(self.engine.cancel(order_id, now, client_id=session.client_id), now, out)
@@ -260,7 +306,7 @@ class TradingService:
     def cancel_all(self, session: ClientSession, now: datetime, out: Outbox) -> None:
         """reqGlobalCancel: every open order of every client."""
         self.catch_up(now)
-        if self.sim.config.read_only:
+        if self.read_only:
             out.error(session.client_id, -1, *errors.READ_ONLY)
             return
         self._commit(self.engine.cancel_all(now), now, out)
@@ -302,7 +348,7 @@ class TradingService:
         return events
 
     def _auction_price(self, con_id: int, when: datetime) -> Decimal:
-        path = self.sim.prices.path(self.sim.prices.priced_con_id(con_id))
+        path = self.prices.path(self.prices.priced_con_id(con_id))
         return Decimal(str(path.price(path.last_ticks(int(when.timestamp())))))
 
     def drop(self, session: ClientSession) -> None:
@@ -350,7 +396,7 @@ class TradingService:
                 self.watch.remove(key, view.spec.con_id, now)
             else:
                 self.watch.add(key, view.spec.con_id, now)
-        masters = [c for c, s in self.sim.sessions.items() if self.sim.is_master(s)]
+        masters = [c for c in self.sessions if c in self.master_ids]
         for owner, message, shared in sends:
             out.to(owner, message)
             for master in masters if shared else ():
@@ -388,7 +434,7 @@ class TradingService:
         total = commission_of(instrument, event.cum_quantity, event.avg_price, removes=event.liquidity == REMOVED)
         charge = max(total.amount - record.commission, ZERO)
         record.commission += charge
-        result = self.sim.accounts.apply_fill(
+        result = self.books.apply_fill(
             spec.account,
             instrument,
             buy=spec.is_buy,
@@ -425,6 +471,10 @@ class TradingService:
         self.executions.append(exe)
         return exe
 
+    def is_master(self, session: ClientSession) -> bool:
+        """clientId 0 and the configured master client see every client's orders."""
+        return session.client_id in self.master_ids
+
     def open_order(self, view: OrderView, record: OrderRecord) -> Response:
         return open_order(
             view,
@@ -437,29 +487,27 @@ class TradingService:
     # --- instruments, quotes, subscriptions ----------------------------------------------------------------
 
     def _instrument(self, con_id: int) -> Instrument:
-        return self.sim.prices.instrument(con_id)
+        return self.prices.instrument(con_id)
 
     def _resolve(self, contract: Contract) -> Instrument | None:
         """The one instrument a placeOrder's contract means (None: unknown or ambiguous), memoised: the
         security master never changes, and matching a bare symbol scans its whole option chain."""
-        if self._resolved_in is not self.sim.securities or len(self._resolved) >= RESOLVED_CACHE:
-            self._resolved, self._resolved_in = {}, self.sim.securities  # a rebuilt master answers afresh
+        if len(self._resolved) >= RESOLVED_CACHE:
+            self._resolved = {}
         try:
             return self._resolved[contract]  # one hash of the contract on the usual path
         except KeyError:
-            matches = self.sim.securities.match(contract)
+            matches = self.securities.match(contract)
             found = self._resolved[contract] = matches[0] if len(matches) == 1 else None
             return found
 
     def contract(self, record: OrderRecord) -> Contract:
         """The contract TWS reports with an order: the instrument as routed (memoised per conId and exchange;
-        the security master never changes while it is the same)."""
-        if self._contracts_in is not self.sim.securities:
-            self._contracts, self._contracts_in = {}, self.sim.securities
+        the security master never changes)."""
         where = (record.con_id, record.exchange)
         contract = self._contracts.get(where)
         if contract is None:
-            found = self.sim.securities.by_con_id(record.con_id)
+            found = self.securities.by_con_id(record.con_id)
             contract = (
                 Contract(con_id=record.con_id) if found is None else found.on_exchange(record.exchange).to_contract()
             )
@@ -485,7 +533,7 @@ class TradingService:
         self._forget_before(self.midnight(now))
         gone: list[Event] = []
         for view in self.engine.open_orders():
-            if self.sim.securities.by_con_id(view.spec.con_id) is None:
+            if self.securities.by_con_id(view.spec.con_id) is None:
                 gone += self.engine.cancel(view.order_id, now, client_id=view.client_id)
         if gone:
             log.warning("cancelled %d restored orders on contracts that no longer trade", len(gone))
