@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ibbot.connection.codes import TABLE, Action, Category, OrderEffect, Scope, Severity, classify
 from ibbot.sim import errors as sim_errors
@@ -134,3 +136,10 @@ def test_the_table_is_consistent() -> None:
         if record.order_effect is not OrderEffect.NONE:
             assert record.scope in (Scope.ORDER, Scope.REQUEST_OR_ORDER), code
     assert len({record.name for record in TABLE.values()}) == len(TABLE)
+
+
+@given(code=st.integers(min_value=-(2**31), max_value=2**31 - 1), text=st.text(max_size=80))
+def test_classify_answers_every_code_and_text_with_a_record_for_that_code(code: int, text: str) -> None:
+    record = classify(code, text)
+    assert record.code == code
+    assert (code in TABLE) is (record.category is not Category.UNKNOWN)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ibbot.connection.codes import TABLE, Action
 from ibbot.connection.health import (
     TRANSITIONS,
     FarmKind,
@@ -227,3 +228,16 @@ def test_halt_keeps_its_reason_until_resumed_and_stop_is_final() -> None:
     assert machine.apply(T.STOP, T0) is Health.STOPPED
     with pytest.raises(HealthTransitionError):
         machine.apply(T.CONNECT_STARTED, T0)
+
+
+def test_the_code_table_and_the_farm_table_agree() -> None:
+    farm_actions = {Action.MARK_FARM_DOWN, Action.MARK_FARM_UP, Action.MARK_FARM_INACTIVE, Action.MARK_FARM_CONNECTING}
+    for code, record in TABLE.items():
+        report = farm_report(code, "Market data farm connection is OK:usfarm")
+        assert (report is not None) is (record.action in farm_actions), code
+        if report is not None:
+            expected = {
+                Action.MARK_FARM_DOWN: FarmStatus.DOWN, Action.MARK_FARM_UP: FarmStatus.UP,
+                Action.MARK_FARM_INACTIVE: FarmStatus.INACTIVE, Action.MARK_FARM_CONNECTING: FarmStatus.CONNECTING,
+            }[record.action]  # fmt: skip
+            assert report.status is expected, code

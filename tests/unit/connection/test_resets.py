@@ -6,6 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ibbot.connection.resets import (
     NORTH_AMERICA,
@@ -136,3 +138,22 @@ def test_unknown_regions_and_restart_lengths_are_config_errors() -> None:
         ib_windows(["antarctica"])
     with pytest.raises(ConfigError, match="minutes"):
         auto_restart(time(23, 45), "America/New_York", minutes=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(now=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)))
+def test_the_current_and_next_windows_agree_with_every_occurrence(now: datetime) -> None:
+    windows = ib_windows(["north_america", "europe", "asia"])
+    occurrences = [
+        p
+        for w in windows
+        for d in range(-2, 10)
+        if (p := w.starting_on(now.astimezone(ZoneInfo(w.zone)).date() + timedelta(days=d))) is not None
+    ]
+    current = in_reset_window(now, windows)
+    assert (current is not None) is any(p.contains(now) for p in occurrences)
+    if current is not None:
+        assert current.contains(now)
+    upcoming = next_window(now, windows)
+    assert upcoming is not None
+    assert upcoming.start == min(p.start for p in occurrences if p.start > now)
