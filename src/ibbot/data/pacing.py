@@ -55,7 +55,8 @@ class TokenBucket:
             return 0.0
         self._refill(now)
         missing = count - self._tokens
-        return 0.0 if missing <= 0 else missing / self.rate
+        # A billionth of a token short is float noise from summing refills, not a reason to wait.
+        return 0.0 if missing <= 1e-9 else missing / self.rate
 
     def take(self, count: int, now: float) -> None:
         if self.delay(count, now) > 0:
