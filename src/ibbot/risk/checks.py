@@ -37,7 +37,7 @@ class Refusal:
     reason: str
 
 
-Check = Callable[[OrderRequest, RiskContext, RiskLimits], "Refusal | None"]
+Check = Callable[[OrderRequest, RiskContext, RiskLimits], Refusal | None]
 
 
 def check_mode(request: OrderRequest, context: RiskContext, limits: RiskLimits) -> Refusal | None:

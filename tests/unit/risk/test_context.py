@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ibbot.model import Quote
+from ibbot.model import OrderRequest, Quote, Side
 from ibbot.risk.context import order_price, projected, reduces, reference_price
 from unit.risk.support import AAPL, MSFT, NOW, buy, context, d, limit, position, quote, sell, working
 
@@ -70,3 +72,29 @@ def test_an_order_is_valued_at_its_limit_before_the_quote() -> None:
     assert order_price(priced, limit(buy(1), 42)) == d(42)
     assert order_price(priced, buy(1)) == d(100)
     assert order_price(context(), buy(1)) is None
+
+
+@given(
+    held=st.integers(-50, 50),
+    side=st.sampled_from(Side),
+    quantity=st.integers(1, 60),
+    others=st.lists(st.tuples(st.sampled_from(Side), st.integers(1, 30)), max_size=4),
+    fills=st.data(),
+)
+def test_whatever_fills_a_reducing_order_never_grows_or_flips_the_position(
+    held: int, side: Side, quantity: int, others: list[tuple[Side, int]], fills: st.DataObject
+) -> None:
+    request = OrderRequest(instrument=AAPL, side=side, quantity=d(quantity))
+    orders = tuple(working(OrderRequest(instrument=AAPL, side=s, quantity=d(q))) for s, q in others)
+    ctx = context(positions=(position(held),), working_orders=orders)
+    same = [o.remaining for o in orders if o.side is side]
+    if not reduces(ctx, request):
+        # The rule is exact: some fill (all of them) grows the position, flips it, or it was flat.
+        worst = held + side.sign * (sum(same) + quantity)
+        assert held == 0 or abs(worst) > abs(held) or (worst != 0 and (worst > 0) != (held > 0))
+        return
+    # Any subset of the same-side working orders plus any part of this one: the position shrinks toward zero.
+    chosen = fills.draw(st.lists(st.booleans(), min_size=len(same), max_size=len(same)))
+    part = fills.draw(st.integers(0, quantity))
+    after = held + side.sign * (sum(q for q, c in zip(same, chosen, strict=True) if c) + part)
+    assert abs(after) <= abs(held) and (after == 0 or (after > 0) == (held > 0))
