@@ -21,7 +21,8 @@
     │       └── NoDataError         162 "HMDS query returned no data" and other empty answers
     ├── ContractError               a contract is unknown, or ambiguous (`candidates`)
     │   └── HoursError              a contract's tradingHours/liquidHours text or time zone cannot be read
-    ├── HistoryError                a history request cannot be planned, or the local bar cache cannot be read
+    ├── HistoryError                a history request cannot be planned (unknown bar size, reversed range)
+    ├── CacheError                  a local cache (contracts.sqlite, the Parquet bars) cannot be opened, read or written
     ├── OrderError                  an order is invalid and was refused before it left (`reason`)
     ├── RiskRefusedError                 the risk gate refused an order (`check`, `reason`)
     ├── RiskStateError              the risk mode took a step its table forbids, or its saved record is malformed
@@ -131,7 +132,11 @@ class HoursError(ContractError):
 
 
 class HistoryError(IbbotError):
-    """A history request cannot be planned (an unknown bar size, a reversed range) or its cache is unreadable."""
+    """A history request cannot be planned (an unknown bar size, a reversed range)."""
+
+
+class CacheError(IbbotError):
+    """A local cache (the contract cache, the Parquet bar cache) cannot be opened, read or written."""
 
 
 class OrderError(IbbotError):

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ibbot.data.history.chunks import TimeRange, union
-from ibbot.errors import HistoryError
+from ibbot.errors import CacheError
 from ibbot.model import Bar, BarSize, Instrument
 
 _SCHEMA = pa.schema(
@@ -82,7 +82,7 @@ class ParquetHistoryCache:
         try:
             table = pq.read_table(path)
         except (OSError, pa.ArrowException) as exc:
-            raise HistoryError(f"history cache {path} cannot be read: {exc}") from exc
+            raise CacheError(f"history cache {path} cannot be read: {exc}") from exc
         metadata = table.schema.metadata or {}
         covered = tuple(
             TimeRange(start=datetime.fromisoformat(a), end=datetime.fromisoformat(b))
@@ -117,13 +117,19 @@ class ParquetHistoryCache:
             metadata[_HEAD] = series.head_timestamp.isoformat().encode()
         table = pa.table(columns, schema=_SCHEMA.with_metadata(metadata))
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(descriptor)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+            os.close(descriptor)
+        except OSError as exc:
+            raise CacheError(f"history cache {path.parent} cannot be written: {exc}") from exc
         try:
             pq.write_table(table, temporary)
             os.replace(temporary, path)
+        except (OSError, pa.ArrowException) as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise CacheError(f"history cache {path} cannot be written: {exc}") from exc
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)  # the error itself propagates
+            Path(temporary).unlink(missing_ok=True)  # cancelled or interrupted: the error propagates as it is
             raise
         return path

@@ -18,7 +18,7 @@ from ibbot.data.history import (
     SeriesKey,
     TimeRange,
 )
-from ibbot.errors import HistoryError, NoDataError, RequestError
+from ibbot.errors import CacheError, NoDataError, RequestError
 from ibbot.model import Bar, BarSize, Instrument
 
 AAPL = Instrument(
@@ -97,12 +97,12 @@ def test_cache_round_trip_keeps_every_field_and_writes_a_parquet_file(tmp_path: 
     assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
 
 
-def test_an_unreadable_cache_file_raises_history_error(tmp_path: Path) -> None:
+def test_an_unreadable_cache_file_raises_cache_error(tmp_path: Path) -> None:
     cache = ParquetHistoryCache(tmp_path)
     key = SeriesKey(instrument=AAPL, bar_size=MINUTE)
     cache.path(key).parent.mkdir(parents=True)
     cache.path(key).write_bytes(b"not parquet")
-    with pytest.raises(HistoryError, match="cannot be read"):
+    with pytest.raises(CacheError, match="cannot be read"):
         cache.load(key)
 
 
