@@ -153,3 +153,30 @@ def commission(
     else:
         amount = _stock(q, value, currency, schedule, volume=month_volume, removes=removes_liquidity)
     return Commission(amount=amount.quantize(_CENT, rounding=ROUND_HALF_UP), currency=currency)
+
+
+def execution_commission(
+    *,
+    sec_type: str,
+    currency: str,
+    pair_currency: str,
+    multiplier: Decimal,
+    quantity: Decimal,
+    price: Decimal,
+    removes_liquidity: bool = True,
+) -> Commission:
+    """`commission` on the fixed schedule for an instrument described by plain values. Forex is charged on the
+    USD value: exact for pairs quoted in USD or based on USD (`pair_currency` USD: the rate is 1 / price); other
+    crosses count their quote currency at par (an approximation)."""
+    usd_rate = _ONE
+    if sec_type == "CASH" and currency != "USD" and pair_currency == "USD" and price > 0:
+        usd_rate = _ONE / price
+    return commission(
+        sec_type=sec_type,
+        quantity=quantity,
+        price=price,
+        multiplier=multiplier,
+        currency=currency,
+        removes_liquidity=removes_liquidity,
+        usd_rate=usd_rate,
+    )

@@ -89,8 +89,9 @@ from ibbot.sim.trading.orders import (
     rejected,
     validate,
 )
+from ibbot.sim.trading.pricing import commission_of, reference_price, tick_at
 from ibbot.sim.trading.records import IdBlock, OrderRecord, deadlines, key_text, restore, stale
-from ibbot.sim.trading.translate import commission_of, reference_price, tick_at, to_spec
+from ibbot.sim.trading.translate import to_spec
 from ibbot.sim.trading.watch import OrderWatch
 from ibbot.sim.trading.working import Key, Quote
 

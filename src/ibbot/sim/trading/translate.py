@@ -1,5 +1,6 @@
-"""Translation between the wire and the matching engine: protocol `Order` -> `OrderSpec`, engine views -> the
-protocol `Order` TWS echoes in openOrder, live-book quotes -> the engine's `Quote`, IB's time texts.
+"""Translation between the wire and the matching engine, and nothing else: protocol `Order` -> `OrderSpec`,
+engine views -> the protocol `Order` TWS echoes in openOrder, IB's time texts. (Prices, ticks, commissions and
+the engine's quotes from the live book are `ibbot.sim.trading.pricing`'s.)
 
 Theory of operation
 -------------------
@@ -22,9 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ibbot.protocol.types import Order, build_order
 from ibbot.sim.instruments.instrument import Instrument
-from ibbot.sim.market.feed import Quote as FeedQuote
-from ibbot.sim.market.options import OptionQuote
-from ibbot.sim.trading.commissions import Commission, commission
 from ibbot.sim.trading.orders import (
     UNSUPPORTED_TYPE,
     Action,
@@ -36,9 +34,7 @@ from ibbot.sim.trading.orders import (
     Trigger,
     rejected,
 )
-from ibbot.sim.trading.working import Quote
 
-ONE = Decimal(1)
 NO_TRADES = frozenset({"CASH", "OPT", "FOP"})  # simulated quotes without a last price
 IB_TYPE_CODES: dict[OrderType, str] = {
     OrderType.MKT: "MKT",
@@ -181,31 +177,6 @@ def to_spec(
     )
 
 
-def reference_price(spec: OrderSpec, quote: Quote) -> Decimal | None:
-    """The price an order would trade at, for tick rules, buying power and what-if: its limit, its trigger,
-    else the touch it would take (then the last trade, then the midpoint)."""
-    if spec.lmt_price is not None:
-        return spec.lmt_price
-    if spec.aux_price is not None and spec.rule.trigger in (Trigger.STOP, Trigger.TOUCH):
-        return spec.aux_price
-    if spec.trail_stop_price is not None:
-        return spec.trail_stop_price
-    touch = quote.ask if spec.is_buy else quote.bid
-    return touch or quote.last or quote.mid
-
-
-def tick_at(instrument: Instrument, price: Decimal | None) -> Decimal:
-    """The price increment that applies at `price` (the instrument's market rule)."""
-    tick = instrument.min_tick if price is None else instrument.tick_size(float(price))
-    found = _TICKS.get(tick)
-    if found is None:
-        found = _TICKS[tick] = Decimal(str(tick))  # a handful of distinct increments exist
-    return found
-
-
-_TICKS: dict[float, Decimal] = {}
-
-
 # --- engine view -> the protocol Order of openOrder / completedOrder ------------------------------------------
 
 
@@ -261,58 +232,4 @@ def to_order(
         account=spec.account,
         what_if=spec.what_if,
         filled_quantity=view.filled if completed else None,
-    )
-
-
-# --- quotes ------------------------------------------------------------------------------------------------
-
-
-def _price(value: float | None) -> Decimal | None:
-    if value is None or not math.isfinite(value) or value <= 0:
-        return None
-    return Decimal(str(value))
-
-
-def engine_quote(quote: FeedQuote, *, traded: bool, sized: bool = True) -> Quote:
-    """The engine's quote from the live book's; `traded`: a print happened since the previous quote; `sized`:
-    the displayed sizes limit fills (not for forex: IDEALPRO's depth dwarfs any paper order, and the feed's
-    forex sizes are nominal)."""
-    last = _price(quote.last) if traded else None
-    return Quote(
-        bid=_price(quote.bid),
-        ask=_price(quote.ask),
-        bid_size=Decimal(quote.bid_size) if sized else None,
-        ask_size=Decimal(quote.ask_size) if sized else None,
-        last=last,
-        last_size=Decimal(quote.last_size) if last is not None else None,
-    )
-
-
-def option_engine_quote(quote: OptionQuote) -> Quote:
-    """An option's market (derived from its underlying): bid/ask and sizes, no trades."""
-    return Quote(
-        bid=_price(quote.bid),
-        ask=_price(quote.ask),
-        bid_size=Decimal(quote.bid_size),
-        ask_size=Decimal(quote.ask_size),
-    )
-
-
-# --- commissions --------------------------------------------------------------------------------------
-
-
-def commission_of(instrument: Instrument, quantity: Decimal, price: Decimal, *, removes: bool = True) -> Commission:
-    """IB's fixed-schedule commission for `quantity` at `price`. Forex is charged on the USD value: exact for
-    pairs quoted in USD or based on USD; other crosses count their quote currency at par (an approximation)."""
-    usd_rate = ONE
-    if instrument.sec_type == "CASH" and instrument.currency != "USD" and instrument.symbol == "USD" and price > 0:
-        usd_rate = ONE / price
-    return commission(
-        sec_type=instrument.sec_type,
-        quantity=quantity,
-        price=price,
-        multiplier=Decimal(instrument.multiplier) if instrument.multiplier else ONE,
-        currency=instrument.currency,
-        removes_liquidity=removes,
-        usd_rate=usd_rate,
     )

@@ -24,11 +24,11 @@ from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.market.feed import Quote as FeedQuote
 from ibbot.sim.market.prices import Prices
 from ibbot.sim.market.profile import EXTENDED, REGULAR
-from ibbot.sim.trading.translate import engine_quote, option_engine_quote
+from ibbot.sim.trading.pricing import engine_quote, option_engine_quote
 from ibbot.sim.trading.working import Key, Quote
 
 OPTION_TYPES = frozenset({"OPT", "FOP"})
-UNSIZED = frozenset({"CASH"})  # see order_translate.engine_quote
+UNSIZED = frozenset({"CASH"})  # see pricing.engine_quote
 IDLE_HOLD = timedelta(minutes=5)  # an instrument stays subscribed this long after its last order ended
 _RTH = {REGULAR: True, EXTENDED: False}  # the feed's minute state -> in_rth; CLOSED is absent
 

@@ -14,11 +14,9 @@ from hypothesis import strategies as st
 from ibbot.protocol.requests.orders import ExecutionFilter
 from ibbot.protocol.responses.orders import OrderStatus as OrderStatusMessage
 from ibbot.protocol.types import Contract, Execution, Order, SoftDollarTier, TagValue, build_order, fast_constructor
-from ibbot.sim.accounts.views import terms_of
 from ibbot.sim.instruments.calendar import calendar_named
 from ibbot.sim.instruments.catalog import build_security_master
 from ibbot.sim.instruments.instrument import Instrument
-from ibbot.sim.market.feed import Quote as FeedQuote
 from ibbot.sim.store import StateStore
 from ibbot.sim.trading.messages import ExecutionRecord, completed_order, exec_id, execution_matches, open_order
 from ibbot.sim.trading.orders import (
@@ -33,16 +31,11 @@ from ibbot.sim.trading.orders import (
 )
 from ibbot.sim.trading.records import IdBlock, OrderRecord, SessionEdges, deadlines
 from ibbot.sim.trading.translate import (
-    commission_of,
-    engine_quote,
     format_ib_time,
     parse_ib_time,
-    reference_price,
-    tick_at,
     to_order,
     to_spec,
 )
-from ibbot.sim.trading.working import Quote
 
 NY = ZoneInfo("US/Eastern")
 NOW = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)
@@ -136,15 +129,6 @@ def test_order_types_follow_the_instruments_list() -> None:
     assert spec_of(moc).order_type is OrderType.MOC
 
 
-def test_ticks_follow_the_market_rule_at_the_order_price() -> None:
-    assert tick_at(AAPL, D("230")) == D("0.01")
-    assert tick_at(AAPL, D("0.5")) == D("0.0001")
-    market = Quote(bid=D("10.00"), ask=D("10.01"))
-    assert reference_price(spec_of(Order(action="BUY", total_quantity=D(1), order_type="MKT")), market) == D("10.01")
-    trail = Order(action="SELL", total_quantity=D(1), order_type="TRAIL", aux_price=0.5)
-    assert reference_price(spec_of(trail), market) == D("10.00")  # a trailing amount is not a price
-
-
 def test_open_order_reports_the_moving_trailing_stop_and_the_clients_terms() -> None:
     spec = spec_of(Order(action="SELL", total_quantity=D(5), order_type="TRAIL", aux_price=0.5, order_ref="r1"))
     view = OrderView(
@@ -162,19 +146,6 @@ def test_open_order_reports_the_moving_trailing_stop_and_the_clients_terms() -> 
     order = to_order(view, perm_id=77, trigger_method=0)
     assert (order.order_type, order.aux_price, order.trail_stop_price, order.perm_id) == ("TRAIL", 0.5, 229.5, 77)
     assert (order.client_id, order.order_ref, order.account, order.lmt_price) == (2, "r1", "DU1", None)
-
-
-def test_engine_quote_counts_a_trade_only_when_told() -> None:
-    feed = FeedQuote(1, 0, 10.0, 10.01, 300, 400, 10.01, 100, 5, 0, None, None, None, None, None, 2)
-    assert engine_quote(feed, traded=False).last is None
-    traded = engine_quote(feed, traded=True)
-    assert (traded.bid, traded.ask, traded.ask_size, traded.last) == (D("10.0"), D("10.01"), D(400), D("10.01"))
-
-
-def test_terms_and_commissions_per_asset_class() -> None:
-    assert terms_of(EURUSD).pair_currency == "EUR" and terms_of(AAPL).multiplier == D(1)
-    assert commission_of(AAPL, D(100), D(230)).amount == D("1.00")
-    assert commission_of(EURUSD, D(100_000), D("1.1")).amount == D("2.20")
 
 
 def test_execution_records_round_trip_and_filter() -> None:
