@@ -1,0 +1,265 @@
+"""The governed face of a broker: every request the framework sends to IB passes the governor here.
+
+`Gateway` wraps a `Broker` and a `Governor`. Orders wait for ORDER tokens, cancels for RISK tokens (they go
+first), queries for DATA, historical requests for IB's pacing rules, subscriptions for a unit of the market-data
+budget (refused with `MarketDataLimitError` instead of meeting 101). It also serves the history and contract
+services as their `BarSource` and `ContractSource`.
+
+Line accounting follows IB's side of the socket: when the session is lost (or TWS says 1101, data lost) every
+subscription IB held is gone, so `session_lost()` gives every unit back; the feeds then subscribe again, each
+taking its unit anew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from ibbot.broker.base import Broker, ReportedOrder
+from ibbot.data.contracts.chain import OptionChainParams
+from ibbot.data.governor import Governor, Priority
+from ibbot.data.history.chunks import HistoryChunk
+from ibbot.data.pacing import HistoricalRequest, LineHandle, LineKind
+from ibbot.model import AccountValue, Bar, DataQuality, Fill, Instrument, OrderRequest, Position
+
+
+class Gateway:
+    """Broker calls behind the governor; `broker` stays reachable for listeners and session state."""
+
+    def __init__(self, broker: Broker, governor: Governor) -> None:
+        self.broker = broker
+        self.governor = governor
+        self._lines: dict[int, LineHandle] = {}  # broker handle -> budget unit
+
+    # --- history and contracts (BarSource, ContractSource) ------------------------------------------------
+
+    async def bars(self, instrument: Instrument, chunk: HistoryChunk, *, what_to_show: str, use_rth: bool) -> list[Bar]:
+        return await self.historical_bars(
+            instrument,
+            end=chunk.end,
+            duration=chunk.duration,
+            bar_size=chunk.bar_size.text,
+            what_to_show=what_to_show,
+            use_rth=use_rth,
+            end_key=chunk.end_date_time,
+        )
+
+    async def historical_bars(
+        self,
+        instrument: Instrument,
+        *,
+        end: datetime | None,
+        duration: str,
+        bar_size: str,
+        what_to_show: str = "TRADES",
+        use_rth: bool = True,
+        end_key: str = "",
+    ) -> list[Bar]:
+        request = HistoricalRequest.for_bars(
+            contract=instrument.key,
+            exchange=instrument.exchange,
+            what_to_show=what_to_show,
+            bar_size=bar_size,
+            end=end_key or (end.isoformat() if end else ""),
+            duration=duration,
+            use_rth=use_rth,
+        )
+        timeout = self.governor.limits.historical_timeout
+
+        async def call() -> list[Bar]:
+            return await self.broker.historical_bars(
+                instrument,
+                end=end,
+                duration=duration,
+                bar_size=bar_size,
+                what_to_show=what_to_show,
+                use_rth=use_rth,
+                timeout=timeout,
+            )
+
+        # The broker's own timeout is the inner one; the governor's (slightly longer) names the request.
+        return await self.governor.historical(request, call, timeout=timeout + 1)
+
+    async def head_timestamp(self, instrument: Instrument, *, what_to_show: str, use_rth: bool) -> datetime | None:
+        request = HistoricalRequest(
+            contract=instrument.key, exchange=instrument.exchange, what_to_show=what_to_show, bar_seconds=None,
+            parameters=("head", use_rth),
+        )  # fmt: skip
+        timeout = self.governor.limits.request_timeout
+
+        async def call() -> datetime:
+            return await self.broker.head_timestamp(
+                instrument, what_to_show=what_to_show, use_rth=use_rth, timeout=timeout
+            )
+
+        return await self.governor.historical(request, call, timeout=timeout + 1)
+
+    async def details(self, instrument: Instrument) -> list[Instrument]:
+        timeout = self.governor.limits.request_timeout
+        return await self.governor.request(
+            Priority.DATA,
+            lambda: self.broker.contract_details(instrument, timeout=timeout),
+            timeout=timeout + 1,
+            name=f"contract details of {instrument}",
+        )
+
+    async def option_params(self, underlying: Instrument) -> list[OptionChainParams]:
+        timeout = self.governor.limits.request_timeout
+        answers = await self.governor.request(
+            Priority.DATA,
+            lambda: self.broker.option_params(underlying, timeout=timeout),
+            timeout=timeout + 1,
+            name=f"option chain of {underlying}",
+        )
+        return [
+            OptionChainParams(
+                exchange=a.exchange,
+                underlying_con_id=a.underlying_con_id,
+                trading_class=a.trading_class,
+                multiplier=a.multiplier,
+                expirations=frozenset(a.expirations),
+                strikes=frozenset(a.strikes),
+            )
+            for a in answers
+        ]
+
+    # --- streams ------------------------------------------------------------------------------------------
+
+    async def _subscribe(self, kind: LineKind, instrument: Instrument, send: Callable[[], int]) -> int:
+        async def call() -> int:
+            return send()
+
+        unit, handle = await self.governor.subscribe(kind, instrument.key, call)
+        self._lines[handle] = unit
+        return handle
+
+    async def subscribe_quotes(self, instrument: Instrument, *, generic_ticks: str = "") -> int:
+        return await self._subscribe(
+            LineKind.MARKET_DATA,
+            instrument,
+            lambda: self.broker.subscribe_quotes(instrument, generic_ticks=generic_ticks),
+        )
+
+    async def subscribe_tick_by_tick(self, instrument: Instrument, *, tick_type: str = "AllLast") -> int:
+        return await self._subscribe(
+            LineKind.TICK_BY_TICK,
+            instrument,
+            lambda: self.broker.subscribe_tick_by_tick(instrument, tick_type=tick_type),
+        )
+
+    async def subscribe_realtime_bars(self, instrument: Instrument, *, what_to_show: str = "TRADES") -> int:
+        return await self._subscribe(
+            LineKind.REALTIME_BARS,
+            instrument,
+            lambda: self.broker.subscribe_realtime_bars(instrument, what_to_show=what_to_show),
+        )
+
+    async def subscribe_depth(self, instrument: Instrument, *, rows: int = 5) -> int:
+        return await self._subscribe(
+            LineKind.DEPTH, instrument, lambda: self.broker.subscribe_depth(instrument, rows=rows)
+        )
+
+    async def subscribe_history(
+        self, instrument: Instrument, *, duration: str, bar_size: str, what_to_show: str = "TRADES", use_rth: bool
+    ) -> tuple[int, list[Bar]]:
+        """keepUpToDate bars: paced as a historical request (IB counts it as one)."""
+        request = HistoricalRequest.for_bars(
+            contract=instrument.key, exchange=instrument.exchange, what_to_show=what_to_show, bar_size=bar_size,
+            end="keep-up-to-date", duration=duration, use_rth=use_rth,
+        )  # fmt: skip
+        timeout = self.governor.limits.historical_timeout
+
+        async def call() -> tuple[int, list[Bar]]:
+            return await self.broker.subscribe_history(
+                instrument, duration=duration, bar_size=bar_size, what_to_show=what_to_show, use_rth=use_rth,
+                keep_up_to_date=True, timeout=timeout,
+            )  # fmt: skip
+
+        return await self.governor.historical(request, call, timeout=timeout + 1)
+
+    async def unsubscribe(self, handle: int) -> None:
+        unit = self._lines.pop(handle, None)
+        if unit is None:  # no budget unit (keepUpToDate history), or already given back
+            await self.governor.admit(Priority.DATA)
+            self.broker.unsubscribe(handle)
+            return
+        await self.governor.unsubscribe(unit, lambda: self.broker.unsubscribe(handle))
+
+    def stream_ended(self, handle: int) -> None:
+        """IB ended or refused the stream `handle` (a StreamError): its unit is free again."""
+        unit = self._lines.pop(handle, None)
+        if unit is not None:
+            self.governor.lines.release(unit)
+
+    def session_lost(self) -> None:
+        """Every subscription IB held is gone (socket lost, or 1101): give every unit back."""
+        units, self._lines = list(self._lines.values()), {}
+        for unit in units:
+            self.governor.lines.release(unit)
+
+    @property
+    def lines_in_use(self) -> int:
+        return len(self._lines)
+
+    async def set_market_data_type(self, quality: DataQuality) -> None:
+        await self.governor.admit(Priority.DATA)
+        self.broker.set_market_data_type(quality)
+
+    # --- orders -------------------------------------------------------------------------------------------
+
+    async def place_order(self, request: OrderRequest, *, order_id: int | None = None, parent_order_id: int = 0) -> int:
+        await self.governor.admit(Priority.ORDER)
+        return self.broker.place_order(request, order_id=order_id, parent_order_id=parent_order_id)
+
+    async def modify_order(self, order_id: int, request: OrderRequest) -> None:
+        await self.governor.admit(Priority.ORDER)
+        self.broker.modify_order(order_id, request)
+
+    async def cancel_order(self, order_id: int) -> None:
+        await self.governor.admit(Priority.RISK)
+        self.broker.cancel_order(order_id)
+
+    async def global_cancel(self) -> None:
+        await self.governor.admit(Priority.RISK)
+        self.broker.global_cancel()
+
+    # --- snapshots ----------------------------------------------------------------------------------------
+
+    async def open_orders(self) -> list[ReportedOrder]:
+        timeout = self.governor.limits.request_timeout
+        return await self.governor.request(
+            Priority.DATA, lambda: self.broker.open_orders(timeout=timeout), timeout=timeout + 1, name="open orders"
+        )
+
+    async def completed_orders(self) -> list[ReportedOrder]:
+        timeout = self.governor.limits.request_timeout
+        return await self.governor.request(
+            Priority.DATA,
+            lambda: self.broker.completed_orders(timeout=timeout),
+            timeout=timeout + 1,
+            name="completed orders",
+        )
+
+    async def executions(self, since: datetime | None = None) -> list[Fill]:
+        timeout = self.governor.limits.request_timeout
+        return await self.governor.request(
+            Priority.DATA,
+            lambda: self.broker.executions(since, timeout=timeout),
+            timeout=timeout + 1,
+            name="executions",
+        )
+
+    async def positions(self) -> list[Position]:
+        timeout = self.governor.limits.request_timeout
+        return await self.governor.request(
+            Priority.DATA, lambda: self.broker.positions(timeout=timeout), timeout=timeout + 1, name="positions"
+        )
+
+    async def account_values(self, account: str = "") -> list[AccountValue]:
+        timeout = self.governor.limits.request_timeout
+        return await self.governor.request(
+            Priority.DATA,
+            lambda: self.broker.account_values(account, timeout=timeout),
+            timeout=timeout + 1,
+            name="account values",
+        )
