@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from ibbot.model import Instrument, OrderRequest, OrderType, Session, Side
+from ibbot.model import Instrument, Order, OrderRequest, OrderType, Session, Side
 from ibbot.risk.context import (
     ZERO,
     RiskContext,
@@ -87,7 +87,7 @@ def check_trading_hours(request: OrderRequest, context: RiskContext, limits: Ris
             check="trading_hours",
             reason=f"{instrument}'s trading hours are unknown (qualify it first, or set allow_outside_hours)",
         )
-    now = context.now
+    now = context.now.astimezone(UTC)  # the reasons print UTC times
     if _inside(regular, now) or (request.outside_rth and _inside(extended, now)):
         return None
     if _inside(extended, now):
@@ -96,7 +96,7 @@ def check_trading_hours(request: OrderRequest, context: RiskContext, limits: Ris
         reason = f"{instrument} is outside its trading hours at {now:%Y-%m-%d %H:%M} UTC"
         opens = _next_open(extended if request.outside_rth else regular, now)
         if opens is not None:
-            reason += f" (next session opens {opens:%Y-%m-%d %H:%M} UTC)"
+            reason += f" (next session opens {opens.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
     return Refusal(check="trading_hours", reason=reason)
 
 
@@ -210,11 +210,15 @@ def check_gross_exposure(request: OrderRequest, context: RiskContext, limits: Ri
     if limit is None or reduces(context, request):
         return None
     instruments: dict[str, Instrument] = {key: p.instrument for key, p in context.positions.items()}
-    instruments.update((o.instrument.key, o.instrument) for o in context.others(request))
-    instruments[request.instrument.key] = request.instrument
+    pending: dict[tuple[str, Side], Decimal] = {}  # remaining working quantity per instrument and side, one pass
+    for order in (*context.others(request), request):
+        key = order.instrument.key
+        instruments[key] = order.instrument
+        pending[key, order.side] = pending.get((key, order.side), ZERO) + _remaining(order)
     total = ZERO
     for key, instrument in instruments.items():
-        exposure = _worst_case(request, context, key)
+        held = context.position(key)
+        exposure = max(abs(held + pending.get((key, Side.BUY), ZERO)), abs(held - pending.get((key, Side.SELL), ZERO)))
         if exposure == 0:
             continue
         value = _unit_value(request, context, key, instrument)
@@ -288,14 +292,8 @@ def _fresh_reference(
     return reference, None
 
 
-def _worst_case(request: OrderRequest, context: RiskContext, key: str) -> Decimal:
-    """The largest absolute position `key` could reach: every working buy filled, or every working sell."""
-    held = context.position(key)
-    buys = working_on(context, request, key, Side.BUY)
-    sells = working_on(context, request, key, Side.SELL)
-    if key == request.instrument.key:
-        buys, sells = (buys + request.quantity, sells) if request.side is Side.BUY else (buys, sells + request.quantity)
-    return max(abs(held + buys), abs(held - sells))
+def _remaining(order: Order | OrderRequest) -> Decimal:
+    return order.remaining if isinstance(order, Order) else order.quantity
 
 
 def _unit_value(request: OrderRequest, context: RiskContext, key: str, instrument: Instrument) -> Decimal | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -63,3 +63,9 @@ def test_unknown_hours_are_refused_unless_outside_hours_are_allowed() -> None:
     assert refusal is not None and "trading hours are unknown" in refusal.reason
     assert checks.check_trading_hours(buy(1, bare), context(), OFF) is None  # allow_outside_hours=True
     assert checks.check_trading_hours(buy(1), context(now=at(3)), OFF) is None
+
+
+def test_reasons_print_utc_whatever_zone_now_is_in() -> None:
+    new_york = timezone(timedelta(hours=-5))
+    refusal = checks.check_trading_hours(buy(1), context(now=at(8, 59).astimezone(new_york)), HOURS)
+    assert refusal is not None and "at 2026-03-02 08:59 UTC" in refusal.reason
