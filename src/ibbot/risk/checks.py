@@ -211,7 +211,8 @@ def check_gross_exposure(request: OrderRequest, context: RiskContext, limits: Ri
         return None
     instruments: dict[str, Instrument] = {key: p.instrument for key, p in context.positions.items()}
     pending: dict[tuple[str, Side], Decimal] = {}  # remaining working quantity per instrument and side, one pass
-    for order in (*context.others(request), request):
+    orders: list[Order | OrderRequest] = [*context.others(request), request]
+    for order in orders:
         key = order.instrument.key
         instruments[key] = order.instrument
         pending[key, order.side] = pending.get((key, order.side), ZERO) + _remaining(order)
