@@ -39,7 +39,7 @@ class RiskContext:
     """Everything the checks look at for one order, as values; keys are `Instrument.key`."""
 
     now: datetime
-    mode: Mode = Mode.NORMAL
+    mode: Mode  # the state's `effective` mode; required, so a caller cannot forget a halt
     positions: Mapping[str, Position] = field(default_factory=dict)
     working: tuple[Order, ...] = ()
     quotes: Mapping[str, Quote] = field(default_factory=dict)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ibbot.model import Instrument, OrderRequest, OrderStatus, OrderType, Side
-from ibbot.risk import checks
+from ibbot.risk import Mode, checks
 from ibbot.risk.context import RiskContext
 from unit.risk.support import (
     AAPL,
@@ -259,7 +259,7 @@ def test_asset_class_allow_list_and_untradable_indices() -> None:
 def test_all_checks_pass_a_plain_order_with_every_limit_off() -> None:
     from ibbot.risk.gate import CHECKS
 
-    plain = RiskContext(now=datetime(2026, 1, 1, tzinfo=UTC))
+    plain = RiskContext(now=datetime(2026, 1, 1, tzinfo=UTC), mode=Mode.NORMAL)
     assert [run(buy(10**9), plain, OFF) for _, run in CHECKS] == [None] * len(CHECKS)
 
 

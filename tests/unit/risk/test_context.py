@@ -98,3 +98,14 @@ def test_whatever_fills_a_reducing_order_never_grows_or_flips_the_position(
     part = fills.draw(st.integers(0, quantity))
     after = held + side.sign * (sum(q for q, c in zip(same, chosen, strict=True) if c) + part)
     assert abs(after) <= abs(held) and (after == 0 or (after > 0) == (held > 0))
+
+
+def test_a_context_needs_an_aware_now_and_an_explicit_mode() -> None:
+    from datetime import datetime
+
+    from ibbot.risk import Mode, RiskContext
+
+    with pytest.raises(ValueError, match="timezone-aware"):
+        RiskContext(now=datetime(2026, 3, 2), mode=Mode.NORMAL)
+    with pytest.raises(TypeError, match="mode"):
+        RiskContext(now=NOW)  # type: ignore[call-arg]
