@@ -1,0 +1,70 @@
+"""Connecting: URLs checked and masked, SQLite's durability settings, unreachable databases refused clearly."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ibbot.errors import JournalError
+from ibbot.store import Journal, database
+
+
+def test_a_password_is_masked() -> None:
+    url = "postgresql+psycopg://trader:s3cr3t@db.example:5432/ibbot"
+    assert database.mask(url) == "postgresql+psycopg://trader:***@db.example:5432/ibbot"
+    assert "s3cr3t" not in database.mask(database.parse(url))
+
+
+def test_plain_postgresql_means_psycopg() -> None:
+    assert database.parse("postgresql://u@h/db").drivername == "postgresql+psycopg"
+
+
+@pytest.mark.parametrize("url", ["mysql://u:s3cr3t@h/db", "not a url s3cr3t"])
+def test_other_databases_and_nonsense_are_refused_without_the_password(url: str) -> None:
+    with pytest.raises(JournalError) as caught:
+        Journal.open(url)
+    assert "s3cr3t" not in str(caught.value)
+    assert caught.value.__cause__ is None or "s3cr3t" not in str(caught.value.__cause__)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # closed again: nothing listens there
+
+
+def test_an_unreachable_postgresql_is_refused_naming_the_url_without_its_password() -> None:
+    port = _closed_port()
+    with pytest.raises(JournalError) as caught:
+        Journal.open(f"postgresql+psycopg://trader:s3cr3t@127.0.0.1:{port}/ibbot")
+    message = str(caught.value)
+    assert f"cannot open the journal postgresql+psycopg://trader:***@127.0.0.1:{port}/ibbot" in message
+    assert "s3cr3t" not in message and caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    path.write_bytes(b"not sqlite at all, " * 100)
+    with pytest.raises(JournalError, match="cannot open the journal sqlite:///.*journal.sqlite"):
+        Journal.open(f"sqlite:///{path}")
+    assert path.read_bytes().startswith(b"not sqlite")
+
+
+def test_sqlite_is_durable_shared_and_checks_foreign_keys(tmp_path: Path) -> None:
+    url = database.parse(Journal.default_url(tmp_path / "new" / "dir"))  # directories are created
+    engine = database.engine_for(url)
+    try:
+        with engine.connect() as connection:
+            pragma = {name: connection.execute(text(f"PRAGMA {name}")).scalar() for name in
+                      ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}  # fmt: skip
+    finally:
+        engine.dispose()
+    assert pragma == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 10_000}
+    with closing(sqlite3.connect(tmp_path / "new" / "dir" / "journal.sqlite")) as plain:  # WAL: a property of the file
+        assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
