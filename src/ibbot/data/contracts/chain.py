@@ -1,6 +1,6 @@
 """Option chains: reqSecDefOptParams' answers as values, and the questions asked of them (is it listed, nearest strike).
 
-IB answers one `OptionChainParams` per exchange and trading class of an underlying (SPX has SPX and SPXW; a
+IB answers one `ChainParams` per exchange and trading class of an underlying (SPX has SPX and SPXW; a
 stock's options are listed on SMART and a dozen exchanges with the same expirations and strikes). An
 `OptionChain` is all of them for one qualified underlying; its questions take an exchange (SMART by default,
 the chain routed orders use) and, where several trading classes list the same day, the trading class.
@@ -8,32 +8,44 @@ the chain routed orders use) and, where several trading classes list the same da
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from ibbot.errors import ContractError
 from ibbot.model import AssetClass, Instrument, Right
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OptionChainParams:
-    """One securityDefinitionOptionParameter: an exchange's expirations and strikes for one trading class."""
+class ChainParams(Protocol):
+    """One securityDefinitionOptionParameter: an exchange's expirations and strikes for one trading class.
 
-    exchange: str
-    underlying_con_id: int
-    trading_class: str
-    multiplier: Decimal
-    expirations: frozenset[date]
-    strikes: frozenset[Decimal]
+    `ibbot.broker.OptionChainParams` is one; the chain reads only these attributes.
+    """
+
+    @property
+    def exchange(self) -> str: ...
+
+    @property
+    def trading_class(self) -> str: ...
+
+    @property
+    def multiplier(self) -> Decimal: ...
+
+    @property
+    def expirations(self) -> Collection[date]: ...
+
+    @property
+    def strikes(self) -> Collection[Decimal]: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OptionChain:
     underlying: Instrument
-    params: tuple[OptionChainParams, ...]
+    params: tuple[ChainParams, ...]
 
-    def on(self, exchange: str = "SMART", trading_class: str = "") -> tuple[OptionChainParams, ...]:
+    def on(self, exchange: str = "SMART", trading_class: str = "") -> tuple[ChainParams, ...]:
         """The params of one exchange (every exchange for ""), optionally of one trading class."""
         return tuple(
             p

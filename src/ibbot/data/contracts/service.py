@@ -10,12 +10,12 @@ the description's key and under its con_id, so a later `Instrument(con_id=...)` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from ibbot.data.contracts.cache import ContractCache
-from ibbot.data.contracts.chain import OptionChain, OptionChainParams, not_listed
+from ibbot.data.contracts.chain import ChainParams, OptionChain, not_listed
 from ibbot.data.contracts.qualify import choose, local_date, query_for
 from ibbot.model import AssetClass, Instrument
 
@@ -23,13 +23,13 @@ _OPTIONS = (AssetClass.OPTION, AssetClass.FUTURE_OPTION)
 
 
 class ContractSource(Protocol):
-    """What the contract service needs of IB (the broker adapter implements it)."""
+    """What the contract service needs of IB: two methods of `ibbot.broker.Broker` (behind the governor)."""
 
-    async def details(self, instrument: Instrument) -> list[Instrument]:
+    async def contract_details(self, instrument: Instrument) -> list[Instrument]:
         """reqContractDetails: every contract matching the description, qualified (hours parsed into sessions)."""
         ...
 
-    async def option_params(self, underlying: Instrument) -> list[OptionChainParams]:
+    async def option_params(self, underlying: Instrument) -> Sequence[ChainParams]:
         """reqSecDefOptParams for a qualified underlying: one entry per exchange and trading class."""
         ...
 
@@ -63,7 +63,7 @@ class ContractService:
             chain = await self.chain(underlying or Instrument.stock(instrument.symbol, currency=instrument.currency))
             if not chain.lists(instrument):
                 raise not_listed(chain, instrument.expiry, instrument.strike, instrument.exchange)
-        chosen = choose(instrument, await self._source.details(query_for(instrument)), now)
+        chosen = choose(instrument, await self._source.contract_details(query_for(instrument)), now)
         self._cache.put(key, chosen, now)
         self._cache.put(chosen.key, chosen, now)
         return chosen

@@ -30,14 +30,25 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class BarSource(Protocol):
-    """What the history service needs of IB (the broker adapter implements it, behind the governor)."""
+    """What the history service needs of IB: two methods of `ibbot.broker.Broker` (behind the governor)."""
 
-    async def bars(self, instrument: Instrument, chunk: HistoryChunk, *, what_to_show: str, use_rth: bool) -> list[Bar]:
-        """reqHistoricalData for one chunk (`chunk.end_date_time`, `chunk.duration`, `chunk.bar_size`)."""
+    async def historical_bars(
+        self,
+        instrument: Instrument,
+        *,
+        end: datetime | None,
+        duration: str,
+        bar_size: str,
+        what_to_show: str = "TRADES",
+        use_rth: bool = True,
+    ) -> list[Bar]:
+        """reqHistoricalData: `duration` of `bar_size` bars ending at `end`, with UTC bar times."""
         ...
 
-    async def head_timestamp(self, instrument: Instrument, *, what_to_show: str, use_rth: bool) -> datetime | None:
-        """reqHeadTimeStamp: the earliest bar IB has, or None when it will not say."""
+    async def head_timestamp(
+        self, instrument: Instrument, *, what_to_show: str = "TRADES", use_rth: bool = True
+    ) -> datetime | None:
+        """reqHeadTimeStamp: the earliest bar IB has (None when it will not say)."""
         ...
 
 
@@ -167,7 +178,14 @@ class HistoryService:
 
     async def _one(self, key: SeriesKey, chunk: HistoryChunk) -> list[Bar]:
         try:
-            answer = await self._source.bars(key.instrument, chunk, what_to_show=key.what_to_show, use_rth=key.use_rth)
+            answer = await self._source.historical_bars(
+                key.instrument,
+                end=chunk.end,
+                duration=chunk.duration,
+                bar_size=chunk.bar_size.text,
+                what_to_show=key.what_to_show,
+                use_rth=key.use_rth,
+            )
         except NoDataError:
             return []  # IB's 162 "no data": the span (a holiday, a weekend) has no bars, and is now known to
         return merge_bars(answer, within=chunk.range)

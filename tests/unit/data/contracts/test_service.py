@@ -1,6 +1,7 @@
 """The conId cache (every field, expiry with an injected now, reopen, two connections) and the contract service."""
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,6 @@ from ibbot.data.contracts import (
     ContractCache,
     ContractService,
     OptionChain,
-    OptionChainParams,
     instrument_from_json,
     instrument_to_json,
 )
@@ -20,6 +20,20 @@ from ibbot.errors import CacheError, ContractError
 from ibbot.model import AssetClass, Instrument, Right
 
 NOW = datetime(2025, 3, 21, 15, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OptionChainParams:
+    """The shape of the broker's reqSecDefOptParams answer (the chain reads it as `ChainParams`)."""
+
+    exchange: str
+    underlying_con_id: int
+    trading_class: str
+    multiplier: Decimal
+    expirations: tuple[date, ...]
+    strikes: tuple[Decimal, ...]
+
+
 AAPL = Instrument(
     symbol="AAPL",
     primary_exchange="NASDAQ",
@@ -87,7 +101,7 @@ class FakeSource:
         self.queries: list[Instrument] = []
         self.chain_calls = 0
 
-    async def details(self, instrument: Instrument) -> list[Instrument]:
+    async def contract_details(self, instrument: Instrument) -> list[Instrument]:
         self.queries.append(instrument)
         return self.answers.get(instrument.key, [])
 
@@ -103,16 +117,16 @@ AAPL_CHAIN = [
         underlying_con_id=265598,
         trading_class="AAPL",
         multiplier=Decimal(100),
-        expirations=frozenset({date(2025, 4, 17), date(2025, 5, 16)}),
-        strikes=frozenset({Decimal("210"), Decimal("212.5"), Decimal("215")}),
+        expirations=(date(2025, 4, 17), date(2025, 5, 16)),
+        strikes=(Decimal("210"), Decimal("212.5"), Decimal("215")),
     ),
     OptionChainParams(
         exchange="CBOE",
         underlying_con_id=265598,
         trading_class="AAPL",
         multiplier=Decimal(100),
-        expirations=frozenset({date(2025, 4, 17)}),
-        strikes=frozenset({Decimal("200")}),
+        expirations=(date(2025, 4, 17),),
+        strikes=(Decimal("200"),),
     ),
 ]
 

@@ -12,7 +12,6 @@ from ibbot.data.calendar import parse_sessions
 from ibbot.data.history import (
     CachedSeries,
     Gap,
-    HistoryChunk,
     HistoryService,
     ParquetHistoryCache,
     SeriesKey,
@@ -38,23 +37,35 @@ class FakeSource:
     """Regular-hours 1-minute bars for any chunk; counts the calls; optionally says 'no data' or fails."""
 
     def __init__(self, *, head: datetime | None = None, fail_after: int | None = None) -> None:
-        self.chunks: list[HistoryChunk] = []
+        self.calls: list[tuple[datetime, str]] = []  # (end, duration) of each reqHistoricalData
         self.head_calls = 0
         self.head = head
         self.fail_after = fail_after
         self.no_data: set[datetime] = set()
 
-    async def bars(self, instrument: Instrument, chunk: HistoryChunk, *, what_to_show: str, use_rth: bool) -> list[Bar]:
-        assert (what_to_show, use_rth) == ("TRADES", True)
-        if self.fail_after is not None and len(self.chunks) >= self.fail_after:
+    async def historical_bars(
+        self,
+        instrument: Instrument,
+        *,
+        end: datetime | None,
+        duration: str,
+        bar_size: str,
+        what_to_show: str = "TRADES",
+        use_rth: bool = True,
+    ) -> list[Bar]:
+        assert (what_to_show, use_rth, bar_size) == ("TRADES", True, "1 min")
+        assert end is not None and duration.endswith(" S")
+        if self.fail_after is not None and len(self.calls) >= self.fail_after:
             raise RequestError(366, "No historical data query found for ticker id")
-        self.chunks.append(chunk)
-        if chunk.end in self.no_data:
+        self.calls.append((end, duration))
+        if end in self.no_data:
             raise NoDataError(162, "HMDS query returned no data")
-        # IB answers more than the span asked (from midnight): the service must clip.
-        moment = chunk.start.replace(hour=0, minute=0) - timedelta(days=1)
+        # IB answers more than was asked (from midnight before): the service must clip to the chunk.
+        moment = (end - timedelta(seconds=int(duration.removesuffix(" S")))).replace(hour=0, minute=0) - timedelta(
+            days=1
+        )
         found = []
-        while moment < chunk.end + timedelta(hours=1):
+        while moment < end + timedelta(hours=1):
             if any(s.contains(moment) for s in AAPL.liquid_hours):
                 price = 100 + moment.minute
                 found.append(
@@ -63,7 +74,9 @@ class FakeSource:
             moment += timedelta(minutes=1)
         return found
 
-    async def head_timestamp(self, instrument: Instrument, *, what_to_show: str, use_rth: bool) -> datetime | None:
+    async def head_timestamp(
+        self, instrument: Instrument, *, what_to_show: str = "TRADES", use_rth: bool = True
+    ) -> datetime | None:
         self.head_calls += 1
         return self.head
 
@@ -112,7 +125,12 @@ async def test_first_request_fetches_every_chunk_and_returns_only_the_range(tmp_
     result = await service(tmp_path, source, progress=lambda done, total: progress.append((done, total))).fetch(
         AAPL, START, END, "1 min"
     )
-    assert len(source.chunks) == 2 and source.head_calls == 1
+    assert source.calls == [(END, "86400 S"), (END - timedelta(days=1), "86400 S")]
+    assert source.head_calls == 1
+    assert [(c.start, c.end) for c in result.chunks] == [
+        (END - timedelta(days=1), END),
+        (START, END - timedelta(days=1)),
+    ]
     assert len(result.bars) == 2 * 390
     assert result.bars[0].time == datetime(2025, 1, 2, 14, 30, tzinfo=UTC)
     assert result.bars[-1].time == datetime(2025, 1, 3, 20, 59, tzinfo=UTC)
@@ -124,7 +142,7 @@ async def test_a_second_request_fetches_nothing_even_after_a_restart(tmp_path: P
     first = await service(tmp_path, FakeSource()).bars(AAPL, START, END, "1 min")
     source = FakeSource()
     again = await service(tmp_path, source).bars(AAPL, START, END, "1 min")
-    assert source.chunks == [] and source.head_calls == 0
+    assert source.calls == [] and source.head_calls == 0
     assert [fields(b) for b in again] == [fields(b) for b in first]
 
 
@@ -132,13 +150,14 @@ async def test_a_wider_request_fetches_only_what_is_missing(tmp_path: Path) -> N
     await service(tmp_path, FakeSource()).bars(AAPL, START, END, "1 min")
     source = FakeSource()
     later = END + timedelta(days=1, hours=12)
-    bars = await service(tmp_path, source).bars(AAPL, START - timedelta(hours=6), later, "1 min")
-    assert [(c.start, c.end) for c in source.chunks] == [
+    result = await service(tmp_path, source).fetch(AAPL, START - timedelta(hours=6), later, "1 min")
+    assert [(c.start, c.end) for c in result.chunks] == [
         (END + timedelta(hours=12), later),
         (END, END + timedelta(hours=12)),
         (START - timedelta(hours=6), START),
     ]
-    assert len(bars) == 2 * 390
+    assert source.calls == [(later, "86400 S"), (END + timedelta(hours=12), "43200 S"), (START, "21600 S")]
+    assert len(result.bars) == 2 * 390
 
 
 async def test_a_no_data_chunk_is_empty_and_not_fetched_again(tmp_path: Path) -> None:
@@ -152,18 +171,18 @@ async def test_a_no_data_chunk_is_empty_and_not_fetched_again(tmp_path: Path) ->
     ]
     again = FakeSource()
     await service(tmp_path, again).bars(AAPL, START, END, "1 min")
-    assert again.chunks == []
+    assert again.calls == []
 
 
 async def test_head_timestamp_is_asked_once_and_clips_the_download(tmp_path: Path) -> None:
     head = datetime(2025, 1, 3, tzinfo=UTC)
     source = FakeSource(head=head)
     bars = await service(tmp_path, source).bars(AAPL, START, END, "1 min")
-    assert [(c.start, c.end) for c in source.chunks] == [(head, END)]
+    assert source.calls == [(END, "86400 S")]
     assert bars[0].time == datetime(2025, 1, 3, 14, 30, tzinfo=UTC)
     later = FakeSource(head=head)
     await service(tmp_path, later).bars(AAPL, START - timedelta(days=5), END, "1 min")
-    assert later.chunks == [] and later.head_calls == 0  # before the head there is nothing to fetch
+    assert later.calls == [] and later.head_calls == 0  # before the head there is nothing to fetch
 
 
 async def test_the_end_is_clipped_to_the_last_complete_bar(tmp_path: Path) -> None:
@@ -171,7 +190,7 @@ async def test_the_end_is_clipped_to_the_last_complete_bar(tmp_path: Path) -> No
     now = datetime(2025, 1, 3, 15, 0, 30, tzinfo=UTC)
     history = HistoryService(source, ParquetHistoryCache(tmp_path), now_fn=lambda: now)
     bars = await history.bars(AAPL, datetime(2025, 1, 3, 14, tzinfo=UTC), END, "1 min")
-    assert source.chunks[0].end == datetime(2025, 1, 3, 15, tzinfo=UTC)
+    assert source.calls == [(datetime(2025, 1, 3, 15, tzinfo=UTC), "3600 S")]
     assert bars[-1].time == datetime(2025, 1, 3, 14, 59, tzinfo=UTC)
 
 
@@ -181,7 +200,7 @@ async def test_a_failed_chunk_propagates_and_what_came_before_is_kept(tmp_path: 
         await service(tmp_path, FakeSource(fail_after=1)).bars(AAPL, start, END, "1 min")
     source = FakeSource()
     await service(tmp_path, source).bars(AAPL, start, END, "1 min")
-    assert [(c.start, c.end) for c in source.chunks] == [(start, END - timedelta(days=1))]
+    assert source.calls == [(END - timedelta(days=1), "86400 S")]
 
 
 async def test_a_few_chunks_at_a_time(tmp_path: Path) -> None:
@@ -191,18 +210,27 @@ async def test_a_few_chunks_at_a_time(tmp_path: Path) -> None:
             self.running = 0
             self.most = 0
 
-        async def bars(
-            self, instrument: Instrument, chunk: HistoryChunk, *, what_to_show: str, use_rth: bool
+        async def historical_bars(
+            self,
+            instrument: Instrument,
+            *,
+            end: datetime | None,
+            duration: str,
+            bar_size: str,
+            what_to_show: str = "TRADES",
+            use_rth: bool = True,
         ) -> list[Bar]:
             self.running += 1
             self.most = max(self.most, self.running)
             await asyncio.sleep(0)  # let the other requests of the batch start
             self.running -= 1
-            return await super().bars(instrument, chunk, what_to_show=what_to_show, use_rth=use_rth)
+            return await super().historical_bars(
+                instrument, end=end, duration=duration, bar_size=bar_size, what_to_show=what_to_show, use_rth=use_rth
+            )
 
     source = Slow()
     bars = await service(tmp_path, source, concurrency=3, save_every=2).bars(
         AAPL, START - timedelta(days=5), END, "1 min"
     )
-    assert len(source.chunks) == 7 and source.most == 3
+    assert len(source.calls) == 7 and source.most == 3
     assert len(bars) == 2 * 390
