@@ -82,6 +82,9 @@ DELAYED_FALLBACK_CODES = frozenset({354, 10089, 10167, 10168})
 # Codes on a stream's request id that do not end the stream (notices, delayed data being displayed).
 _STREAM_WARNINGS = frozenset({165, 399, 10090, 10167, 10197})
 _NO_SECURITY = 200
+_TICKER_KINDS = frozenset({"quotes", "tick_by_tick", "depth"})
+# Codes ib_async takes for warnings that nonetheless end the request they name (it would wait forever).
+_ENDS_REQUEST = frozenset({105, 110, 321, 329, 399, 404, 434, 492})
 
 
 class _FramedClient(Client):  # type: ignore[misc]
@@ -588,7 +591,7 @@ class IbBroker:
     def _forget(self, stream: _Stream) -> None:
         self._streams.pop(stream.handle, None)
         self._by_req.pop(stream.req_id, None)
-        kinds = self._by_ticker.get(stream.source)
+        kinds = self._by_ticker.get(stream.source) if stream.kind in _TICKER_KINDS else None
         if kinds is not None:
             kinds.pop(stream.kind, None)
             if not kinds:
@@ -709,6 +712,9 @@ class IbBroker:
     def _on_error(self, req_id: int, code: int, text: str, contract: object) -> None:
         now = self._clock.now()
         self._emit(Notice(code=code, text=text, time=now, req_id=req_id))
+        wrapper = self._ib.wrapper
+        if code in _ENDS_REQUEST and req_id in wrapper._futures:
+            wrapper._endReq(req_id, IbRequestError(req_id, code, text), success=False)
         stream = self._by_req.get(req_id)
         if stream is None:
             return
@@ -722,7 +728,7 @@ class IbBroker:
         if code in _STREAM_WARNINGS or 2100 <= code < 2200:
             return
         self._forget(stream)
-        if stream.kind in ("quotes", "tick_by_tick", "depth"):
+        if stream.kind in _TICKER_KINDS:
             tick_type = {"quotes": "mktData", "depth": "mktDepth"}.get(stream.kind, stream.params.get("tick_type"))
             self._ib.wrapper.endTicker(stream.source, tick_type)
         self._emit(StreamError(handle=stream.handle, code=code, text=text, time=now))

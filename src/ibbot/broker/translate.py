@@ -26,6 +26,7 @@ from ibbot.broker.base import (
     OptionChainParams,
     ReportedOrder,
 )
+from ibbot.data.calendar import parse_sessions
 from ibbot.model import (
     AccountValue,
     AssetClass,
@@ -145,17 +146,18 @@ def from_contract(contract: Any, *, like: Instrument | None = None) -> Instrumen
 
 
 def from_details(details: Any, *, like: Instrument | None = None) -> Instrument:
-    """A fully described Instrument from ib_async ContractDetails.
-
-    Trading and liquid hours stay empty here: their parsing belongs to `ibbot.data.calendar`.
-    """
+    """A fully described Instrument from ib_async ContractDetails, its hours read by `ibbot.data.calendar`
+    (HoursError when TWS's hours text cannot be read: a calendar that guesses would trade at the wrong time)."""
     contract = details.contract
     base = from_contract(contract, like=like)
     min_tick = dec(details.minTick)
+    zone = details.timeZoneId
     return base.with_details(
         asset_class=_asset_class(contract, like, details.stockType),
         min_tick=min_tick if min_tick and min_tick > 0 else base.min_tick,
-        time_zone=details.timeZoneId,
+        time_zone=zone,
+        trading_hours=parse_sessions(details.tradingHours, zone) if details.tradingHours and zone else (),
+        liquid_hours=parse_sessions(details.liquidHours, zone) if details.liquidHours and zone else (),
         description=details.longName,
     )
 

@@ -67,8 +67,14 @@ def test_contract_details_fill_in_the_instrument() -> None:
         timeZoneId="US/Eastern",
         longName="SPDR S&P 500 ETF TRUST",
         stockType="ETF",
+        tradingHours="20261118:0400-20261118:2000;20261119:0400-20261119:2000",
+        liquidHours="20261118:0930-20261118:1600;20261119:CLOSED",
     )
     spy = tr.from_details(details)
+    assert [(s.start, s.end) for s in spy.liquid_hours] == [
+        (datetime(2026, 11, 18, 14, 30, tzinfo=UTC), datetime(2026, 11, 18, 21, 0, tzinfo=UTC))
+    ]
+    assert len(spy.trading_hours) == 2
     assert spy.asset_class is AssetClass.ETF and spy.con_id == 756733 and spy.primary_exchange == "ARCA"
     assert spy.min_tick == Decimal("0.01") and spy.time_zone == "US/Eastern"
     assert spy.description == "SPDR S&P 500 ETF TRUST"
