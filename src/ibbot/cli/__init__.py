@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ibbot import __version__
-from ibbot.cli import sim, sim_reset
+from ibbot.cli import history, sim, sim_reset
 from ibbot.protocol import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
 
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("version", help="print the version and the protocol versions served").set_defaults(func=_cmd_version)
     sim.add_parser(sub)
     sim_reset.add_parser(sub)
+    history.add_parser(sub)
     return parser
 
 
