@@ -207,12 +207,15 @@ def bracket(
 
     parent = replace(entry, order_ref=ref_for(entry), transmit=False, parent_ref="")
     exit_side = entry.side.opposite
-    common = {"tif": entry.tif, "good_till": entry.good_till, "outside_rth": entry.outside_rth,
-              "strategy": entry.strategy, "account": entry.account}  # fmt: skip
+
+    def inherit(child: OrderRequest) -> OrderRequest:
+        return replace(child, tif=entry.tif, good_till=entry.good_till, outside_rth=entry.outside_rth,
+                       strategy=entry.strategy, account=entry.account)  # fmt: skip
+
     if not isinstance(take_profit, OrderRequest):
-        take_profit = limit(entry.instrument, exit_side, entry.quantity, take_profit, **common)  # type: ignore[arg-type]
+        take_profit = inherit(limit(entry.instrument, exit_side, entry.quantity, take_profit))
     if not isinstance(stop_loss, OrderRequest):
-        stop_loss = stop(entry.instrument, exit_side, entry.quantity, stop_loss, **common)  # type: ignore[arg-type]
+        stop_loss = inherit(stop(entry.instrument, exit_side, entry.quantity, stop_loss))
     for child, name in ((take_profit, "take profit"), (stop_loss, "stop loss")):
         if child.instrument.key != entry.instrument.key or child.side is not exit_side:
             raise OrderError(f"bracket on {entry.instrument}: the {name} must {exit_side.value} the same instrument")
@@ -220,17 +223,29 @@ def bracket(
             raise OrderError(
                 f"bracket on {entry.instrument}: the {name} must be for {entry.quantity}, not {child.quantity}"
             )
-    profit_at, loss_at = take_profit.limit_price, stop_loss.stop_price
-    if profit_at is not None and loss_at is not None and (profit_at - loss_at) * entry.side.sign <= 0:
-        above = "above" if entry.side is Side.BUY else "below"
-        raise OrderError(
-            f"bracket on {entry.instrument}: the take profit {profit_at} must be {above} the stop loss {loss_at}"
-        )
+    _check_prices(entry, take_profit.limit_price, stop_loss.stop_price)
     return Bracket(
         entry=parent,
         take_profit=replace(take_profit, order_ref=ref_for(take_profit), parent_ref=parent.order_ref, transmit=False),
         stop_loss=replace(stop_loss, order_ref=ref_for(stop_loss), parent_ref=parent.order_ref, transmit=True),
     )
+
+
+def _check_prices(entry: OrderRequest, profit_at: Decimal | None, loss_at: Decimal | None) -> None:
+    """Take profit beyond the entry's limit, stop loss short of it, for the entry's side."""
+    sign = entry.side.sign
+    above, below = ("above", "below") if entry.side is Side.BUY else ("below", "above")
+    if profit_at is not None and loss_at is not None and (profit_at - loss_at) * sign <= 0:
+        raise OrderError(
+            f"bracket on {entry.instrument}: the take profit {profit_at} must be {above} the stop loss {loss_at}"
+        )
+    entry_at = entry.limit_price
+    if entry_at is not None and profit_at is not None and (profit_at - entry_at) * sign <= 0:
+        raise OrderError(
+            f"bracket on {entry.instrument}: the take profit {profit_at} must be {above} the entry {entry_at}"
+        )
+    if entry_at is not None and loss_at is not None and (entry_at - loss_at) * sign <= 0:
+        raise OrderError(f"bracket on {entry.instrument}: the stop loss {loss_at} must be {below} the entry {entry_at}")
 
 
 class OcaType(enum.IntEnum):

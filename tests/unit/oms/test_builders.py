@@ -107,3 +107,30 @@ def test_oca_refuses_a_nameless_or_single_group_and_an_unknown_type() -> None:
         oca(two[:1], "g")
     with pytest.raises(ValueError, match="4"):
         oca(two, "g", 4)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("side", "profit", "loss", "message"),
+    [
+        (Side.BUY, 149, 140, "take profit 149 must be above the entry 150"),
+        (Side.BUY, 160, 151, "stop loss 151 must be below the entry 150"),
+        (Side.SELL, 151, 140, "take profit 151 must be below the stop loss 140"),
+        (Side.SELL, 140, 149, "stop loss 149 must be above the entry 150"),
+    ],
+)
+def test_a_bracket_s_exits_lie_on_either_side_of_a_limit_entry(
+    side: Side, profit: int, loss: int, message: str
+) -> None:
+    with pytest.raises(OrderError, match=message):
+        bracket(limit(AAPL, side, 10, 150), take_profit=profit, stop_loss=loss, refs=refs())
+
+
+def test_bracket_children_built_from_prices_inherit_the_entry_s_terms() -> None:
+    until = NOW + timedelta(days=1)
+    entry = limit(
+        AAPL, Side.BUY, 10, 150, tif=TimeInForce.GTD, good_till=until, outside_rth=True, strategy="s", account="U1"
+    )
+    built = bracket(entry, take_profit=160, stop_loss=140, refs=refs())
+    for child in (built.take_profit, built.stop_loss):
+        assert (child.tif, child.good_till, child.outside_rth, child.strategy, child.account) == (
+            TimeInForce.GTD, until, True, "s", "U1")  # fmt: skip
