@@ -29,8 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import CursorResult, Select, Table, and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import CursorResult, Select, and_, or_, select
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -49,6 +48,7 @@ from ibbot.store.schema import (
     snapshot_positions,
     state,
 )
+from ibbot.store.statements import Statements
 
 JOURNAL_FILE_NAME = "journal.sqlite"
 CHANGES = codec.CHANGE_FIELDS
@@ -62,7 +62,7 @@ class Journal:
         self._engine = engine
         self._url = url
         self._where = database.mask(url)
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._sql = Statements.build(engine.dialect.name)
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -128,20 +128,15 @@ class Journal:
         except SQLAlchemyError as exc:
             raise JournalError(f"journal {self._where}: {database.scrub(_reason(exc), self._url)}") from exc
 
-    def _upsert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
-        """The back end's INSERT, which has ON CONFLICT (both dialects spell it the same)."""
-        return self._insert(table)
-
     # --- intents and orders ---------------------------------------------------------------------------------
 
     def record_intent(self, request: OrderRequest, created: datetime) -> None:
         """Write an intent ahead of sending it. The same intent again is a no-op; a different one raises."""
         row = codec.intent_row(request, created)
         with self._write() as connection:
-            insert = self._upsert(intents).values(row).on_conflict_do_nothing()
-            if connection.execute(insert.returning(intents.c.order_ref)).first() is not None:
+            if connection.execute(self._sql.new_intent, row).first() is not None:
                 return
-            stored = connection.execute(select(intents).where(intents.c.order_ref == request.order_ref)).one()
+            stored = connection.execute(self._sql.intent, {"ref": request.order_ref}).one()
             differs = codec.same_terms(stored._mapping, row)
         if differs:
             raise JournalError(f"order_ref {request.order_ref!r} is journaled with different {', '.join(differs)}")
@@ -154,45 +149,47 @@ class Journal:
         """
         wanted = codec.intent_row(order.request, order.created)
         row = codec.order_row(order)
+        ref = {"ref": order.order_ref}
         with self._write() as connection:
             # The intent row is the per-order lock on PostgreSQL, so concurrent writers see each other's events.
-            locked = select(intents).where(intents.c.order_ref == order.order_ref).with_for_update()
-            stored = connection.execute(locked).one_or_none()
+            stored = connection.execute(self._sql.intent_for_update, ref).one_or_none()
             amended: list[str] = []
             if stored is None:
-                connection.execute(self._upsert(intents).values(wanted).on_conflict_do_nothing())
-                stored = connection.execute(locked).one()
+                connection.execute(self._sql.new_intent, wanted)
+                connection.execute(self._sql.intent_for_update, ref).one()
             else:
-                differs = codec.same_terms(stored._mapping, wanted)
-                fixed = [name for name in differs if name not in codec.AMENDABLE]
-                if fixed:
-                    raise JournalError(
-                        f"order {order.order_ref!r} changed {', '.join(fixed)}, which identify it and cannot change"
-                    )
-                if differs:
-                    amended = differs
-                    terms = {name: wanted[name] for name in differs}
-                    connection.execute(intents.update().where(intents.c.order_ref == order.order_ref).values(terms))
-            previous = connection.execute(select(orders).where(orders.c.order_ref == order.order_ref)).one_or_none()
+                amended = self._amend(connection, stored._mapping, wanted)
+            previous = connection.execute(self._sql.order, ref).one_or_none()
             changed = bool(amended) or previous is None or bool(codec.same_terms(previous._mapping, row, CHANGES))
-            if previous is None or previous._mapping != row:
-                update = {name: value for name, value in row.items() if name != "order_ref"}
-                upsert = self._upsert(orders).values(row)
-                connection.execute(upsert.on_conflict_do_update(index_elements=[orders.c.order_ref], set_=update))
+            if previous is None or codec.same_terms(previous._mapping, row, tuple(row)):
+                connection.execute(self._sql.upsert_order, row)
             if changed:
-                connection.execute(
-                    order_events.insert().values(
-                        order_ref=order.order_ref,
-                        time=row["updated"],
-                        status=row["status"],
-                        ib_status=ib_status,
-                        filled=order.filled,
-                        avg_fill_price=order.avg_fill_price,
-                        reason=order.reason,
-                        amended=codec.amendment_json(wanted, amended),
-                    )
-                )
+                event = {
+                    "order_ref": order.order_ref,
+                    "time": row["updated"],
+                    "status": row["status"],
+                    "ib_status": ib_status,
+                    "filled": order.filled,
+                    "avg_fill_price": order.avg_fill_price,
+                    "reason": order.reason,
+                    "amended": codec.amendment_json(wanted, amended),
+                }
+                connection.execute(self._sql.order_event, event)
         return changed
+
+    @staticmethod
+    def _amend(connection: Connection, stored: codec.Row, wanted: codec.Row) -> list[str]:
+        """Bring the intent to the order's current terms (a modify); the fields that changed."""
+        differs = codec.same_terms(stored, wanted)
+        fixed = [name for name in differs if name not in codec.AMENDABLE]
+        if fixed:
+            raise JournalError(
+                f"order {wanted['order_ref']!r} changed {', '.join(fixed)}, which identify it and cannot change"
+            )
+        if differs:
+            terms = {name: wanted[name] for name in differs}
+            connection.execute(intents.update().where(intents.c.order_ref == wanted["order_ref"]).values(terms))
+        return differs
 
     def orders(self, *, open_only: bool = False, strategy: str | None = None) -> list[Order]:
         """Every order (intents never acknowledged included, as NEW), oldest first."""
@@ -265,16 +262,13 @@ class Journal:
         """Record an execution once: True the first time its exec_id is seen, False (nothing written) after."""
         row = codec.fill_row(fill, source)
         with self._write() as connection:
-            # RETURNING, not rowcount: the row is there only when it was new (rowcount is unreliable for upserts).
-            insert = self._upsert(fills).values(row).on_conflict_do_nothing().returning(fills.c.exec_id)
-            return connection.execute(insert).first() is not None
+            return connection.execute(self._sql.new_fill, row).first() is not None
 
     def record_commission(self, exec_id: str, commission: Decimal, currency: str) -> bool:
         """Attach a commission report to its fill; False when the journal has no fill with that exec_id."""
-        values = {"commission": commission, "commission_currency": currency}
+        values = {"key": exec_id, "commission": commission, "commission_currency": currency}
         with self._write() as connection:
-            result = connection.execute(fills.update().where(fills.c.exec_id == exec_id).values(values))
-        return bool(result.rowcount == 1)
+            return bool(connection.execute(self._sql.commission, values).rowcount == 1)
 
     def fills(self, *, order_ref: str | None = None, since: datetime | None = None) -> list[Fill]:
         """Fills in time order (exec_id breaks ties); `since` is inclusive."""
@@ -397,8 +391,7 @@ class Journal:
 
     def set_state(self, key: str, value: str) -> None:
         with self._write() as connection:
-            upsert = self._upsert(state).values(key=key, value=value)
-            connection.execute(upsert.on_conflict_do_update(index_elements=[state.c.key], set_={"value": value}))
+            connection.execute(self._sql.set_state, {"key": key, "value": value})
 
     def get_state(self, key: str) -> str | None:
         with self._read() as connection:
@@ -407,7 +400,7 @@ class Journal:
 
     def delete_state(self, key: str) -> bool:
         with self._write() as connection:
-            return bool(connection.execute(state.delete().where(state.c.key == key)).rowcount == 1)
+            return bool(connection.execute(self._sql.delete_state, {"key": key}).rowcount == 1)
 
 
 def _run(row: codec.Row) -> ReconciliationRun:
