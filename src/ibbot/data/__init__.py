@@ -1,6 +1,6 @@
 """Market data and requests: the request governor (IB's message rate, historical pacing, line budgets)."""
 
-from ibbot.data.governor import Governor, GovernorStats, Priority
+from ibbot.data.governor import Governor, GovernorStats, HistoricalSlot, Priority
 from ibbot.data.limits import GovernorLimits, HistoricalRule, Scope
 from ibbot.data.pacing import HistoricalPacer, HistoricalRequest, LineBudget, LineHandle, LineKind, TokenBucket
 
@@ -11,6 +11,7 @@ __all__ = [
     "HistoricalPacer",
     "HistoricalRequest",
     "HistoricalRule",
+    "HistoricalSlot",
     "LineBudget",
     "LineHandle",
     "LineKind",

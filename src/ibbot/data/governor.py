@@ -89,8 +89,26 @@ class _HistoryWaiter:
         self.future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
 
+class HistoricalSlot:
+    """One of the open historical requests IB allows; `close()` (idempotent) when the request has ended."""
+
+    __slots__ = ("_governor",)
+
+    def __init__(self, governor: Governor) -> None:
+        self._governor: Governor | None = governor
+
+    @property
+    def closed(self) -> bool:
+        return self._governor is None
+
+    def close(self) -> None:
+        governor, self._governor = self._governor, None
+        if governor is not None:
+            governor._close_slot()
+
+
 class Governor:
-    """One per IB session: `admit`, `request`, `historical`, `subscribe`/`unsubscribe`, `lines`, `stats()`."""
+    """One per IB session: `admit`, `request`, `historical(_stream)`, `subscribe`/`unsubscribe`, `lines`, `stats()`."""
 
     def __init__(self, limits: GovernorLimits, clock: Clock) -> None:
         self.limits = limits
@@ -179,28 +197,57 @@ class Governor:
         """Send `call()` when IB's pacing allows `request`, retrying after 162; `timeout` is per attempt.
 
         `max_wait` bounds the time in the queue (None: as long as pacing needs, e.g. minutes for a backfill).
+        The request's slot is free again when the call returns or fails.
         """
+        slot, value = await self._historical(request, call, timeout, max_wait)
+        slot.close()
+        return value
+
+    async def historical_stream(
+        self, request: HistoricalRequest, call: Callable[[], Awaitable[T]], *, timeout: float | None = None,
+        max_wait: float | None = None,
+    ) -> tuple[HistoricalSlot, T]:  # fmt: skip
+        """As `historical`, for a keepUpToDate request: IB keeps it open until it is cancelled, so its slot
+        stays taken until the caller closes the returned `HistoricalSlot` (after sending the cancel)."""
+        return await self._historical(request, call, timeout, max_wait)
+
+    async def _historical(
+        self, request: HistoricalRequest, call: Callable[[], Awaitable[T]], timeout: float | None,
+        max_wait: float | None,
+    ) -> tuple[HistoricalSlot, T]:  # fmt: skip
         timeout = self.limits.historical_timeout if timeout is None else timeout
         backoff = self.limits.backoff_initial
         for attempt in itertools.count():
-            await self._enter_historical(request, slot=True, max_wait=max_wait)
+            # A retry goes back to the head of the queue: it has waited longest.
+            await self._enter_historical(request, slot=True, max_wait=max_wait, first=attempt > 0)
+            slot = HistoricalSlot(self)
             try:
-                return await self._answer(call, timeout, request.describe())
+                return slot, await self._answer(call, timeout, request.describe())
             except PacingViolationError:
+                slot.close()
                 if attempt >= self.limits.max_retries:
                     raise
                 self._retries += 1
                 self.pacer.back_off(self._clock.monotonic() + backoff)
                 backoff = min(backoff * 2, self.limits.backoff_cap)
-            finally:
-                self.pacer.close()
-                self._notify_history()
+            except BaseException:
+                slot.close()
+                raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _enter_historical(self, request: HistoricalRequest, *, slot: bool, max_wait: float | None) -> None:
+    def _close_slot(self) -> None:
+        self.pacer.close()
+        self._notify_history()
+
+    async def _enter_historical(
+        self, request: HistoricalRequest, *, slot: bool, max_wait: float | None, first: bool = False
+    ) -> None:
         """Wait until `request` is admitted: recorded by the pacer, a slot opened (if `slot`), a token taken."""
         waiter = _HistoryWaiter(request, slot, self._clock.monotonic())
-        self._history.append(waiter)
+        if first:
+            self._history.insert(0, waiter)
+        else:
+            self._history.append(waiter)
         self._notify_history()
         try:
             async with asyncio.timeout(max_wait):

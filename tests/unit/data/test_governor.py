@@ -341,3 +341,53 @@ async def test_realtime_bars_take_a_line_and_a_place_in_the_historical_budget() 
     every = governor.limits.historical_rules[2]
     assert governor.pacer.weight_in(every, bars(), LiveClock().monotonic()) == 1
     assert governor.lines.in_use(LineKind.MARKET_DATA) == 1 and handle.kind is LineKind.REALTIME_BARS
+
+
+async def test_a_kept_open_request_holds_its_slot_until_closed() -> None:
+    governor = Governor(fast_limits(max_open_historical=1), LiveClock())
+    slot, first = await governor.historical_stream(bars(1, size="1 day"), _answer("streaming"))
+    assert first == "streaming" and governor.stats().historical_open == 1
+    second = asyncio.create_task(governor.historical(bars(2, size="1 day"), _answer("second")))
+    await until(lambda: governor.stats().historical_waiting == 1)
+    assert not second.done()
+    slot.close()
+    slot.close()  # idempotent: a cleanup path may close it again
+    async with asyncio.timeout(WAIT):
+        assert await second == "second"
+    assert slot.closed and governor.stats().historical_open == 0
+
+
+def test_public_surface() -> None:
+    import ibbot.data
+
+    assert set(ibbot.data.__all__) == {
+        "Governor", "GovernorLimits", "GovernorStats", "HistoricalPacer", "HistoricalRequest", "HistoricalRule",
+        "HistoricalSlot", "LineBudget", "LineHandle", "LineKind", "Priority", "Scope", "TokenBucket",
+    }  # fmt: skip
+    assert all(hasattr(ibbot.data, name) for name in ibbot.data.__all__)
+
+
+async def test_a_retried_request_keeps_its_place_at_the_head_of_the_queue() -> None:
+    governor = Governor(fast_limits(max_open_historical=1, backoff_initial=0.01), LiveClock())
+    calls: list[str] = []
+    others_waiting = asyncio.Event()
+
+    async def first() -> str:
+        calls.append("first")
+        if len(calls) == 1:
+            await others_waiting.wait()
+            raise PacingViolationError(162, "pacing violation")
+        return "first"
+
+    async def second() -> str:
+        calls.append("second")
+        return "second"
+
+    a = asyncio.create_task(governor.historical(bars(1, size="1 day"), first))
+    await until(lambda: calls == ["first"])
+    b = asyncio.create_task(governor.historical(bars(2, size="1 day"), second))
+    await until(lambda: governor.stats().historical_waiting == 1)
+    others_waiting.set()
+    async with asyncio.timeout(WAIT):
+        assert await asyncio.gather(a, b) == ["first", "second"]
+    assert calls == ["first", "first", "second"]
