@@ -15,7 +15,7 @@ from ibbot.oms.builders import (
 from ibbot.oms.changes import CancelPlan, ExternalOrder, FillOutcome, OrderChange
 from ibbot.oms.lifecycle import TRANSITIONS, advance
 from ibbot.oms.manager import OrderManager
-from ibbot.oms.positions import Discrepancy, PnLReport, PositionBook
+from ibbot.oms.positions import Discrepancy, PnLReport, PositionBook, broker_pnl, pnl_differences
 from ibbot.oms.reconcile import BrokerOrder, Reconciliation, Verdict, reconcile
 from ibbot.oms.refs import OrderRefs
 from ibbot.oms.validation import MarketRule, ValidationRules, validate
@@ -40,9 +40,11 @@ __all__ = [
     "Verdict",
     "advance",
     "bracket",
+    "broker_pnl",
     "limit",
     "market",
     "oca",
+    "pnl_differences",
     "reconcile",
     "stop",
     "stop_limit",

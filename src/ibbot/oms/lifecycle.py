@@ -9,7 +9,7 @@ ignored). IB's quirks are folded into the derivation of the event, so the table 
 * "Filled" with remaining > 0 is a partial fill (IB reports partial executions with that word).
 * "Submitted"/"PreSubmitted" after some fills leaves the order PARTIALLY_FILLED, not WORKING.
 * "Inactive" whose reason names a code that ends or rejects an order (201, 203 ...) is `REJECT`; a bare
-  "Inactive" is an order IB holds (a bracket child, outside its hours) and does not move a working order.
+  "Inactive" is an order IB accepted and holds (a bracket child, outside its hours): it counts as WORKING.
 * "PendingCancel" then "Filled": the fill wins (an execution is a fact; the cancel came too late).
 * Fills are facts: a complete fill makes an order FILLED from any state, even CANCELLED or REJECTED (the
   cancellation or the rejection raced the execution).

@@ -6,6 +6,10 @@ the old side and opens the new one at the fill's price. Commissions are realized
 the fill, or later from IB's commission report) and are not folded into the average price, so `avg_cost` can
 differ from IB's by the opening commission: `compare` checks quantities, which must agree exactly.
 
+The cross-check with IB's own figures: `compare` for positions, `pnl_differences` for PnL against IB's
+account values (`broker_pnl`: the RealizedPnL and UnrealizedPnL tags of reqAccountUpdates), within a tolerance,
+since IB folds commissions into its average cost and marks at its own prices.
+
 Daily PnL is by value since `start_day(marks)`: (value now - value at the day's first mark) plus the day's cash
 flows (fills and commissions), i.e. what the day made whatever was traded. A position without a mark is valued
 at its average price (no unrealized PnL) and listed in `PnLReport.unmarked`, never silently dropped.
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from ibbot.model import Fill, Instrument, PnL, Position
+from ibbot.model import AccountValue, Fill, Instrument, PnL, Position
 
 ZERO = Decimal(0)
 Key = tuple[str, str]  # (account, instrument key)
@@ -177,3 +181,29 @@ class PositionBook:
                 shown = instrument if instrument is not None else self._holdings[key].instrument
                 found.append(Discrepancy(account=key[0], instrument=shown, ours=ours, broker=broker))
         return found
+
+
+_PNL_TAGS = {"RealizedPnL": "realized", "UnrealizedPnL": "unrealized"}
+
+
+def broker_pnl(values: Iterable[AccountValue], currency: str = "USD") -> PnL:
+    """IB's realized and unrealized PnL from its account values in `currency` (absent tags count as zero)."""
+    found = {name: ZERO for name in _PNL_TAGS.values()}
+    for value in values:
+        name = _PNL_TAGS.get(value.tag)
+        amount = value.as_decimal() if name is not None and value.currency == currency else None
+        if name is not None and amount is not None:
+            found[name] += amount
+    return PnL(realized=found["realized"], unrealized=found["unrealized"])
+
+
+def pnl_differences(ours: PnL, broker: PnL, tolerance: Decimal) -> tuple[str, ...]:
+    """The PnL figures where ours and IB's differ by more than `tolerance`, as readable lines."""
+    return tuple(
+        f"{name} PnL: ours {mine}, IB's {theirs}"
+        for name, mine, theirs in (
+            ("realized", ours.realized, broker.realized),
+            ("unrealized", ours.unrealized, broker.unrealized),
+        )
+        if abs(mine - theirs) > tolerance
+    )

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ibbot.model import Fill, Side
-from ibbot.oms import PositionBook
+from ibbot.model import AccountValue, Fill, Side
+from ibbot.oms import PositionBook, broker_pnl, pnl_differences
 from unit.oms.support import AAPL, ACCOUNT, ES, MSFT, NOW, d, fill, position
 
 
@@ -96,3 +96,18 @@ def test_compare_finds_the_holdings_that_differ_from_ib_s() -> None:
 
 def replace_commission(value: Fill, amount: str) -> Fill:
     return replace(value, commission=d(amount))
+
+
+def test_pnl_is_cross_checked_with_ib_s_account_values_within_a_tolerance() -> None:
+    values = [
+        AccountValue(account=ACCOUNT, tag="RealizedPnL", value="100.40", currency="USD"),
+        AccountValue(account=ACCOUNT, tag="UnrealizedPnL", value="449", currency="USD"),
+        AccountValue(account=ACCOUNT, tag="UnrealizedPnL", value="9999", currency="BASE"),
+        AccountValue(account=ACCOUNT, tag="NetLiquidation", value="1", currency="USD"),
+        AccountValue(account=ACCOUNT, tag="RealizedPnL", value="", currency="USD"),
+    ]
+    theirs = broker_pnl(values)
+    assert (theirs.realized, theirs.unrealized) == (d("100.40"), 449)
+    ours = book_of(fill("E1", 100, 10), fill("E2", 100, 12), fill("E3", 50, 13, side=Side.SELL)).pnl({AAPL.key: d(14)})
+    assert pnl_differences(ours.total, theirs, d("0.5")) == ("unrealized PnL: ours 450, IB's 449",)
+    assert pnl_differences(ours.total, theirs, d(1)) == ()

@@ -10,8 +10,8 @@ def test_the_oms_surface_is_what_the_shell_needs() -> None:
     assert set(ibbot.oms.__all__) == {
         "TRANSITIONS", "Bracket", "BrokerOrder", "CancelPlan", "Discrepancy", "ExternalOrder", "FillOutcome",
         "MarketRule", "OcaType", "OrderChange", "OrderManager", "OrderRefs", "PnLReport", "PositionBook",
-        "Reconciliation", "ValidationRules", "Verdict", "advance", "bracket", "limit", "market", "oca", "reconcile",
-        "stop", "stop_limit", "trailing_stop", "trailing_stop_limit", "validate",
+        "Reconciliation", "ValidationRules", "Verdict", "advance", "bracket", "broker_pnl", "limit", "market", "oca",
+        "pnl_differences", "reconcile", "stop", "stop_limit", "trailing_stop", "trailing_stop_limit", "validate",
     }  # fmt: skip
     for name in ibbot.oms.__all__:
         assert hasattr(ibbot.oms, name)
