@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ibbot.errors import OrderStateError
-from ibbot.model import OrderStatus
+from ibbot.model import OrderStatus, OrderUpdate
 from ibbot.oms import TRANSITIONS, advance
 from ibbot.oms import lifecycle as lc
 from unit.oms.support import at, d, order, update
@@ -159,3 +163,37 @@ def test_ids_are_filled_in_but_never_overwritten() -> None:
 )
 def test_rejecting_code_reads_the_leading_code(reason: str, code: int | None) -> None:
     assert lc.rejecting_code(reason) == code
+
+
+@st.composite
+def ib_sequences(draw: st.DrawFn) -> tuple[list[OrderUpdate], OrderStatus, Decimal]:
+    """A plausible IB life of a 100-share order: acknowledgement, partial fills, then Filled or Cancelled."""
+    steps = draw(st.lists(st.integers(1, 40), max_size=5))
+    cumulative = [c for c in itertools.accumulate(steps) if c < 100]
+    filled_out = draw(st.booleans())
+    reports = [update("PendingSubmit"), update(draw(st.sampled_from(["PreSubmitted", "Submitted"])))]
+    reports += [update(draw(st.sampled_from(["Submitted", "Filled"])), c) for c in cumulative]
+    last = cumulative[-1] if cumulative else 0
+    if draw(st.booleans()):
+        reports.append(update("PendingCancel", last))
+    if filled_out:
+        reports.append(update("Filled", 100, 0))
+        return reports, S.FILLED, Decimal(100)
+    reports.append(update("Cancelled", last, 0))
+    return reports, S.CANCELLED, Decimal(last)
+
+
+@given(ib_sequences(), st.data())
+def test_repeated_and_stale_reports_never_change_where_an_order_ends(
+    sequence: tuple[list[OrderUpdate], OrderStatus, Decimal], data: st.DataObject
+) -> None:
+    reports, status, filled = sequence
+    current = order(S.SUBMITTED)
+    for index, report in enumerate(reports):
+        for _ in range(data.draw(st.integers(1, 3))):
+            current = advance(current, report)
+        # now and then an older snapshot with a smaller filled quantity (a reconnect's replay) arrives late
+        older = [r for r in reports[:index] if r.filled < current.filled]
+        if older and data.draw(st.booleans()):
+            assert advance(current, data.draw(st.sampled_from(older))) is current
+    assert (current.status, current.filled) == (status, filled)
