@@ -11,9 +11,11 @@ crash safety is not what they measure, and every CREATE DATABASE is then cheap. 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -89,12 +91,17 @@ class PostgresServer:
 
     def stop(self) -> None:
         # Immediate: nothing here needs a clean shutdown, and the data directory is removed next.
-        subprocess.run(
+        stopped = subprocess.run(
             [*self.prefix, str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.root / "data"), "-m", "immediate"],
             check=False,
             capture_output=True,
             timeout=_START_TIMEOUT_S,
         )
+        if stopped.returncode != 0:  # never leave a server behind: kill the postmaster named in its pid file
+            pid_file = self.root / "data" / "postmaster.pid"
+            if pid_file.exists():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
