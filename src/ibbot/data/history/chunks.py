@@ -3,11 +3,15 @@
 Theory of operation
 -------------------
 IB caps how long one request may be for each bar size (the "step sizes" table). `MAX_SPANS` holds, per bar size,
-the duration text a full chunk sends and the time span it is trusted to cover. Seconds durations (`S`) cover
-exactly the span. Durations in days, weeks, months and years count calendar (or trading) dates from midnight in
-the exchange's zone, so they reach back further than their nominal length or, with DST and an end late in the
-day, a little less: those chunks span two days less than the duration says and always cover their span. A
-chunk's answer is clipped to its own [start, end) by the caller, so overlap on IB's side never duplicates.
+the duration text a full request sends and the time it is trusted to cover. Seconds durations (`S`) cover exactly
+their length. Durations in days, weeks, months and years count calendar (or trading) dates from midnight in the
+exchange's zone, so they reach back further than their nominal length or, with DST and an end late in the day, a
+little less: they are trusted for two days less than they say.
+
+A chunk owns the bars that START in its [start, end). So that each of them is complete in IB's answer (a daily
+bar starting at midnight is only in answers ending a day later), the request ends one bar after the chunk
+(`request_end`, whole seconds) and its duration covers [start, request_end); a full chunk is therefore one bar
+shorter than its duration. The answer is clipped to [start, end) by bar start, so overlap never duplicates.
 
 `plan` subtracts the cached ranges and everything before the head timestamp from [start, end), tiles each
 missing range from its end backwards with full chunks (the oldest one shorter), and returns the chunks
@@ -31,18 +35,18 @@ _MIN_SECONDS = 30  # IB refuses a duration under 30 S
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MaxSpan:
-    """The longest request for one bar size: the durationStr it sends and the span it covers for certain."""
+    """The longest request for one bar size: the durationStr it sends and the time it covers for certain."""
 
     duration: str
-    span: timedelta
+    covers: timedelta
 
 
 def _seconds(count: int) -> MaxSpan:
-    return MaxSpan(duration=f"{count} S", span=timedelta(seconds=count))
+    return MaxSpan(duration=f"{count} S", covers=timedelta(seconds=count))
 
 
 def _dated(duration: str, nominal_days: int) -> MaxSpan:
-    return MaxSpan(duration=duration, span=timedelta(days=nominal_days - 2))
+    return MaxSpan(duration=duration, covers=timedelta(days=nominal_days - 2))
 
 
 # bar size (IB's text) -> the longest chunk; IB's step-size table, as the simulator applies it.
@@ -82,13 +86,14 @@ class TimeRange:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HistoryChunk:
-    """One reqHistoricalData: the UTC span [start, end) it covers, with IB's endDateTime and durationStr."""
+    """One reqHistoricalData for the bars starting in [start, end) (UTC): its end, durationStr and endDateTime."""
 
     start: datetime
     end: datetime
     bar_size: BarSize
-    duration: str  # IB's durationStr, e.g. "86400 S", "1 W"
-    end_date_time: str  # IB's endDateTime in UTC, "YYYYMMDD-HH:MM:SS"
+    request_end: datetime  # one bar after `end`, in whole seconds: the endDateTime sent
+    duration: str  # IB's durationStr covering [start, request_end), e.g. "86400 S", "1 W"
+    end_date_time: str  # request_end in IB's UTC form, "YYYYMMDD-HH:MM:SS"
 
     @property
     def range(self) -> TimeRange:
@@ -102,18 +107,25 @@ def max_span(bar_size: BarSize) -> MaxSpan:
         raise HistoryError(f"bar size {bar_size.text!r} is not one IB serves; known: {', '.join(MAX_SPANS)}") from None
 
 
+def chunk_span(bar_size: BarSize) -> timedelta:
+    """The longest chunk for `bar_size`: what its longest request covers, less the one bar it reaches past."""
+    return max_span(bar_size).covers - bar_size.delta
+
+
+def whole_seconds_up(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=0) + timedelta(seconds=1) if moment.microsecond else moment
+
+
 def end_date_time_text(moment: datetime) -> str:
     """IB's UTC endDateTime form; seconds are rounded up so the end is never cut short."""
-    moment = moment.astimezone(UTC)
-    if moment.microsecond:
-        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
-    return f"{moment:%Y%m%d-%H:%M:%S}"
+    return f"{whole_seconds_up(moment):%Y%m%d-%H:%M:%S}"
 
 
 def duration_for(bar_size: BarSize, length: timedelta) -> str:
-    """The shortest durationStr trusted to cover `length` ending at a chunk's end (module doc)."""
+    """The shortest durationStr trusted to cover `length` ending at a request's end (module doc)."""
     full = max_span(bar_size)
-    if length >= full.span:
+    if length >= full.covers:
         return full.duration
     if full.duration.endswith(" S"):
         return f"{max(math.ceil(length.total_seconds()), _MIN_SECONDS, bar_size.seconds)} S"
@@ -151,7 +163,7 @@ def plan(
 
     Newest first; chunks are disjoint and their union is exactly the missing time (module doc).
     """
-    span = max_span(bar_size).span
+    span = chunk_span(bar_size)
     wanted = TimeRange(start=start.astimezone(UTC), end=end.astimezone(UTC))
     if head_timestamp is not None and head_timestamp > wanted.start:
         wanted = TimeRange(start=min(head_timestamp.astimezone(UTC), wanted.end), end=wanted.end)
@@ -160,13 +172,15 @@ def plan(
         chunk_end = missing.end
         while chunk_end > missing.start:
             chunk_start = max(missing.start, chunk_end - span)
+            request_end = whole_seconds_up(chunk_end + bar_size.delta)
             chunks.append(
                 HistoryChunk(
                     start=chunk_start,
                     end=chunk_end,
                     bar_size=bar_size,
-                    duration=duration_for(bar_size, chunk_end - chunk_start),
-                    end_date_time=end_date_time_text(chunk_end),
+                    request_end=request_end,
+                    duration=duration_for(bar_size, request_end - chunk_start),
+                    end_date_time=end_date_time_text(request_end),
                 )
             )
             chunk_end = chunk_start

@@ -2,13 +2,13 @@
 
 Theory of operation
 -------------------
-`fetch` loads the series' cache file, asks the planner what is missing of [start, end) (the end clipped to the
-last complete bar at `now`), asks IB for the head timestamp only when something is missing and the cache does
-not know it yet, then fetches the chunks newest first, at most `concurrency` at a time (the governor behind the
-source paces them). Each chunk's answer is clipped to its own span; a chunk IB answers with "no data" (a holiday,
-a weekend) is an empty answer and is still covered. What was fetched is written back every `save_every`
-chunks and at the end, also when a chunk fails, so a long download interrupted resumes where it stopped; the
-failure itself propagates. `progress(done, total)` is called after each chunk (the CLI draws a bar with it).
+`fetch` loads the series' cache file, asks the planner what is missing of [start, end) (the end clipped so that
+every bar starting before it is complete at `now`), asks IB for the head timestamp only when something is
+missing and the cache does not know it yet, then fetches the chunks newest first, at most `concurrency` at a
+time (the governor behind the source paces them). Each chunk's answer is clipped to its own span; a chunk IB
+answers with "no data" (a holiday, a weekend) is an empty answer and is still covered. What was fetched is
+written back every `save_every` chunks and at the end, also when a chunk fails, so a long download interrupted
+resumes where it stopped; the failure itself propagates. `progress(done, total)` is called after each chunk.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from ibbot.data.calendar import TradingCalendar
@@ -25,8 +25,6 @@ from ibbot.data.history.chunks import HistoryChunk, TimeRange, plan
 from ibbot.data.history.merge import Gap, find_gaps, merge_bars
 from ibbot.errors import NoDataError
 from ibbot.model import Bar, BarSize, Instrument
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class BarSource(Protocol):
@@ -70,11 +68,8 @@ def calendar_from_hours(instrument: Instrument, use_rth: bool) -> TradingCalenda
 
 
 def last_complete(now: datetime, bar_size: BarSize) -> datetime:
-    """The end of the last bar complete at `now` (intraday bars are aligned to UTC; longer ones: a bar ago)."""
-    if not bar_size.is_intraday:
-        return now - bar_size.delta
-    elapsed = (now - _EPOCH) // timedelta(seconds=1)
-    return now - timedelta(seconds=elapsed % bar_size.seconds, microseconds=now.microsecond)
+    """Every bar starting before this instant has ended at `now` (whatever grid IB aligns the bars to)."""
+    return now.replace(microsecond=0) - bar_size.delta
 
 
 class HistoryService:
@@ -180,7 +175,7 @@ class HistoryService:
         try:
             answer = await self._source.historical_bars(
                 key.instrument,
-                end=chunk.end,
+                end=chunk.request_end,
                 duration=chunk.duration,
                 bar_size=chunk.bar_size.text,
                 what_to_show=key.what_to_show,

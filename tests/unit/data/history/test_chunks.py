@@ -11,6 +11,7 @@ from ibbot.data.history.chunks import (
     MAX_SPANS,
     HistoryChunk,
     TimeRange,
+    chunk_span,
     duration_for,
     end_date_time_text,
     plan,
@@ -30,7 +31,7 @@ def covered(chunks: list[HistoryChunk]) -> tuple[TimeRange, ...]:
 
 
 def assert_accepted_and_covered(chunk: HistoryChunk, zone: str) -> None:
-    """The simulator takes the request as sent, and the window it answers contains the chunk's span."""
+    """The simulator takes the request as sent, and the window it answers contains the chunk and one bar more."""
     query = rules.validate_historical_request(
         end_date_time=chunk.end_date_time,
         duration=chunk.duration,
@@ -47,14 +48,15 @@ def assert_accepted_and_covered(chunk: HistoryChunk, zone: str) -> None:
     )
     assert isinstance(query, rules.HistoricalQuery), (chunk, query)
     start, end = window.query_window(query.duration, query.end, zone=ZoneInfo(zone))
-    assert start <= chunk.start and chunk.end <= end, (chunk, start, end)
+    assert end == chunk.request_end >= chunk.end + chunk.bar_size.delta
+    assert start <= chunk.start, (chunk, start, end)
 
 
 @pytest.mark.parametrize("bar_text", list(MAX_SPANS))
 @pytest.mark.parametrize("zone", ["US/Eastern", "US/Central", "MET", "Japan"])
 def test_every_bar_size_plans_requests_the_simulator_accepts_and_covers(bar_text: str, zone: str) -> None:
     size = BarSize.parse(bar_text)
-    span = MAX_SPANS[bar_text].span
+    span = chunk_span(size)
     # Two and a half full chunks ending at an awkward minute across the March DST change: full and short ones.
     end = datetime(2025, 3, 12, 3, 17, tzinfo=UTC)
     chunks = plan(end - span * 5 / 2, end, size)
@@ -75,15 +77,16 @@ def test_short_chunks_are_accepted_and_covered_too(bar_text: str, length: timede
         assert_accepted_and_covered(chunk, "US/Eastern")
 
 
-def test_one_minute_bars_for_a_quarter_are_one_exact_day_each_newest_first() -> None:
+def test_one_minute_bars_for_a_quarter_are_a_day_less_a_bar_each_newest_first() -> None:
     chunks = plan(START, END, BarSize.parse("1 min"))
-    assert len(chunks) == (END - START).days
+    assert len(chunks) == -((START - END) // timedelta(seconds=86340))
     assert chunks[0] == HistoryChunk(
-        start=END - timedelta(days=1),
+        start=END - timedelta(seconds=86340),
         end=END,
         bar_size=BarSize.parse("1 min"),
+        request_end=END + timedelta(minutes=1),
         duration="86400 S",
-        end_date_time="20250331-00:00:00",
+        end_date_time="20250331-00:01:00",
     )
     assert all(a.start == b.end for a, b in zip(chunks, chunks[1:], strict=False))
     assert chunks[-1].start == START
@@ -93,7 +96,8 @@ def test_the_oldest_chunk_is_the_short_one_and_asks_only_for_its_length() -> Non
     end = START + timedelta(days=1, hours=2)
     newest, oldest = plan(START, end, BarSize.parse("1 min"))
     assert newest.duration == "86400 S"
-    assert (oldest.start, oldest.end, oldest.duration) == (START, START + timedelta(hours=2), "7200 S")
+    # Two hours and the minute the full chunk left, plus the one bar every request reaches past its chunk.
+    assert (oldest.start, oldest.end, oldest.duration) == (START, START + timedelta(hours=2, minutes=1), "7320 S")
 
 
 def test_head_timestamp_clips_the_start() -> None:
@@ -174,4 +178,4 @@ def test_chunks_cover_the_request_minus_the_cache_exactly(
         assert before.end <= after.start  # no overlap
     for chunk in chunks:
         assert chunk.start < chunk.end
-        assert chunk.end - chunk.start <= MAX_SPANS[bar_text].span
+        assert chunk.end - chunk.start <= chunk_span(BarSize.parse(bar_text))

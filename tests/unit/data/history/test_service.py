@@ -17,6 +17,7 @@ from ibbot.data.history import (
     SeriesKey,
     TimeRange,
 )
+from ibbot.data.history.chunks import union
 from ibbot.errors import CacheError, NoDataError, RequestError
 from ibbot.model import Bar, BarSize, Instrument
 
@@ -125,17 +126,15 @@ async def test_first_request_fetches_every_chunk_and_returns_only_the_range(tmp_
     result = await service(tmp_path, source, progress=lambda done, total: progress.append((done, total))).fetch(
         AAPL, START, END, "1 min"
     )
-    assert source.calls == [(END, "86400 S"), (END - timedelta(days=1), "86400 S")]
+    assert source.calls == [(c.request_end, c.duration) for c in result.chunks]
+    assert [c.duration for c in result.chunks] == ["86400 S", "86400 S", "180 S"]
+    assert union(c.range for c in result.chunks) == (TimeRange(start=START, end=END),)
     assert source.head_calls == 1
-    assert [(c.start, c.end) for c in result.chunks] == [
-        (END - timedelta(days=1), END),
-        (START, END - timedelta(days=1)),
-    ]
     assert len(result.bars) == 2 * 390
     assert result.bars[0].time == datetime(2025, 1, 2, 14, 30, tzinfo=UTC)
     assert result.bars[-1].time == datetime(2025, 1, 3, 20, 59, tzinfo=UTC)
     assert result.gaps == []
-    assert progress == [(1, 2), (2, 2)]
+    assert progress == [(1, 3), (2, 3), (3, 3)]
 
 
 async def test_a_second_request_fetches_nothing_even_after_a_restart(tmp_path: Path) -> None:
@@ -151,18 +150,17 @@ async def test_a_wider_request_fetches_only_what_is_missing(tmp_path: Path) -> N
     source = FakeSource()
     later = END + timedelta(days=1, hours=12)
     result = await service(tmp_path, source).fetch(AAPL, START - timedelta(hours=6), later, "1 min")
-    assert [(c.start, c.end) for c in result.chunks] == [
-        (END + timedelta(hours=12), later),
-        (END, END + timedelta(hours=12)),
-        (START - timedelta(hours=6), START),
-    ]
-    assert source.calls == [(later, "86400 S"), (END + timedelta(hours=12), "43200 S"), (START, "21600 S")]
+    assert union(c.range for c in result.chunks) == (
+        TimeRange(start=START - timedelta(hours=6), end=START),
+        TimeRange(start=END, end=later),
+    )
+    assert source.calls == [(c.request_end, c.duration) for c in result.chunks]
     assert len(result.bars) == 2 * 390
 
 
 async def test_a_no_data_chunk_is_empty_and_not_fetched_again(tmp_path: Path) -> None:
     source = FakeSource()
-    source.no_data = {END}
+    source.no_data = {END + timedelta(minutes=1)}  # the request of the chunk ending at END
     result = await service(tmp_path, source).fetch(AAPL, START, END, "1 min")
     assert len(result.bars) == 390  # the Friday chunk said "no data"
     # Friday's regular hours are open time without bars: a gap the calendar cannot explain.
@@ -177,8 +175,9 @@ async def test_a_no_data_chunk_is_empty_and_not_fetched_again(tmp_path: Path) ->
 async def test_head_timestamp_is_asked_once_and_clips_the_download(tmp_path: Path) -> None:
     head = datetime(2025, 1, 3, tzinfo=UTC)
     source = FakeSource(head=head)
-    bars = await service(tmp_path, source).bars(AAPL, START, END, "1 min")
-    assert source.calls == [(END, "86400 S")]
+    result = await service(tmp_path, source).fetch(AAPL, START, END, "1 min")
+    assert union(c.range for c in result.chunks) == (TimeRange(start=head, end=END),)
+    bars = result.bars
     assert bars[0].time == datetime(2025, 1, 3, 14, 30, tzinfo=UTC)
     later = FakeSource(head=head)
     await service(tmp_path, later).bars(AAPL, START - timedelta(days=5), END, "1 min")
@@ -190,7 +189,8 @@ async def test_the_end_is_clipped_to_the_last_complete_bar(tmp_path: Path) -> No
     now = datetime(2025, 1, 3, 15, 0, 30, tzinfo=UTC)
     history = HistoryService(source, ParquetHistoryCache(tmp_path), now_fn=lambda: now)
     bars = await history.bars(AAPL, datetime(2025, 1, 3, 14, tzinfo=UTC), END, "1 min")
-    assert source.calls == [(datetime(2025, 1, 3, 15, tzinfo=UTC), "3600 S")]
+    # Bars starting before 14:59:30 have all ended at 15:00:30; the request reaches one bar further.
+    assert source.calls == [(now, "3630 S")]
     assert bars[-1].time == datetime(2025, 1, 3, 14, 59, tzinfo=UTC)
 
 
@@ -199,8 +199,9 @@ async def test_a_failed_chunk_propagates_and_what_came_before_is_kept(tmp_path: 
     with pytest.raises(RequestError):
         await service(tmp_path, FakeSource(fail_after=1)).bars(AAPL, start, END, "1 min")
     source = FakeSource()
-    await service(tmp_path, source).bars(AAPL, start, END, "1 min")
-    assert source.calls == [(END - timedelta(days=1), "86400 S")]
+    result = await service(tmp_path, source).fetch(AAPL, start, END, "1 min")
+    assert len(source.calls) == 2  # the first chunk was kept
+    assert union(c.range for c in result.chunks) == (TimeRange(start=start, end=END - timedelta(seconds=86340)),)
 
 
 async def test_a_few_chunks_at_a_time(tmp_path: Path) -> None:
@@ -229,8 +230,7 @@ async def test_a_few_chunks_at_a_time(tmp_path: Path) -> None:
             )
 
     source = Slow()
-    bars = await service(tmp_path, source, concurrency=3, save_every=2).bars(
-        AAPL, START - timedelta(days=5), END, "1 min"
-    )
-    assert len(source.calls) == 7 and source.most == 3
-    assert len(bars) == 2 * 390
+    history = service(tmp_path, source, concurrency=3, save_every=2)
+    result = await history.fetch(AAPL, START - timedelta(days=5), END, "1 min")
+    assert len(source.calls) == len(result.chunks) == 8 and source.most == 3
+    assert len(result.bars) == 2 * 390
