@@ -8,8 +8,8 @@ import threading
 from typing import Any
 
 from ibbot.clock import ManualClock
-from ibbot.sim.history.rules import BAR_SIZES, WhatToShow
 from ibbot.sim.market.bars import SessionFilter, historical_bars
+from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 from ibbot.testing import running_simulator
 
 from .test_sim_history import AFTER_CLOSE

@@ -46,6 +46,21 @@ ONLY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("uvicorn", "ibbot", ("ibbot.web",)),
 )
 
+# The simulator's own layers, highest first: a module or package imports only from the layers below its own, and
+# the members of one layer are independent of each other (nothing of one reaches another, even indirectly).
+SIM_LAYERS: tuple[tuple[str, ...], ...] = (
+    ("server",),  # the shell: sockets, the timer, fault injection
+    ("simulator",),  # the composition root
+    ("api",),  # request handlers: tables of request type -> function
+    ("trading",),  # orders, matching, commissions, the order messages
+    ("accounts", "marketdata", "history"),  # the services, each on its own
+    ("config", "session", "permissions"),
+    ("faults", "pacing"),
+    ("market",),  # noise, paths, bars, ticks, the live book, options
+    ("instruments",),  # the security master, calendars
+    ("errors", "store", "link", "outbox"),
+)
+
 # (package, may import): the only other ibbot modules `package` imports (directly).
 ISOLATED: tuple[tuple[str, tuple[str, ...]], ...] = (("ibbot.model", ("ibbot.errors", "ibbot.clock")),)
 
@@ -82,6 +97,30 @@ def test_layers_point_inward(graph: grimp.ImportGraph, importer: str, imported: 
         pytest.skip(f"{importer if importer not in graph.modules else imported} does not exist yet")
     chain = graph.find_shortest_chains(importer=importer, imported=imported, as_packages=True)
     assert chain == set()
+
+
+def _sim_layer_pairs() -> list[tuple[str, str]]:
+    """(importer, imported) pairs the layers forbid: every lower layer importing a higher one, every pair of
+    members of one layer."""
+    pairs = []
+    for high, layer in enumerate(SIM_LAYERS):
+        for lower in SIM_LAYERS[high + 1 :]:
+            pairs += [(f"ibbot.sim.{low}", f"ibbot.sim.{top}") for low in lower for top in layer]
+        pairs += [(f"ibbot.sim.{a}", f"ibbot.sim.{b}") for a in layer for b in layer if a != b]
+    return pairs
+
+
+def test_every_module_of_the_simulator_is_in_a_layer(graph: grimp.ImportGraph) -> None:
+    named = {name for layer in SIM_LAYERS for name in layer}
+    tops = {m.split(".")[2] for m in graph.modules if m.startswith("ibbot.sim.")}
+    assert sorted(tops - named) == []
+
+
+@pytest.mark.parametrize(("importer", "imported"), _sim_layer_pairs())
+def test_the_simulators_layers_point_down(graph: grimp.ImportGraph, importer: str, imported: str) -> None:
+    if importer not in graph.modules or imported not in graph.modules:
+        pytest.skip(f"{importer if importer not in graph.modules else imported} does not exist")
+    assert graph.find_shortest_chains(importer=importer, imported=imported, as_packages=True) == set()
 
 
 @pytest.mark.parametrize(("imported", "scope", "allowed"), ONLY)

@@ -1,6 +1,20 @@
-"""IB's error codes and texts as the simulator sends them (reference section 10), in one table."""
+"""IB's error codes and texts as the simulator sends them (reference section 10), in one table; `Rejection`, one
+of them refusing a request (an order, a trial of the account's margin)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+HMDS_PREFIX = "Historical Market Data Service error message:"  # the texts of 162, the historical farm's code
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rejection:
+    """An IB error for an order: the caller sends `error(order_id, code, text)`."""
+
+    code: int
+    text: str
+
 
 ALREADY_CONNECTED = (
     326,

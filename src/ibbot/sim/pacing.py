@@ -27,9 +27,11 @@ from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from ibbot.errors import ConfigError
-from ibbot.sim.history.rules import HMDS_PREFIX, HistoricalQuery
+from ibbot.sim.errors import HMDS_PREFIX
+from ibbot.sim.market.series import BarSize, WhatToShow
 
 _SECOND = timedelta(seconds=1)
 
@@ -192,6 +194,31 @@ class _KeyedWindow:
         self._totals[key] = self._totals.get(key, 0) + weight
 
 
+class ValidQuery(Protocol):
+    """What pacing reads of a validated reqHistoricalData (`ibbot.sim.history.rules.HistoricalQuery`)."""
+
+    @property
+    def end(self) -> datetime: ...
+
+    @property
+    def end_given(self) -> bool: ...
+
+    @property
+    def duration(self) -> Hashable: ...
+
+    @property
+    def bar_size(self) -> BarSize: ...
+
+    @property
+    def what_to_show(self) -> WhatToShow: ...
+
+    @property
+    def use_rth(self) -> bool: ...
+
+    @property
+    def keep_up_to_date(self) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HistoricalKey:
     """What pacing needs to know of a reqHistoricalData (or reqHistoricalTicks, with bar_seconds 0).
@@ -207,7 +234,7 @@ class HistoricalKey:
     parameters: Hashable = ()
 
     @classmethod
-    def for_query(cls, query: HistoricalQuery, *, instrument: Hashable, exchange: str) -> HistoricalKey:
+    def for_query(cls, query: ValidQuery, *, instrument: Hashable, exchange: str) -> HistoricalKey:
         """The key of a validated reqHistoricalData; requests for "now" with equal fields are identical."""
         end = query.end if query.end_given else None
         return cls(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from ibbot.sim.history.rules import HMDS_PREFIX
+from ibbot.sim.errors import HMDS_PREFIX
 from ibbot.sim.pacing import OK, Action, Limits, Verdict
 
 NOT_SUBSCRIBED_DELAYED_AVAILABLE = "Requested market data is not subscribed.Delayed market data is available."

@@ -35,7 +35,7 @@ from typing import Any
 
 from ibbot.sim.accounts import margin
 from ibbot.sim.accounts.margin import Exposure, Figures, WhatIf
-from ibbot.sim.trading.orders import Rejection
+from ibbot.sim.errors import Rejection
 
 ZERO, ONE = Decimal(0), Decimal(1)
 PAID, VARIATION, CURRENCY = "paid", "variation", "currency"

@@ -14,7 +14,7 @@ Theory of operation
   those pairs. A fill that opens or closes a position or makes a currency appear or go subscribes what is now
   needed and marks at once (a new currency gets its rate now); other fills leave both alone, so a fill costs the
   same however many positions are held. Marks are remembered with their quote (options always revalue).
-* The day. `account_views.trading_day` (17:00 New York) decides when a ledger rolls to a new day: daily PnL
+* The day. `views.trading_day` (17:00 New York) decides when a ledger rolls to a new day: daily PnL
   restarts from the marks of that moment and positions closed the day before disappear. A ledger restored
   from an earlier day rolls on its first step or fill.
 * Streams, per client, as TWS sends them:

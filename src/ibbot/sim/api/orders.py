@@ -1,5 +1,5 @@
-"""Handlers for order requests: place and cancel (`sim.trading`), open and completed orders and executions
-(`sim.order_queries`)."""
+"""Handlers for order requests: place and cancel (`sim.trading.service`), open and completed orders and executions
+(`sim.trading.queries`)."""
 
 from __future__ import annotations
 

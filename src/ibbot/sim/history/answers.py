@@ -33,15 +33,13 @@ from ibbot.protocol.responses.history import (
 )
 from ibbot.protocol.types import Contract
 from ibbot.sim import errors
+from ibbot.sim.errors import HMDS_PREFIX
 from ibbot.sim.history.build import OPTION_SERIES, OptionTerms
 from ibbot.sim.history.rules import (
-    BAR_SIZES,
-    HMDS_PREFIX,
     VALIDATION_PREFIX,
     Duration,
     DurationUnit,
     Rejection,
-    WhatToShow,
     parse_bar_size,
     parse_duration,
     parse_end_date_time,
@@ -55,6 +53,7 @@ from ibbot.sim.instruments.master import SecurityMaster
 from ibbot.sim.market.bars import Bar, SessionFilter, head_timestamp, historical_bars
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.prices import RATE, Prices
+from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 from ibbot.sim.market.ticks import MidTick, QuoteTick, TickKind, Trade, historical_ticks
 
 NO_HEAD_TIMESTAMP = Rejection(code=162, text=HMDS_PREFIX + "No head time stamp")

@@ -28,12 +28,12 @@ from decimal import Decimal
 from itertools import pairwise
 
 from ibbot.protocol.types import Bar as WireBar
-from ibbot.sim.history.rules import BarSize, BarUnit, WhatToShow
 from ibbot.sim.history.window import format_bar_time
 from ibbot.sim.instruments.calendar import ExchangeCalendar
 from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
 from ibbot.sim.market.options import option_quote
 from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
 
 BarSource = Callable[[datetime, datetime], tuple[Bar, ...]]
 _SECONDS_PER_YEAR = 365.25 * 86_400

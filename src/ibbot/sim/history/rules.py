@@ -13,7 +13,7 @@ Step sizes: IB documents durations with the smallest and largest bar each allows
 rows takes the row at or below it, so each row is where its range starts. Lengths are compared nominally
 (D = 86,400 s, W = 7 D, M = 30 D, Y = 365 D).
 
-The dates a query covers, the text of bar times and the "no data" answers live in `history_window`.
+The dates a query covers, the text of bar times and the "no data" answers live in `window`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-HMDS_PREFIX = "Historical Market Data Service error message:"
+from ibbot.sim.errors import HMDS_PREFIX
+from ibbot.sim.market.series import BAR_SIZE_LIST, BAR_SIZES, BarSize, BarUnit, WhatToShow
+
 # TWS's validation errors carry a two-letter internal token after "-"; it varies by build.
 VALIDATION_PREFIX = "Error validating request.-'bM' : cause - "
 
@@ -48,67 +50,6 @@ def _hmds(message: str) -> Rejection:
 # --- bar sizes -------------------------------------------------------------------------------------------
 
 
-class BarUnit(enum.Enum):
-    SECOND = "second"
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-
-
-_UNIT_NOMINAL = {BarUnit.SECOND: 1, BarUnit.DAY: 86_400, BarUnit.WEEK: 604_800, BarUnit.MONTH: 2_592_000}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BarSize:
-    """One of IB's bar sizes: `length` seconds for intraday bars, else one calendar day, week or month."""
-
-    text: str
-    length: int
-    unit: BarUnit
-
-    @property
-    def intraday(self) -> bool:
-        return self.unit is BarUnit.SECOND
-
-    @property
-    def seconds(self) -> int | None:
-        """Length in seconds of an intraday bar; None for daily and longer bars."""
-        return self.length if self.unit is BarUnit.SECOND else None
-
-    @property
-    def nominal_seconds(self) -> int:
-        return self.length * _UNIT_NOMINAL[self.unit]
-
-
-def _bar(text: str, length: int, unit: BarUnit = BarUnit.SECOND) -> BarSize:
-    return BarSize(text=text, length=length, unit=unit)
-
-
-# Every size IB offers, in order. "1 sec", "1 mins", "1 hours" are refused, as TWS refuses them.
-BAR_SIZE_LIST: tuple[BarSize, ...] = (
-    _bar("1 secs", 1),
-    _bar("5 secs", 5),
-    _bar("10 secs", 10),
-    _bar("15 secs", 15),
-    _bar("30 secs", 30),
-    _bar("1 min", 60),
-    _bar("2 mins", 120),
-    _bar("3 mins", 180),
-    _bar("5 mins", 300),
-    _bar("10 mins", 600),
-    _bar("15 mins", 900),
-    _bar("20 mins", 1200),
-    _bar("30 mins", 1800),
-    _bar("1 hour", 3600),
-    _bar("2 hours", 7200),
-    _bar("3 hours", 10800),
-    _bar("4 hours", 14400),
-    _bar("8 hours", 28800),
-    _bar("1 day", 1, BarUnit.DAY),
-    _bar("1 week", 1, BarUnit.WEEK),
-    _bar("1 month", 1, BarUnit.MONTH),
-)
-BAR_SIZES: dict[str, BarSize] = {b.text: b for b in BAR_SIZE_LIST}
 # TWS names the two longest "1W" and "1M" in its own error text and accepts those spellings too.
 _BAR_ALIASES = {"1w": "1 week", "1 w": "1 week", "1m": "1 month", "1 m": "1 month"}
 _LEGAL_BAR_SIZES = ", ".join(b.text for b in BAR_SIZE_LIST[:-2]) + ", 1W, 1M"
@@ -295,17 +236,6 @@ def parse_end_date_time(text: str, *, now: datetime, local_zone: tzinfo) -> EndT
 
 
 # --- whatToShow and what each security type has ----------------------------------------------------------
-
-
-class WhatToShow(enum.Enum):
-    TRADES = "TRADES"
-    MIDPOINT = "MIDPOINT"
-    BID = "BID"
-    ASK = "ASK"
-    BID_ASK = "BID_ASK"
-    ADJUSTED_LAST = "ADJUSTED_LAST"
-    HISTORICAL_VOLATILITY = "HISTORICAL_VOLATILITY"
-    OPTION_IMPLIED_VOLATILITY = "OPTION_IMPLIED_VOLATILITY"
 
 
 _W = WhatToShow

@@ -4,13 +4,13 @@ keepUpToDate bar updates; IB's historical pacing and the HMDS farm's outages.
 Theory of operation
 -------------------
 `handle` takes every history request (the api layer's handlers are one line) and answers it the way TWS
-does, in TWS's order: the contract (200), the request's own fields (`history_rules`: 10314, 321, and the
+does, in TWS's order: the contract (200), the request's own fields (`rules`: 10314, 321, and the
 farm's 162 for a step size or a series it has not), the farm (below), pacing (`ClientPacing.check_historical`:
 162 "pacing violation" for bars of 30 seconds or less and for ticks, 322 past 50 open requests), the notice
 2174 for an end named without a zone, then the data: 162 "HMDS query returned no data" when the window holds
 none. A request stays open in pacing until answered; a keepUpToDate request until cancelled.
 
-Bars are computed a slice at a time (`history_build.BarJob`): the handler spends one step's budget at once,
+Bars are computed a slice at a time (`build.BarJob`): the handler spends one step's budget at once,
 which answers every ordinary request on the spot; a bigger one is finished over the following steps, so one
 client's year of 30-minute bars never stalls the others. keepUpToDate requests then become streams: each
 second of simulator time `step` recomputes the bar still forming and sends historicalDataUpdate (90) when it
@@ -59,10 +59,8 @@ from ibbot.sim.history.build import BarJob, BarSource, option_source, path_sourc
 from ibbot.sim.history.rules import (
     IMPLIED_ZONE_CODE,
     IMPLIED_ZONE_TEXT,
-    BarSize,
     HistoricalQuery,
     Rejection,
-    WhatToShow,
     validate_historical_request,
 )
 from ibbot.sim.history.window import check_data_available, format_range_time, no_data_rejection, query_window
@@ -70,6 +68,7 @@ from ibbot.sim.instruments.master import SecurityMaster
 from ibbot.sim.link import Link
 from ibbot.sim.market.bars import Bar, SessionFilter
 from ibbot.sim.market.prices import Prices
+from ibbot.sim.market.series import BarSize, WhatToShow
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import HistoricalKey
 from ibbot.sim.session import ClientSession

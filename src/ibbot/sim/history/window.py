@@ -21,15 +21,14 @@ from calendar import monthrange
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from ibbot.sim.errors import HMDS_PREFIX
 from ibbot.sim.history.rules import (
-    HMDS_PREFIX,
-    BarSize,
     Duration,
     DurationUnit,
     HistoricalQuery,
     Rejection,
-    WhatToShow,
 )
+from ibbot.sim.market.series import BarSize, WhatToShow
 
 
 def is_weekday(day: date) -> bool:

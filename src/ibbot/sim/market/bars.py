@@ -34,10 +34,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
-from ibbot.sim.history.rules import BarSize, BarUnit, WhatToShow
 from ibbot.sim.instruments.calendar import ExchangeCalendar, Session
 from ibbot.sim.market.model import LOTS_PER_PRINT
 from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
 from ibbot.sim.market.spans import TradeSpan, quote_points, time_average, trade_span
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

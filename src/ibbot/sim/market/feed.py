@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from ibbot.sim.history.rules import BAR_SIZES, WhatToShow
 from ibbot.sim.instruments.calendar import ExchangeCalendar
 from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
 from ibbot.sim.market.model import LOTS_PER_PRINT, Minute, prints_of
 from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 from ibbot.sim.market.spans import trade_span
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

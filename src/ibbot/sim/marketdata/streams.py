@@ -32,13 +32,13 @@ from ibbot.protocol.responses.market import (
     TickByTickMidPoint,
     TickOptionComputation,
 )
-from ibbot.sim.history.rules import WhatToShow
 from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.market.bars import SessionFilter
 from ibbot.sim.market.feed import realtime_bar
 from ibbot.sim.market.options import OptionComputation, bs_price, option_computation
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.prices import RATE
+from ibbot.sim.market.series import WhatToShow
 from ibbot.sim.market.ticks import (
     HistoricalTick,
     MidTick,

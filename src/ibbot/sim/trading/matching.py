@@ -34,6 +34,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from ibbot.sim.errors import Rejection
 from ibbot.sim.trading.orders import (
     MODIFY_FILLED,
     MODIFY_MISMATCH,
@@ -51,7 +52,6 @@ from ibbot.sim.trading.orders import (
     OrderTriggered,
     OrderType,
     OrderView,
-    Rejection,
     Step,
     TimeInForce,
     Trigger,

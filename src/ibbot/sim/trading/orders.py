@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from ibbot.errors import OrderStateError
+from ibbot.sim.errors import Rejection
 
 
 class Action(StrEnum):
@@ -218,14 +219,6 @@ class OrderSpec:
     @property
     def rule(self) -> TypeRule:
         return TYPE_RULES[self.order_type]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rejection:
-    """An IB error for an order: the caller sends `error(order_id, code, text)`."""
-
-    code: int
-    text: str
 
 
 def rejected(reason: str) -> Rejection:

@@ -50,7 +50,7 @@ class OrderRecord:
     placed_at: datetime
     perm_id: int = 0
     good_till_text: str = ""  # as the client wrote it, echoed in openOrder
-    trigger_method: int = 0  # as the client sent it (the engine may use another, see order_translate)
+    trigger_method: int = 0  # as the client sent it (the engine may use another, see translate)
     expires_at: datetime | None = None  # DAY orders
     auction_at: datetime | None = None  # MOC/LOC: the closing auction; OPG: the opening auction
     commission: Decimal = ZERO  # charged so far

@@ -22,7 +22,7 @@ Theory of operation
   instrument); `step` feeds the changed quotes to `engine.on_quote`, options from their underlying's quote.
   A quote's `last` counts as a trade only when the print time moved since the previous quote. With
   `exchange_hours` on, regular hours match every order, extended hours only outside_rth ones, closed hours
-  none; with it off (the default) every hour is regular. DAY expiry and auctions follow `order_records`.
+  none; with it off (the default) every hour is regular. DAY expiry and auctions follow `records`.
 * Restore: the constructor rebuilds the engine, the records and the executions from the store. What needs a
   `now` waits for the first request or step (`catch_up`): working orders are subscribed and scheduled, and
   earlier days' executions and finished orders are forgotten, as again at each midnight (TWS's zone).
@@ -49,6 +49,7 @@ from ibbot.protocol.types import Contract
 from ibbot.sim import errors
 from ibbot.sim.accounts.ledger import FillResult, Ledger
 from ibbot.sim.accounts.views import terms_of
+from ibbot.sim.errors import Rejection
 from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.instruments.master import SecurityMaster
 from ibbot.sim.market.feed import Quote as FeedQuote
@@ -84,7 +85,6 @@ from ibbot.sim.trading.orders import (
     OrderSpec,
     OrderStatus,
     OrderView,
-    Rejection,
     TimeInForce,
     rejected,
     validate,
@@ -429,7 +429,7 @@ class TradingService:
         return [(owner, self.open_order(view, record), True), (owner, status, True)]
 
     def _book_fill(self, event: OrderFilled, record: OrderRecord, now: datetime) -> ExecutionRecord:
-        """One execution: its commission (per order, see order_records), the account, the stored record."""
+        """One execution: its commission (per order, see records), the account, the stored record."""
         spec = event.order.spec
         instrument = self._instrument(record.con_id)
         total = commission_of(instrument, event.cum_quantity, event.avg_price, removes=event.liquidity == REMOVED)

@@ -22,6 +22,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ibbot.protocol.types import Order, build_order
+from ibbot.sim.errors import Rejection
 from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.trading.orders import (
     UNSUPPORTED_TYPE,
@@ -29,7 +30,6 @@ from ibbot.sim.trading.orders import (
     OrderSpec,
     OrderType,
     OrderView,
-    Rejection,
     TimeInForce,
     Trigger,
     rejected,

@@ -19,10 +19,11 @@ from ibbot.sim.history.build import (
     path_source,
     wire_bar,
 )
-from ibbot.sim.history.rules import BAR_SIZES, Duration, DurationUnit, Rejection, WhatToShow
+from ibbot.sim.history.rules import Duration, DurationUnit, Rejection
 from ibbot.sim.instruments.calendar import CME_EQUITY, US_EQUITY, ExchangeCalendar
 from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
 from ibbot.sim.market.path import PriceModel, PricePath
+from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 
 W = WhatToShow
 LIQUID, TRADING, ALWAYS = SessionFilter.LIQUID, SessionFilter.TRADING, SessionFilter.ALWAYS

@@ -10,18 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ibbot.sim.history.rules import (
-    BAR_SIZE_LIST,
-    BAR_SIZES,
     INVALID_END_CODE,
     STEP_TABLE,
-    BarSize,
-    BarUnit,
     Duration,
     DurationUnit,
     EndTime,
     HistoricalQuery,
     Rejection,
-    WhatToShow,
     check_step,
     parse_bar_size,
     parse_duration,
@@ -30,6 +25,7 @@ from ibbot.sim.history.rules import (
     validate_historical_request,
     zone_named,
 )
+from ibbot.sim.market.series import BAR_SIZE_LIST, BAR_SIZES, BarSize, BarUnit, WhatToShow
 
 NEW_YORK = ZoneInfo("US/Eastern")
 NOW = datetime(2024, 3, 8, 18, 0, tzinfo=UTC)  # a Friday, 13:00 in New York

@@ -9,12 +9,10 @@ import pytest
 from ib_async.util import parseIBDatetime
 
 from ibbot.sim.history.rules import (
-    BAR_SIZES,
     Duration,
     DurationUnit,
     HistoricalQuery,
     Rejection,
-    WhatToShow,
     validate_historical_request,
 )
 from ibbot.sim.history.window import (
@@ -25,6 +23,7 @@ from ibbot.sim.history.window import (
     query_window,
     small_bar_cutoff,
 )
+from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 
 NY = ZoneInfo("US/Eastern")
 

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ibbot.sim.history.rules import BAR_SIZES, WhatToShow
 from ibbot.sim.instruments.calendar import CME_EQUITY, US_EQUITY
 from ibbot.sim.market.bars import SessionFilter, historical_bars
 from ibbot.sim.market.feed import LiveBook, day_window, realtime_bar, snapshot
 from ibbot.sim.market.path import PriceModel, PricePath
 from ibbot.sim.market.profile import CLOSED, REGULAR
+from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 from ibbot.sim.market.ticks import mids_between, quotes_between, trades_between
 from unit.sim.support import AAPL, ES, EURUSD
 

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ibbot.sim.history.rules import BAR_SIZES, WhatToShow
 from ibbot.sim.instruments.calendar import IDEALPRO, US_EQUITY
 from ibbot.sim.market.bars import SessionFilter, historical_bars
 from ibbot.sim.market.path import PriceModel, PricePath
+from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 from ibbot.sim.market.ticks import MidTick, QuoteTick, TickKind, Trade, historical_ticks
 from unit.sim.support import AAPL
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ibbot.protocol.requests.orders import ExecutionFilter
 from ibbot.protocol.responses.orders import OrderStatus as OrderStatusMessage
 from ibbot.protocol.types import Contract, Execution, Order, SoftDollarTier, TagValue, build_order, fast_constructor
+from ibbot.sim.errors import Rejection
 from ibbot.sim.instruments.calendar import calendar_named
 from ibbot.sim.instruments.catalog import build_security_master
 from ibbot.sim.instruments.instrument import Instrument
@@ -26,7 +27,6 @@ from ibbot.sim.trading.orders import (
     OrderStatus,
     OrderType,
     OrderView,
-    Rejection,
     TimeInForce,
 )
 from ibbot.sim.trading.records import IdBlock, OrderRecord, SessionEdges, deadlines
