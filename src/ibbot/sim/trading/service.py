@@ -57,6 +57,7 @@ from ibbot.sim.market.prices import Prices
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 from ibbot.sim.store import Store
+from ibbot.sim.trading.contracts import OrderContracts
 from ibbot.sim.trading.matching import REMOVED, MatchingEngine
 from ibbot.sim.trading.messages import (
     CANCELLED,
@@ -104,7 +105,6 @@ NO_QUOTE = Quote()  # the market while the exchange is closed: nothing can fill
 AUCTION, EXPIRY = 0, 1  # deadline kinds, in the order they run at the same instant (MOC before its DAY end)
 ZERO = Decimal(0)
 MARGINED_BY_UNDERLYING = frozenset({"OPT", "FOP"})  # short options: margin beyond their own value
-RESOLVED_CACHE = 4096  # contracts remembered by `_resolve`
 
 Send = tuple[int, Response, bool]  # (owner client id, message, also to the master clients)
 
@@ -165,8 +165,7 @@ class TradingService:
         self.watch = OrderWatch(prices, exchange_hours=exchange_hours)
         self._deadlines: list[tuple[datetime, int, int, Key]] = []  # (when, kind, tie, key), a heap
         self._tie = itertools.count()
-        self._contracts: dict[tuple[int, str], Contract] = {}  # (conId, exchange routed to) -> its contract
-        self._resolved: dict[Contract, Instrument | None] = {}
+        self.contracts = OrderContracts(securities)
         self._day: date | None = None  # today's date in TWS's zone, once known
         self._perm_ids = IdBlock(self.store, PERM_IDS, first=PERM_ID_BASE)
         self._exec_ids = IdBlock(self.store, EXEC_IDS)
@@ -184,7 +183,7 @@ class TradingService:
         if self.read_only:
             out.error(client_id, order_id, *errors.READ_ONLY)
             return
-        instrument = self._resolve(req.contract)
+        instrument = self.contracts.resolve(req.contract)
         if instrument is None:
             out.error(client_id, order_id, *errors.NO_SECURITY_DEFINITION)
             return
@@ -490,30 +489,9 @@ class TradingService:
     def _instrument(self, con_id: int) -> Instrument:
         return self.prices.instrument(con_id)
 
-    def _resolve(self, contract: Contract) -> Instrument | None:
-        """The one instrument a placeOrder's contract means (None: unknown or ambiguous), memoised: the
-        security master never changes, and matching a bare symbol scans its whole option chain."""
-        if len(self._resolved) >= RESOLVED_CACHE:
-            self._resolved = {}
-        try:
-            return self._resolved[contract]  # one hash of the contract on the usual path
-        except KeyError:
-            matches = self.securities.match(contract)
-            found = self._resolved[contract] = matches[0] if len(matches) == 1 else None
-            return found
-
     def contract(self, record: OrderRecord) -> Contract:
-        """The contract TWS reports with an order: the instrument as routed (memoised per conId and exchange;
-        the security master never changes)."""
-        where = (record.con_id, record.exchange)
-        contract = self._contracts.get(where)
-        if contract is None:
-            found = self.securities.by_con_id(record.con_id)
-            contract = (
-                Contract(con_id=record.con_id) if found is None else found.on_exchange(record.exchange).to_contract()
-            )
-            self._contracts[where] = contract
-        return contract
+        """The contract TWS reports with the order of `record`."""
+        return self.contracts.reported(record.con_id, record.exchange)
 
     def _schedule(self, record: OrderRecord) -> None:
         for kind, when in ((AUCTION, record.auction_at), (EXPIRY, record.expires_at)):
