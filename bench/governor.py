@@ -1,6 +1,6 @@
 """The request governor against the simulator: how close to IB's historical pacing maximum, with no violation.
 
-    .venv/bin/python bench/governor.py [--requests 300] [--scale 0.01] [--margin 0.1]
+    .venv/bin/python bench/governor.py [--requests 300] [--scale 0.01] [--margin 0.15]
 
 The simulator runs in-process with IB's pacing windows multiplied by `--scale` (0.01: the 10-minute window
 is 6 s, 2 s is 20 ms, 15 s is 150 ms), the message rate (50/s) and the other limits as IB has them. One raw
@@ -15,10 +15,10 @@ least time over ours. Also the span from the first send to the last against the 
 batch itself takes ~1.1 s to send at our 45 messages/s), the weight served against the most the rules allow
 within our span, M * (floor(T / W) + 1), the violations seen (100, 162, 322) and the message rate held.
 
-The margin is the price of the simulator sharing our event loop: a request reaches it up to tens of
-milliseconds late while it answers a burst, and a window measured from a late arrival ends late too
-(0.02 s saw 162s; our own admission-to-send delay is under 5 ms). Against IB's real 10-minute window the
-default 0.25 s margin costs 0.04 %.
+The margin is the price of the simulator sharing our event loop on a busy machine: measured from our send to
+the simulator's handling, a request takes 1 ms (median) to 50 ms (max) while it answers bursts, and a window
+measured from a late arrival ends late too (0.02 s margin saw 162s, 0.1 s once at --scale 0.005; our own
+admission-to-send delay is under 5 ms). Against IB's real 10-minute window the default 0.25 s costs 0.04 %.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--scale", type=float, default=0.01)
-    parser.add_argument("--margin", type=float, default=0.1, help="seconds added to every pacing window")
+    parser.add_argument("--margin", type=float, default=0.15, help="seconds added to every pacing window")
     args = parser.parse_args()
     asyncio.run(run(args.requests, args.scale, args.margin))
 
