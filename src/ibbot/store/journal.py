@@ -51,7 +51,7 @@ from ibbot.store.schema import (
 from ibbot.store.statements import Statements
 
 JOURNAL_FILE_NAME = "journal.sqlite"
-CHANGES = codec.CHANGE_FIELDS
+_CHANGES = codec.CHANGE_FIELDS
 _TERMINAL = [status.value for status in OrderStatus if status.is_terminal]
 
 
@@ -160,7 +160,7 @@ class Journal:
             else:
                 amended = self._amend(connection, stored._mapping, wanted)
             previous = connection.execute(self._sql.order, ref).one_or_none()
-            changed = bool(amended) or previous is None or bool(codec.same_terms(previous._mapping, row, CHANGES))
+            changed = bool(amended) or previous is None or bool(codec.same_terms(previous._mapping, row, _CHANGES))
             if previous is None or codec.same_terms(previous._mapping, row, tuple(row)):
                 connection.execute(self._sql.upsert_order, row)
             if changed:
