@@ -7,7 +7,8 @@ one bar where no bar is; closed hours, weekends and holidays are not gaps. Witho
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +27,17 @@ class Gap:
     @property
     def length(self) -> timedelta:
         return self.end - self.start
+
+
+def clip_sorted(bars: Sequence[Bar], within: TimeRange) -> list[Bar]:
+    """The bars of a series already sorted by time that start inside `within` (bisection, no copy of the rest)."""
+    lo = bisect.bisect_left(bars, within.start, key=_time)
+    hi = bisect.bisect_left(bars, within.end, lo=lo, key=_time)
+    return list(bars[lo:hi])
+
+
+def _time(bar: Bar) -> datetime:
+    return bar.time
 
 
 def merge_bars(*series: Iterable[Bar], within: TimeRange | None = None) -> list[Bar]:

@@ -22,7 +22,7 @@ from typing import Protocol
 from ibbot.data.calendar import TradingCalendar
 from ibbot.data.history.cache import CachedSeries, ParquetHistoryCache, SeriesKey
 from ibbot.data.history.chunks import HistoryChunk, TimeRange, plan
-from ibbot.data.history.merge import Gap, find_gaps, merge_bars
+from ibbot.data.history.merge import Gap, clip_sorted, find_gaps, merge_bars
 from ibbot.errors import NoDataError
 from ibbot.model import Bar, BarSize, Instrument
 
@@ -134,7 +134,7 @@ class HistoryService:
         series = await self._download(
             key, chunks, CachedSeries(bars=cached.bars, covered=cached.covered, head_timestamp=head)
         )
-        bars = merge_bars(series.bars, within=wanted)
+        bars = clip_sorted(series.bars, wanted)  # the cache's series is sorted and unique
         calendar = self._calendar(instrument, use_rth)
         gaps = find_gaps(bars, _after(reachable, head), size.delta, calendar) if size.is_intraday else []
         return HistoryResult(bars=bars, gaps=gaps, chunks=chunks)
