@@ -15,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from ibbot.broker.base import Broker, ReportedOrder
-from ibbot.data.contracts.chain import OptionChainParams
+from ibbot.broker.base import Broker, OptionChainParams, ReportedOrder
 from ibbot.data.governor import Governor, Priority
-from ibbot.data.history.chunks import HistoryChunk
 from ibbot.data.pacing import HistoricalRequest, LineHandle, LineKind
 from ibbot.model import AccountValue, Bar, DataQuality, Fill, Instrument, OrderRequest, Position
 
@@ -33,17 +31,6 @@ class Gateway:
 
     # --- history and contracts (BarSource, ContractSource) ------------------------------------------------
 
-    async def bars(self, instrument: Instrument, chunk: HistoryChunk, *, what_to_show: str, use_rth: bool) -> list[Bar]:
-        return await self.historical_bars(
-            instrument,
-            end=chunk.end,
-            duration=chunk.duration,
-            bar_size=chunk.bar_size.text,
-            what_to_show=what_to_show,
-            use_rth=use_rth,
-            end_key=chunk.end_date_time,
-        )
-
     async def historical_bars(
         self,
         instrument: Instrument,
@@ -53,14 +40,13 @@ class Gateway:
         bar_size: str,
         what_to_show: str = "TRADES",
         use_rth: bool = True,
-        end_key: str = "",
     ) -> list[Bar]:
         request = HistoricalRequest.for_bars(
             contract=instrument.key,
             exchange=instrument.exchange,
             what_to_show=what_to_show,
             bar_size=bar_size,
-            end=end_key or (end.isoformat() if end else ""),
+            end=end.isoformat() if end else "",
             duration=duration,
             use_rth=use_rth,
         )
@@ -80,7 +66,9 @@ class Gateway:
         # The broker's own timeout is the inner one; the governor's (slightly longer) names the request.
         return await self.governor.historical(request, call, timeout=timeout + 1)
 
-    async def head_timestamp(self, instrument: Instrument, *, what_to_show: str, use_rth: bool) -> datetime | None:
+    async def head_timestamp(
+        self, instrument: Instrument, *, what_to_show: str = "TRADES", use_rth: bool = True
+    ) -> datetime | None:
         request = HistoricalRequest(
             contract=instrument.key, exchange=instrument.exchange, what_to_show=what_to_show, bar_seconds=None,
             parameters=("head", use_rth),
@@ -94,7 +82,7 @@ class Gateway:
 
         return await self.governor.historical(request, call, timeout=timeout + 1)
 
-    async def details(self, instrument: Instrument) -> list[Instrument]:
+    async def contract_details(self, instrument: Instrument) -> list[Instrument]:
         timeout = self.governor.limits.request_timeout
         return await self.governor.request(
             Priority.DATA,
@@ -105,23 +93,12 @@ class Gateway:
 
     async def option_params(self, underlying: Instrument) -> list[OptionChainParams]:
         timeout = self.governor.limits.request_timeout
-        answers = await self.governor.request(
+        return await self.governor.request(
             Priority.DATA,
             lambda: self.broker.option_params(underlying, timeout=timeout),
             timeout=timeout + 1,
             name=f"option chain of {underlying}",
         )
-        return [
-            OptionChainParams(
-                exchange=a.exchange,
-                underlying_con_id=a.underlying_con_id,
-                trading_class=a.trading_class,
-                multiplier=a.multiplier,
-                expirations=frozenset(a.expirations),
-                strikes=frozenset(a.strikes),
-            )
-            for a in answers
-        ]
 
     # --- streams ------------------------------------------------------------------------------------------
 
