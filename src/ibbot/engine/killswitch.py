@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ibbot.engine.reconciler import OFFSETS_SOURCE
 from ibbot.errors import RiskStateError
 from ibbot.model import Position
 from ibbot.risk import halt_plan
 
-if TYPE_CHECKING:
-    from ibbot.engine.orders import OrderService
+# The service is typed loosely here: ibbot.engine.orders imports this module (no cycle back).
+OrderService = Any
 
 KILL_SWITCH = "kill_switch"  # the check name on the journal's risk events
 

@@ -30,6 +30,8 @@ from typing import Any, Protocol
 from ibbot.broker.base import CommissionReport, ReportedOrder
 from ibbot.clock import Clock
 from ibbot.connection.supervisor import Resynced
+from ibbot.engine import killswitch
+from ibbot.engine.reconciler import reconcile as run_reconciliation
 from ibbot.errors import BrokerError, OrderError, RiskRefusedError
 from ibbot.model import (
     Fill,
@@ -171,9 +173,7 @@ class OrderService:
 
     async def start(self) -> Reconciliation:
         """Reconcile with the broker (the session is connected): the verdict decides whether orders may go."""
-        from ibbot.engine.reconciler import reconcile
-
-        return await reconcile(self)
+        return await run_reconciliation(self)
 
     async def close(self) -> None:
         self._unlisten()
@@ -344,24 +344,16 @@ class OrderService:
         return self.risk_state.effective
 
     async def halt(self, reason: str, who: str, *, flatten: bool = False, timeout: float = 10.0) -> None:
-        from ibbot.engine.killswitch import halt
-
-        await halt(self, reason, who, flatten=flatten, timeout=timeout)
+        await killswitch.halt(self, reason, who, flatten=flatten, timeout=timeout)
 
     def resume(self, who: str) -> None:
-        from ibbot.engine.killswitch import resume
-
-        resume(self, who)
+        killswitch.resume(self, who)
 
     def acknowledge(self, who: str) -> None:
-        from ibbot.engine.killswitch import acknowledge
-
-        acknowledge(self, who)
+        killswitch.acknowledge(self, who)
 
     async def reconcile(self) -> Reconciliation:
-        from ibbot.engine.reconciler import reconcile
-
-        return await reconcile(self)
+        return await run_reconciliation(self)
 
     # --- back: IB's reports -----------------------------------------------------------------------------------
 
@@ -382,9 +374,7 @@ class OrderService:
             self._spawn(self._after_resync())
 
     async def _after_resync(self) -> None:
-        from ibbot.engine.reconciler import reconcile
-
-        await reconcile(self)
+        await run_reconciliation(self)
 
     def _spawn(self, work: Any) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work, name="ibbot-reconcile")

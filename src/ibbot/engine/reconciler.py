@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ibbot.broker.base import ReportedOrder
 from ibbot.model import Order, OrderStatus, Position
@@ -30,8 +30,8 @@ from ibbot.oms import BrokerOrder, PositionBook, Reconciliation, Verdict
 from ibbot.oms import reconcile as decide
 from ibbot.store import FillSource
 
-if TYPE_CHECKING:
-    from ibbot.engine.orders import OrderService
+# The service is typed loosely here: ibbot.engine.orders imports this module (no cycle back).
+OrderService = Any
 
 log = logging.getLogger(__name__)
 
