@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,6 +75,7 @@ from ibbot.model import (
     Position,
 )
 from ibbot.protocol.framing import FrameBuffer
+from ibbot.protocol.types import fast_constructor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,6 +84,8 @@ DELAYED_FALLBACK_CODES = frozenset({354, 10089, 10167, 10168})
 # Codes on a stream's request id that do not end the stream (notices, delayed data being displayed).
 _STREAM_WARNINGS = frozenset({165, 399, 10090, 10167, 10197})
 _NO_SECURITY = 200
+_LENGTH = struct.Struct(">I")
+_streamed = fast_constructor(Streamed)  # one per streamed value: without the frozen __init__'s cost
 _TICKER_KINDS = frozenset({"quotes", "tick_by_tick", "depth"})
 # Codes ib_async takes for warnings that nonetheless end the request they name (it would wait forever).
 _ENDS_REQUEST = frozenset({105, 110, 321, 329, 399, 404, 434, 492})
@@ -96,28 +100,68 @@ class _FramedClient(Client):  # type: ignore[misc]
         self.frame_error: FrameError | None = None
 
     def _onSocketHasData(self, data: bytes) -> None:
+        # Whole frames are read straight from the read's bytes, one copy per message; a frame cut by the end
+        # of a read waits in the FrameBuffer and is joined with the next read (FrameBuffer.next_frame, two
+        # copies and a slice per frame, costs as much as ib_async's slicing on the 256 KiB reads of a busy
+        # socket). Either way the work is linear in the bytes received.
         if self._tcpDataArrived:
             self._tcpDataArrived()
-        self.frames.feed(data)
         self._numBytesRecv += len(data)
+        frames = self.frames
         try:
-            while (payload := self.frames.next_frame()) is not None:
-                fields = payload.decode(errors="backslashreplace").split("\0")
-                fields.pop()  # the empty text after the last NUL
-                self._numMsgRecv += 1
-                if not self._serverVersion and len(fields) == 2:
-                    if not self._on_server_hello(fields):
-                        return
-                    continue
-                if not self._apiReady:
-                    self._snoop_ready(fields)
-                self.decoder.interpret(fields)
+            while len(frames) and data:
+                # Complete the frame the last read cut, feeding only its missing bytes.
+                have = len(frames)
+                missing = 4 - have if have < 4 else 4 + int.from_bytes(frames.peek(4), "big") - have
+                frames.feed(data[:missing])
+                data = data[missing:]
+                payload = frames.next_frame()
+                if payload is not None and not self._dispatch(payload):
+                    return
+            if data:
+                self._dispatch_all(data)
         except FrameError as exc:
             # The stream cannot be resynchronised: close it; the broker reports the reason with the loss.
             self.frame_error = exc
             self.conn.disconnect()
+            return
         if self._tcpDataProcessed:
             self._tcpDataProcessed()
+
+    def _dispatch_all(self, data: bytes) -> None:
+        """Every whole frame of `data`, in order; the rest (a frame's beginning) goes to the FrameBuffer."""
+        pos, size, limit = 0, len(data), self.frames.max_size
+        unpack = _LENGTH.unpack_from
+        interpret = self.decoder.interpret
+        while size - pos >= 4:
+            (length,) = unpack(data, pos)
+            if length > limit:
+                raise FrameError(f"frame of {length} bytes exceeds the maximum of {limit}")
+            end = pos + 4 + length
+            if end > size:
+                break
+            if self._apiReady:  # the steady state, inlined
+                fields = data[pos + 4 : end].decode(errors="backslashreplace").split("\0")
+                fields.pop()  # the empty text after the last NUL
+                self._numMsgRecv += 1
+                interpret(fields)
+            elif not self._dispatch(data[pos + 4 : end]):
+                return
+            pos = end
+        if pos < size:
+            self.frames.feed(data[pos:])
+
+    def _dispatch(self, payload: bytes) -> bool:
+        """One message to ib_async's decoder (snooping the handshake as ib_async does); False to stop reading."""
+        fields = payload.decode(errors="backslashreplace").split("\0")
+        fields.pop()
+        self._numMsgRecv += 1
+        if not self._serverVersion and len(fields) == 2:
+            return self._on_server_hello(fields)
+        if not self._apiReady:
+            self._snoop_ready(fields)
+        self.decoder.interpret(fields)
+        return True
 
     def _on_server_hello(self, fields: list[str]) -> bool:
         version = int(fields[0])
@@ -174,7 +218,7 @@ class IbBroker:
         self._clock = clock or LiveClock()
         self.request_timeout = request_timeout
         self._ib = _new_ib()
-        self._listeners: list[Listener] = []
+        self._listeners: tuple[Listener, ...] = ()
         self._link = LinkState.DISCONNECTED
         self._connecting = False
         self._session: SessionInfo | None = None
@@ -203,11 +247,17 @@ class IbBroker:
         return self._ib
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        """Call `listener` with every event from now on (an exception it raises propagates into ib_async's
+        event loop callback, which logs it); returns a function that removes it."""
+        self._listeners = (*self._listeners, listener)
+
+        def remove() -> None:
+            self._listeners = tuple(other for other in self._listeners if other is not listener)
+
+        return remove
 
     def _emit(self, event: BrokerEvent) -> None:
-        for listener in list(self._listeners):
+        for listener in self._listeners:  # a tuple: listeners added or removed meanwhile wait for the next event
             listener(event)
 
     def _set_link(self, state: LinkState, reason: str = "") -> None:
@@ -533,7 +583,7 @@ class IbBroker:
 
         def on_update(bars: Any, has_new_bar: bool) -> None:
             if has_new_bar and stream.handle in self._streams:
-                self._emit(Streamed(handle=stream.handle, value=tr.realtime_bar_from(bars[-1], instrument)))
+                self._emit(_streamed(handle=stream.handle, value=tr.realtime_bar_from(bars[-1], instrument)))
 
         bars.updateEvent += on_update
         return stream.handle
@@ -574,7 +624,7 @@ class IbBroker:
 
         def on_update(bars: Any, has_new_bar: bool) -> None:
             if has_new_bar and len(bars) >= 2 and stream.handle in self._streams:
-                self._emit(Streamed(handle=stream.handle, value=tr.bar_from(bars[-2], instrument, bar_size)))
+                self._emit(_streamed(handle=stream.handle, value=tr.bar_from(bars[-2], instrument, bar_size)))
 
         if keep_up_to_date:
             bars.updateEvent += on_update
@@ -758,24 +808,25 @@ class IbBroker:
             quotes = streams.get("quotes")
             if quotes is not None and ticker.ticks:
                 value = tr.quote_from(ticker, quotes.instrument, now, delayed=quotes.delayed)
-                self._emit(Streamed(handle=quotes.handle, value=value))
+                self._emit(_streamed(handle=quotes.handle, value=value))
             ticks = streams.get("tick_by_tick")
             if ticks is not None and ticker.tickByTicks:
                 self._emit_tick_by_tick(ticks, ticker)
             depth = streams.get("depth")
-            if depth is not None:
+            if depth is not None and ticker.domTicks:
+                handle, instrument, emit, depth_from = depth.handle, depth.instrument, self._emit, tr.depth_from
                 for tick in ticker.domTicks:
-                    self._emit(Streamed(handle=depth.handle, value=tr.depth_from(tick, depth.instrument, now)))
+                    emit(_streamed(handle=handle, value=depth_from(tick, instrument, now)))
 
     def _emit_tick_by_tick(self, stream: _Stream, ticker: Any) -> None:
         instrument, handle = stream.instrument, stream.handle
         if stream.params["tick_type"] == "BidAsk":
             quality = tr.quality_of(ticker.marketDataType)
             for tick in ticker.tickByTicks:
-                self._emit(Streamed(handle=handle, value=tr.bid_ask_quote_from(tick, instrument, quality)))
+                self._emit(_streamed(handle=handle, value=tr.bid_ask_quote_from(tick, instrument, quality)))
         else:
             for tick in ticker.tickByTicks:
-                self._emit(Streamed(handle=handle, value=tr.trade_tick_from(tick, instrument)))
+                self._emit(_streamed(handle=handle, value=tr.trade_tick_from(tick, instrument)))
 
 
 def request_error(code: int, text: str, *, req_id: int = -1) -> RequestError:

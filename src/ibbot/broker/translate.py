@@ -44,6 +44,7 @@ from ibbot.model import (
     TimeInForce,
     TradeTick,
 )
+from ibbot.protocol.types import fast_constructor
 
 UNSET_DOUBLE = sys.float_info.max
 UNSET_INTEGER = 2**31 - 1
@@ -405,7 +406,7 @@ def realtime_bar_from(bar: Any, instrument: Instrument) -> Bar:
 
 
 def trade_tick_from(tick: Any, instrument: Instrument) -> TradeTick:
-    return TradeTick(
+    return _build_trade_tick(
         instrument=instrument,
         time=tick.time.astimezone(UTC),
         price=float(tick.price),
@@ -427,13 +428,20 @@ def bid_ask_quote_from(tick: Any, instrument: Instrument, quality: DataQuality) 
     )
 
 
+_SIDES = tuple(DepthSide)  # by IB's number: 0 ask, 1 bid
+_OPERATIONS = tuple(DepthOperation)  # 0 insert, 1 update, 2 delete
+# Depth and tick-by-tick are the busiest streams: their values are built without the frozen __init__'s cost.
+_build_depth = fast_constructor(DepthUpdate)
+_build_trade_tick = fast_constructor(TradeTick)
+
+
 def depth_from(tick: Any, instrument: Instrument, now: datetime) -> DepthUpdate:
-    return DepthUpdate(
+    return _build_depth(
         instrument=instrument,
         time=now,
         position=tick.position,
-        side=DepthSide(tick.side),
-        operation=DepthOperation(tick.operation),
+        side=_SIDES[tick.side],
+        operation=_OPERATIONS[tick.operation],
         price=float(tick.price),
         size=float(tick.size),
         market_maker=tick.marketMaker,
