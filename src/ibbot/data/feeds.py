@@ -20,6 +20,7 @@ bar the feed delivered, whatever path they arrive by.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import logging
@@ -291,10 +292,16 @@ class Feeds:
     # --- continuity ---------------------------------------------------------------------------------------
 
     def session_lost(self) -> None:
-        """The broker's handles are gone with the session (or 1101): forget them, keep the feeds."""
+        """IB's subscriptions are gone with the session (or 1101): drop the broker's streams, keep the feeds.
+
+        After 1101 the socket stays up and the broker still holds its streams, so each is closed (a cancel IB
+        may answer with 300, harmless); after a lost socket the broker has closed them already.
+        """
         for feed in self._feeds.values():
             if feed.handle is not None:
                 self._by_handle.pop(feed.handle, None)
+                with contextlib.suppress(ValueError):  # already gone with the socket
+                    self._gateway.broker.unsubscribe(feed.handle)
             feed.handle = None
         self._gateway.session_lost()
 

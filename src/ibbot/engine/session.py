@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ibbot.broker.base import Broker, BrokerEvent
+from ibbot.broker.base import Broker, BrokerEvent, Streamed
 from ibbot.broker.ib import IbBroker
 from ibbot.clock import Clock, LiveClock
 from ibbot.connection.config import ConnectionSettings
@@ -131,6 +131,8 @@ class TradingSession:
         if isinstance(event, Fill):
             self.continuity.on_fill(event)  # delivered once, as a Fill, through _fill
             return
+        if isinstance(event, Streamed):
+            return  # streamed values reach their feeds (above), not every listener
         self._emit(event)
 
     def _fill(self, fill: Fill) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ibbot.broker.base import Streamed
 from ibbot.connection.continuity import ReconnectClass, SubscriptionKind
 from ibbot.connection.health import Health
@@ -43,11 +41,6 @@ async def test_a_dropped_socket_reconnects_resubscribes_and_quotes_flow_again(tm
         assert session.supervisor.health.state is H.READY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: on 1101 IbBroker still holds the old quote stream, so the resubscribe is refused "
-    "('already has a quotes stream') and the feed stays silent; see the engine report",
-)
 async def test_connectivity_lost_then_restored_with_data_lost_resubscribes(tmp_path: Path) -> None:
     async with running_session(tmp_path) as (session, events):
         quotes = await quoting(session, events)
