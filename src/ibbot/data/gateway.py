@@ -12,13 +12,16 @@ taking its unit anew.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from ibbot.broker.base import Broker, OptionChainParams, ReportedOrder
 from ibbot.data.governor import Governor, Priority
 from ibbot.data.pacing import HistoricalRequest, LineHandle, LineKind
 from ibbot.model import AccountValue, Bar, DataQuality, Fill, Instrument, OrderRequest, Position
+
+T = TypeVar("T")
 
 
 class Gateway:
@@ -202,41 +205,22 @@ class Gateway:
 
     # --- snapshots ----------------------------------------------------------------------------------------
 
-    async def open_orders(self) -> list[ReportedOrder]:
+    async def _query(self, name: str, call: Callable[[float], Awaitable[T]]) -> T:
+        """A snapshot request at DATA priority; the broker's timeout inside the governor's (which names it)."""
         timeout = self.governor.limits.request_timeout
-        return await self.governor.request(
-            Priority.DATA, lambda: self.broker.open_orders(timeout=timeout), timeout=timeout + 1, name="open orders"
-        )
+        return await self.governor.request(Priority.DATA, lambda: call(timeout), timeout=timeout + 1, name=name)
+
+    async def open_orders(self) -> list[ReportedOrder]:
+        return await self._query("open orders", lambda t: self.broker.open_orders(timeout=t))
 
     async def completed_orders(self) -> list[ReportedOrder]:
-        timeout = self.governor.limits.request_timeout
-        return await self.governor.request(
-            Priority.DATA,
-            lambda: self.broker.completed_orders(timeout=timeout),
-            timeout=timeout + 1,
-            name="completed orders",
-        )
+        return await self._query("completed orders", lambda t: self.broker.completed_orders(timeout=t))
 
     async def executions(self, since: datetime | None = None) -> list[Fill]:
-        timeout = self.governor.limits.request_timeout
-        return await self.governor.request(
-            Priority.DATA,
-            lambda: self.broker.executions(since, timeout=timeout),
-            timeout=timeout + 1,
-            name="executions",
-        )
+        return await self._query("executions", lambda t: self.broker.executions(since, timeout=t))
 
     async def positions(self) -> list[Position]:
-        timeout = self.governor.limits.request_timeout
-        return await self.governor.request(
-            Priority.DATA, lambda: self.broker.positions(timeout=timeout), timeout=timeout + 1, name="positions"
-        )
+        return await self._query("positions", lambda t: self.broker.positions(timeout=t))
 
     async def account_values(self, account: str = "") -> list[AccountValue]:
-        timeout = self.governor.limits.request_timeout
-        return await self.governor.request(
-            Priority.DATA,
-            lambda: self.broker.account_values(account, timeout=timeout),
-            timeout=timeout + 1,
-            name="account values",
-        )
+        return await self._query("account values", lambda t: self.broker.account_values(account, timeout=t))
