@@ -27,7 +27,7 @@ def test_protocol_surface() -> None:
 
 def test_testing_surface() -> None:
     assert ibbot.testing.__all__ == ["running_simulator"]
-    assert ibbot.__all__ == ["__version__"]
+    assert ibbot.__all__ == ["Strategy", "__version__"]
 
 
 def test_supported_versions_are_the_two_clients_meeting_points() -> None:

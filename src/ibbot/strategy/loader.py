@@ -1,0 +1,98 @@
+"""Loading a strategy class from `FILE[:CLASS]` (what `ibbot run` and `ibbot backtest` take).
+
+The file is imported as a module of its own (under a name derived from its path, so two files never clash and
+a process pool's workers, which import it again, find the same class). Without `:CLASS` the file must define
+exactly one `Strategy` subclass (imported ones do not count). Every way this can fail is a `StrategyError`
+with the path: no file, a syntax error or an exception at import (with its line), no class, several, a name
+that is not a Strategy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from ibbot.errors import StrategyError
+from ibbot.strategy.base import Strategy
+
+
+@dataclass(frozen=True, slots=True)
+class StrategySpec:
+    """Where a strategy class lives: a file and, optionally, the class name."""
+
+    path: Path
+    class_name: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> StrategySpec:
+        """`path/to/file.py` or `path/to/file.py:ClassName` (a Windows drive letter is not a class)."""
+        head, sep, tail = text.rpartition(":")
+        if sep and tail and tail.isidentifier() and head and not (len(head) == 1 and head.isalpha()):
+            return cls(Path(head), tail)
+        return cls(Path(text))
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.class_name}" if self.class_name else str(self.path)
+
+
+def _module_name(path: Path) -> str:
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    stem = "".join(ch if ch.isalnum() else "_" for ch in path.stem)
+    return f"ibbot_strategy_{stem}_{digest}"
+
+
+def load_module(path: Path) -> object:
+    resolved = path.expanduser().resolve()
+    if not resolved.is_file():
+        raise StrategyError(f"strategy file {path} does not exist")
+    name = _module_name(resolved)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, resolved)
+    if spec is None or spec.loader is None:
+        raise StrategyError(f"strategy file {path} cannot be imported (is it a .py file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look the module up while it executes
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        del sys.modules[name]
+        raise StrategyError(f"strategy file {path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:
+        del sys.modules[name]
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == resolved]
+        where = f":{frames[-1].lineno}" if frames else ""
+        raise StrategyError(f"strategy file {path}{where}: {type(exc).__name__} at import: {exc}") from exc
+    return module
+
+
+def load_strategy_class(target: str | StrategySpec) -> type[Strategy]:
+    """The Strategy subclass `FILE[:CLASS]` names."""
+    spec = target if isinstance(target, StrategySpec) else StrategySpec.parse(target)
+    module = load_module(spec.path)
+    if spec.class_name:
+        found = getattr(module, spec.class_name, None)
+        if found is None:
+            raise StrategyError(f"{spec.path} has no class {spec.class_name}")
+        if not (inspect.isclass(found) and issubclass(found, Strategy)) or found is Strategy:
+            raise StrategyError(f"{spec}: {spec.class_name} is not a Strategy subclass")
+        return found
+    own = [
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and issubclass(value, Strategy)
+        and value is not Strategy
+        and value.__module__ == getattr(module, "__name__", "")
+    ]
+    if not own:
+        raise StrategyError(f"{spec.path} defines no Strategy subclass")
+    if len(own) > 1:
+        names = ", ".join(sorted(c.__name__ for c in own))
+        raise StrategyError(f"{spec.path} defines several strategies ({names}): name one as {spec.path}:CLASS")
+    return own[0]
