@@ -1,5 +1,6 @@
-"""What every framework command shares: the data directory, session settings from the command line, exit codes,
-and turning an ibbot error into one clear line (no traceback reaches a user for a user mistake)."""
+"""What every framework command shares: the configuration (`ibbot.toml`, IBBOT_*, then the command line), the
+data directory and the journal, session settings, exit codes, and turning an ibbot error into one clear line (no
+traceback reaches a user for a user mistake)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
-from ibbot.connection.config import ConnectionSettings
+from ibbot import config as configuration
+from ibbot.config import Config
 from ibbot.connection.targets import ClientIdPolicy, resolve_target
 from ibbot.engine.session import SessionSettings
 from ibbot.errors import (
@@ -34,6 +34,7 @@ USAGE = 2  # bad arguments or configuration
 CONNECT = 3  # could not connect, or the live guard refused
 CONTRACT = 4  # no such contract, or an ambiguous one
 NO_DATA = 5  # the request was fine; there is nothing
+NOT_SAFE = 6  # a reconciliation's verdict is MONITOR_ONLY or HALT, or doctor found a problem
 FAILED = 1  # any other error IB or ibbot reported
 
 _EXIT_CODES: tuple[tuple[type[IbbotError], int], ...] = (
@@ -49,29 +50,77 @@ _EXIT_CODES: tuple[tuple[type[IbbotError], int], ...] = (
 
 def default_data_dir() -> Path:
     """The user's data directory for ibbot (the history cache, the contract cache, the journal)."""
-    return Path(platformdirs.user_data_dir("ibbot", appauthor=False))
+    return configuration.default_data_dir()
 
 
-def add_session_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--target",
-        default="sim",
-        help="sim (the embedded simulator), tws-paper, gateway-paper, tws-live, gateway-live or HOST:PORT",
-    )
-    p.add_argument("--live", action="store_true", help="allow a live account (refused without it)")
-    p.add_argument("--client-id", type=int, default=None, help="API client id (default 1; the next ones on 326)")
+def add_state_arguments(p: argparse.ArgumentParser) -> None:
+    """--config, --data-dir, --journal and --log-level: every command that keeps or reads state takes them."""
+    p.add_argument("--config", type=Path, default=None, help="the ibbot.toml to read (default ./ibbot.toml, if any)")
     p.add_argument("--data-dir", type=Path, default=None, help="where caches and the journal live")
+    p.add_argument("--journal", default=None, metavar="URL", help="the journal's database URL (default: the data "
+                   "directory's journal.sqlite; postgresql+psycopg://... for PostgreSQL)")  # fmt: skip
     p.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default WARNING)")
 
 
+def add_target_arguments(p: argparse.ArgumentParser, *, what: str = "") -> None:
+    """--target (default: the configuration's, else sim), --live and --client-id."""
+    p.add_argument(
+        "--target",
+        default=None,
+        help=what
+        or "sim (the embedded simulator), tws-paper, gateway-paper, tws-live, gateway-live or HOST:PORT "
+        "(default: [connection] target, else sim)",
+    )
+    p.add_argument("--live", action="store_true", help="allow a live account (refused without it)")
+    p.add_argument("--client-id", type=int, default=None, help="API client id (default 1; the next ones on 326)")
+
+
+def add_session_arguments(p: argparse.ArgumentParser) -> None:
+    add_target_arguments(p)
+    add_state_arguments(p)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The configuration this command runs with, loaded once (`--config`, else $IBBOT_CONFIG, else ./ibbot.toml)."""
+    loaded: Config | None = getattr(args, "loaded_config", None)
+    if loaded is None:
+        loaded = configuration.load(getattr(args, "config", None))
+        args.loaded_config = loaded
+    return loaded
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    given: Path | None = getattr(args, "data_dir", None)
+    return given.expanduser() if given is not None else load_config(args).data_dir
+
+
+def journal_url(args: argparse.Namespace) -> str:
+    """--journal, else [journal] url, else the data directory's SQLite journal."""
+    given: str | None = getattr(args, "journal", None)
+    if given:
+        return given
+    configured = load_config(args).journal_url
+    if configured is not None:
+        return configured.reveal()
+    from ibbot.store import Journal  # SQLAlchemy is imported only by the commands that use the journal
+
+    return Journal.default_url(data_dir(args))
+
+
 def session_settings(args: argparse.Namespace) -> SessionSettings:
-    connection = ConnectionSettings(target=resolve_target(args.target), allow_live=bool(args.live))
-    if args.client_id is not None:
-        if args.client_id < 0:
-            raise ConfigError(f"--client-id must not be negative, got {args.client_id}")
-        connection = replace(connection, client_ids=ClientIdPolicy(first=args.client_id, last=args.client_id + 9))
-    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
-    return SessionSettings(connection=connection, data_dir=data_dir, startup_wait=15.0)
+    config = load_config(args)
+    connection = config.connection
+    target = getattr(args, "target", None)
+    if target is not None:
+        connection = replace(connection, target=resolve_target(target))
+    if getattr(args, "live", False):
+        connection = replace(connection, allow_live=True)
+    client_id = getattr(args, "client_id", None)
+    if client_id is not None:
+        if client_id < 0:
+            raise ConfigError(f"--client-id must not be negative, got {client_id}")
+        connection = replace(connection, client_ids=ClientIdPolicy(first=client_id, last=client_id + 9))
+    return SessionSettings(connection=connection, governor=config.governor, data_dir=data_dir(args), startup_wait=15.0)
 
 
 def run(work: Callable[[], Coroutine[Any, Any, int]], *, log_level: str = "WARNING") -> int:
