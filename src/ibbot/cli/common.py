@@ -8,15 +8,15 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ibbot import config as configuration
 from ibbot.config import Config
 from ibbot.connection.targets import ClientIdPolicy, resolve_target
-from ibbot.engine.session import SessionSettings
+from ibbot.engine.session import SessionSettings, TradingSession
 from ibbot.errors import (
     BrokerError,
     ConfigError,
@@ -27,6 +27,11 @@ from ibbot.errors import (
     RequestError,
     StrategyError,
 )
+
+if TYPE_CHECKING:
+    from ibbot.store import Journal
+
+T = TypeVar("T")
 
 # Exit codes a script can act on.
 OK = 0
@@ -105,6 +110,38 @@ def journal_url(args: argparse.Namespace) -> str:
     from ibbot.store import Journal  # SQLAlchemy is imported only by the commands that use the journal
 
     return Journal.default_url(data_dir(args))
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite journal URL (None for another database, or an in-memory one)."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not scheme.startswith("sqlite") or not rest or rest.startswith(":memory:"):
+        return None
+    return Path(rest.split("?", 1)[0])
+
+
+def existing_journal(args: argparse.Namespace) -> Journal | None:
+    """The journal to read, or None when its SQLite file does not exist (a read command never creates one)."""
+    from ibbot.store import Journal
+
+    url = journal_url(args)
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return None
+    return Journal.open(url)
+
+
+def no_journal(args: argparse.Namespace) -> int:
+    """Say there is no journal where the command looked; NO_DATA."""
+    print(f"ibbot: no journal at {journal_url(args)}: nothing has traded with this data directory yet "
+          "(see --data-dir, --journal)", file=sys.stderr)  # fmt: skip
+    return NO_DATA
+
+
+async def with_session(args: argparse.Namespace, work: Callable[[TradingSession], Awaitable[T]]) -> T:
+    """`work` on a started session at the command's target."""
+    async with TradingSession(session_settings(args)) as session:
+        return await work(session)
 
 
 def session_settings(args: argparse.Namespace) -> SessionSettings:
