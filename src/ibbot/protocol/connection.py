@@ -4,6 +4,7 @@
     conn.next_event()             Negotiated | a Request | UnknownRequest | BadRequest
                                   | ConnectionClosed | NEED_DATA
     conn.send(message) -> bytes   encode a server message for the negotiated version
+    conn.send_many(messages, now_ms=...) -> bytes   several as one write; errors without a time get `now_ms`
 
 Theory of operation, as a table of states (`_ALLOWED_TO_SEND`): AWAIT_HELLO until `API\\0` and the version
 range arrive; the `ClientHello` event carries the negotiated version and the state moves to HELLO_RECEIVED,
@@ -21,10 +22,11 @@ from typing import Final
 from ibbot.errors import HandshakeError, LocalProtocolError
 from ibbot.protocol.framing import API_SIGN, MAX_FRAME_SIZE, FrameBuffer, split_fields
 from ibbot.protocol.handshake import ClientHello, encode_server_hello, negotiate, parse_client_hello
-from ibbot.protocol.ids import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
+from ibbot.protocol.ids import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION, SV
 from ibbot.protocol.requests import BadRequest, Request, UnknownRequest, decode_request
 from ibbot.protocol.requests.session import StartApi
 from ibbot.protocol.responses import Response, encode_response
+from ibbot.protocol.responses.session import stamp_errors
 
 
 class State(enum.Enum):
@@ -132,6 +134,9 @@ class ServerConnection:
             raise LocalProtocolError(f"{type(message).__name__} cannot be sent in state {self.state.value}")
         return encode_response(message, self.server_version)
 
-    def send_many(self, messages: list[Response]) -> bytes:
-        """Several messages as one write (a burst of ticks, a list of bars)."""
+    def send_many(self, messages: list[Response], *, now_ms: int | None = None) -> bytes:
+        """Several messages as one write (a burst of ticks, a list of bars). From ERROR_TIME (194) every error
+        carries a time: `now_ms` (epoch milliseconds, the caller's clock) for those that were given none."""
+        if now_ms is not None and self.server_version >= SV.ERROR_TIME:
+            messages = stamp_errors(messages, now_ms)
         return b"".join(self.send(m) for m in messages)

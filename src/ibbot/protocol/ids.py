@@ -301,19 +301,33 @@ class SV(IntEnum):
     FA_PROFILE_DESUPPORT = 177
     PENDING_PRICE_REVISION = 178
     FUND_DATA_FIELDS = 179
+    MANUAL_ORDER_TIME_EXERCISE_OPTIONS = 180
+    OPEN_ORDER_AD_STRATEGY = 181
     LAST_TRADE_DATE = 182
     CUSTOMER_ACCOUNT = 183
     PROFESSIONAL_CUSTOMER = 184
     BOND_ACCRUED_INTEREST = 185
     INELIGIBILITY_REASONS = 186
+    RFQ_FIELDS = 187
+    BOND_TRADING_HOURS = 188
+    INCLUDE_OVERNIGHT = 189
+    UNDO_RFQ_FIELDS = 190
     PERM_ID_AS_LONG = 191
+    CME_TAGGING_FIELDS = 192
+    CME_TAGGING_FIELDS_IN_OPEN_ORDER = 193
     ERROR_TIME = 194
+    FULL_ORDER_PREVIEW_FIELDS = 195
     HISTORICAL_DATA_END = 196
     CURRENT_TIME_IN_MILLIS = 197
+    SUBMITTER = 198
+    IMBALANCE_ONLY = 199
+    PARAMETRIZED_DAYS_OF_EXECUTIONS = 200
     PROTOBUF = 201
 
 
 MIN_SUPPORTED_VERSION = 157
 """The oldest server version we encode: ibapi 9.81 (v100..157) and ib_async 2.1.0 (v157..178) meet here."""
-MAX_SUPPORTED_VERSION = 178
-"""The newest: every layout change up to ib_async 2.1.0's maximum; above it comes protobuf (201)."""
+MAX_SUPPORTED_VERSION = 200
+"""The newest: the last text-protocol version (IB's 10.30+ clients offer more; 201 starts protobuf, which we do not
+speak, so capping here keeps the newest official clients on text). 181 (OPEN_ORDER_AD_STRATEGY) and 191
+(PERM_ID_AS_LONG) change no text layout: permIds are read as Python ints either way."""

@@ -279,6 +279,13 @@ class Order:
     compete_against_best_offset: float | None = None
     mid_offset_at_whole: float | None = None
     mid_offset_at_half: float | None = None
+    # server versions 183..199 (IB's 10.30+ clients)
+    customer_account: str = ""
+    professional_customer: bool = False
+    bond_accrued_interest: str = ""  # openOrder only
+    include_overnight: bool = False
+    manual_order_indicator: int | None = None  # CME tagging: 0 electronic, 1 manual
+    submitter: str = ""  # the TWS user who submitted the order (openOrder, completedOrder)
 
 
 def fast_constructor(cls: type[_T]) -> Callable[..., _T]:
@@ -341,6 +348,33 @@ class OrderState:
     warning_text: str = ""
     completed_time: str = ""
     completed_status: str = ""
+    # the full what-if preview (server version 195, FULL_ORDER_PREVIEW_FIELDS)
+    margin_currency: str = ""
+    init_margin_before_outside_rth: float | None = None
+    maint_margin_before_outside_rth: float | None = None
+    equity_with_loan_before_outside_rth: float | None = None
+    init_margin_change_outside_rth: float | None = None
+    maint_margin_change_outside_rth: float | None = None
+    equity_with_loan_change_outside_rth: float | None = None
+    init_margin_after_outside_rth: float | None = None
+    maint_margin_after_outside_rth: float | None = None
+    equity_with_loan_after_outside_rth: float | None = None
+    suggested_size: Decimal | None = None
+    reject_reason: str = ""
+    order_allocations: tuple[OrderAllocation, ...] = ()
+
+
+@dataclass(**_FROZEN)
+class OrderAllocation:
+    """One account's share of an advisor's what-if order (server version 195)."""
+
+    account: str = ""
+    position: Decimal | None = None
+    position_desired: Decimal | None = None
+    position_after: Decimal | None = None
+    desired_alloc_qty: Decimal | None = None
+    allowed_alloc_qty: Decimal | None = None
+    is_monetary: bool = False
 
 
 @dataclass(**_FROZEN)
@@ -364,6 +398,7 @@ class Execution:
     model_code: str = ""
     last_liquidity: int = 0
     pending_price_revision: bool = False
+    submitter: str = ""  # server version 198
 
 
 @dataclass(**_FROZEN)
@@ -399,6 +434,40 @@ class ContractDetails:
     min_size: Decimal = Decimal(1)
     size_increment: Decimal = Decimal(1)
     suggested_size_increment: Decimal = Decimal(1)
+    last_trade_date: str = ""  # server version 182; empty: the date of a dated contract's combined field
+    fund: FundData | None = None  # server version 179, secType FUND only
+    ineligibility_reasons: tuple[IneligibilityReason, ...] = ()  # server version 186
+
+
+@dataclass(**_FROZEN)
+class FundData:
+    """A mutual fund's terms in contractDetails (server version 179); IB sends most of them as text."""
+
+    name: str = ""
+    family: str = ""
+    type: str = ""
+    front_load: str = ""
+    back_load: str = ""
+    back_load_time_interval: str = ""
+    management_fee: str = ""
+    closed: bool = False
+    closed_for_new_investors: bool = False
+    closed_for_new_money: bool = False
+    notify_amount: str = ""
+    minimum_initial_purchase: str = ""
+    subsequent_minimum_purchase: str = ""
+    blue_sky_states: str = ""
+    blue_sky_territories: str = ""
+    distribution_policy_indicator: str = ""  # IB's codes: "N" accumulation, "Y" income
+    asset_type: str = ""  # IB's codes: "000" others, "001" money market, "002" fixed income, ... "007"
+
+
+@dataclass(**_FROZEN)
+class IneligibilityReason:
+    """Why an account may not trade a contract (server version 186)."""
+
+    id: str = ""
+    description: str = ""
 
 
 @dataclass(**_FROZEN)

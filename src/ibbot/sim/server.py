@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 from dataclasses import dataclass, field
@@ -20,16 +21,19 @@ from ibbot.clock import Clock, LiveClock
 from ibbot.errors import ProtocolError
 from ibbot.protocol import ConnectionClosed, NeedData, Negotiated, ServerConnection
 from ibbot.protocol.handshake import format_connection_time
+from ibbot.protocol.ids import ClientMsgId
 from ibbot.protocol.requests import BadRequest, Request, UnknownRequest
 from ibbot.protocol.requests.session import StartApi
 from ibbot.protocol.responses import Response
+from ibbot.protocol.responses.session import ErrorMessage
+from ibbot.sim import errors
 from ibbot.sim.config import SimConfig
-from ibbot.sim.errors import INTERNAL_ERROR
 from ibbot.sim.faults import FaultController, parse_faults
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
 from ibbot.sim.simulator import Simulator
 from ibbot.sim.store import DiscardingStore, StateStore, Store, default_state_path
+from ibbot.sim.throttle import LogThrottle
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ class _Client:
     closing: bool = False
     latency: float = 0.0
     pending: list[asyncio.TimerHandle] = field(default_factory=list)
+    refusal: tuple[int, str] | None = None  # why it will be refused at startApi (an untrusted address)
 
 
 class SimServer:
@@ -62,6 +67,7 @@ class SimServer:
         self.port = config.port
         self.faults = FaultController(self)
         self.failures: list[Exception] = []  # our own bugs met while serving; `ibbot.testing` fails on them
+        self.warnings = LogThrottle(log)  # about clients' junk: rate-limited
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
@@ -116,19 +122,18 @@ class SimServer:
         assert task is not None
         self._tasks.add(task)
         peer_info = writer.get_extra_info("peername")
-        peer = str(peer_info[0]) if peer_info else "?"
+        peer = _plain_ip(str(peer_info[0])) if peer_info else "?"
         client = _Client(ServerConnection(), writer, peer, latency=self.latency)
+        if not self.config.allows(peer):
+            client.refusal = errors.UNTRUSTED_PEER(peer)  # told after the handshake, so the client can read it
+        self._clients.add(client)
         try:
-            if not self.config.allows(peer):
-                log.warning("refused client from %s: not a trusted IP", peer)
-                return
-            if len(self._clients) >= self.config.max_clients:
-                log.warning("refused client from %s: %d clients already connected", peer, len(self._clients))
-                return
-            self._clients.add(client)
             await self._serve(client, reader)
+        except TimeoutError:
+            timeout = self.config.handshake_timeout
+            self._warn("handshake", "client from %s did not finish the handshake in %g s; closing it", peer, timeout)
         except ProtocolError as exc:
-            log.warning("client %s: protocol error, closing: %s", self._name(client), exc)
+            self._warn("protocol", "client %s: protocol error, closing: %s", self._name(client), exc)
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             log.info("client %s: connection lost: %s", self._name(client), exc)
         except asyncio.CancelledError:
@@ -139,8 +144,15 @@ class SimServer:
 
     async def _serve(self, client: _Client, reader: asyncio.StreamReader) -> None:
         conn = client.conn
+        loop = asyncio.get_running_loop()
+        # A socket holds no client slot until startApi, and may not stay silent: the handshake has a deadline.
+        deadline = loop.time() + self.config.handshake_timeout
         while not client.closing:
-            data = await reader.read(READ_SIZE)
+            if client.session is None:
+                async with asyncio.timeout_at(deadline):
+                    data = await reader.read(READ_SIZE)
+            else:
+                data = await reader.read(READ_SIZE)
             conn.receive_data(data)
             while not client.closing:
                 event = conn.next_event()
@@ -155,28 +167,40 @@ class SimServer:
                 if client.session is None:
                     if isinstance(event, StartApi):
                         self._admit(client, event)
+                    elif isinstance(event, BadRequest) and event.msg_id is ClientMsgId.START_API:
+                        self._refuse(client, *errors.BAD_CLIENT_ID(event.reason))
                     continue  # TWS ignores requests before startApi
                 self._handle(client.session, event)
             if not data:
                 return
+            await asyncio.sleep(0)  # a read that finds data buffered does not yield: let the others run
 
     def _handle(self, session: ClientSession, event: Request | UnknownRequest | BadRequest) -> None:
         try:
             out = self.sim.handle(session, event, self.clock.now())
         except Exception as exc:
             # A bug of ours, not the client's mistake: record it (tests fail on it), tell the client as TWS
-            # would, and keep serving it and everyone else.
+            # would, for the request (or order) it was about, and keep serving it and everyone else.
             log.exception("client %d: %s failed", session.client_id, type(event).__name__)
             self.failures.append(exc)
             out = Outbox()
-            out.error(session.client_id, getattr(event, "req_id", -1), *INTERNAL_ERROR)
+            out.error(session.client_id, _request_id(event), *errors.INTERNAL_ERROR)
         self.deliver(out)
 
     def _admit(self, client: _Client, start: StartApi) -> None:
+        if client.refusal is not None:
+            self._warn("untrusted", "refused client from %s: not a trusted IP", client.peer)
+            self._refuse(client, *client.refusal)
+            return
+        if self.client_count >= self.config.max_clients:
+            self._warn("full", "refused client from %s: %d clients already connected", client.peer, self.client_count)
+            self._refuse(client, *errors.TOO_MANY_CLIENTS(self.config.max_clients))
+            return
         session, out = self.sim.admit(start.client_id, client.conn.server_version, client.peer, self.clock.now())
         if session is None:
-            log.warning("client from %s refused: client id %d already in use", client.peer, start.client_id)
-            self._send(client, out.for_client(start.client_id))
+            self._warn("client-id", "client from %s refused: client id %d already in use", client.peer, start.client_id)
+            for message in out.for_client(start.client_id):
+                self._write_now(client, client.conn.send(message))
             client.closing = True
             return
         client.session = session
@@ -187,6 +211,15 @@ class SimServer:
             session.server_version,
         )
         self.deliver(out)
+
+    def _refuse(self, client: _Client, code: int, text: str) -> None:
+        """Tell a connection why it is not admitted (at once: a latency fault must not swallow it), then close."""
+        if not client.writer.is_closing():
+            self._write_now(client, client.conn.send(ErrorMessage(req_id=-1, code=code, text=text)))
+        client.closing = True
+
+    def _warn(self, key: str, message: str, *args: object) -> None:
+        self.warnings.warning(self.clock.monotonic(), key, message, *args)
 
     # --- output ----------------------------------------------------------------------------------------
 
@@ -209,7 +242,7 @@ class SimServer:
 
     def _send(self, client: _Client, messages: list[Response]) -> None:
         if messages and not client.writer.is_closing():
-            self._write(client, client.conn.send_many(messages))
+            self._write(client, client.conn.send_many(messages, now_ms=int(self.clock.now().timestamp() * 1000)))
 
     def _write(self, client: _Client, data: bytes) -> None:
         if self.latency > 0:
@@ -269,3 +302,23 @@ def open_store(config: SimConfig) -> Store:
 
 def _tws_zone(config: SimConfig) -> ZoneInfo:
     return ZoneInfo(config.time_zone)
+
+
+def _plain_ip(peer: str) -> str:
+    """The peer's address as a person writes it: `::ffff:10.1.2.3` (a dual-stack socket's IPv4 client) is 10.1.2.3."""
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return peer
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return peer
+
+
+def _request_id(event: Request | UnknownRequest | BadRequest) -> int:
+    """The id an error about `event` names: its request id, or the order id of an order message."""
+    for name in ("req_id", "order_id"):
+        value = getattr(event, name, None)
+        if isinstance(value, int):
+            return value
+    return -1

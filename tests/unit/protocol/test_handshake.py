@@ -33,7 +33,7 @@ def test_malformed_hello_is_refused(bad: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("offer", "expected"),
-    [((157, 178), 178), ((100, 157), 157), ((100, 177), 177), ((157, 226), 178), ((176, 176), 176)],
+    [((157, 178), 178), ((100, 157), 157), ((100, 177), 177), ((157, 226), 200), ((100, 226), 200), ((176, 176), 176)],
 )
 def test_negotiates_the_lower_maximum(offer: tuple[int, int], expected: int) -> None:
     assert negotiate(ClientHello(min_version=offer[0], max_version=offer[1])) == expected
@@ -41,7 +41,7 @@ def test_negotiates_the_lower_maximum(offer: tuple[int, int], expected: int) -> 
 
 def test_refuses_when_no_common_version() -> None:
     with pytest.raises(HandshakeError, match="no common version"):
-        negotiate(ClientHello(min_version=180, max_version=226))
+        negotiate(ClientHello(min_version=201, max_version=226))
     with pytest.raises(HandshakeError, match="at least v157"):
         negotiate(ClientHello(min_version=100, max_version=151))
 

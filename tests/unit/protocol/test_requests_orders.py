@@ -65,6 +65,14 @@ _SENT_FROM = {
     "compete_against_best_offset": 170,
     "mid_offset_at_whole": 170,
     "mid_offset_at_half": 170,
+    # IB's 10.x clients only (ib_async 2.1.0 and ibapi 9.81 have no such attributes)
+    "customer_account": 183,
+    "professional_customer": 184,
+    "include_overnight": 189,
+    "manual_order_indicator": 192,
+    "imbalance_only": 199,
+    "bond_accrued_interest": 10**6,  # openOrder's alone: placeOrder never sends them
+    "submitter": 10**6,
 }
 
 

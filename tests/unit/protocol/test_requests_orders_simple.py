@@ -9,6 +9,7 @@ from ibbot.protocol.requests import decode_request
 from ibbot.protocol.requests.orders import (
     CancelOrder,
     ExecutionFilter,
+    OrderCancel,
     ExerciseOptions,
     ReqAllOpenOrders,
     ReqAutoOpenOrders,
@@ -33,7 +34,8 @@ def test_ib_async_order_requests_decode(sv: int) -> None:
     assert one(ib_async_requests(sv, lambda c: c.cancelOrder(17)), sv) == CancelOrder(order_id=17)
     if sv >= 169:
         frames = ib_async_requests(sv, lambda c: c.cancelOrder(17, "20250101 10:00:00"))
-        assert one(frames, sv) == CancelOrder(order_id=17, manual_cancel_order_time="20250101 10:00:00")
+        terms = OrderCancel(manual_order_cancel_time="20250101 10:00:00")
+        assert one(frames, sv) == CancelOrder(order_id=17, terms=terms)
     assert one(ib_async_requests(sv, lambda c: c.reqOpenOrders()), sv) == ReqOpenOrders()
     assert one(ib_async_requests(sv, lambda c: c.reqAllOpenOrders()), sv) == ReqAllOpenOrders()
     assert one(ib_async_requests(sv, lambda c: c.reqAutoOpenOrders(True)), sv) == ReqAutoOpenOrders(auto_bind=True)

@@ -25,6 +25,7 @@ from ibbot.protocol.responses.order_layout import (
     NOT_IN_OPEN_ORDER,
     PLAIN_HEAD,
     PLAIN_TAIL,
+    PLAIN_TAIL_FROM,
     fmt_float_max,
     is_plain,
     open_order_fields,
@@ -41,7 +42,7 @@ from ibbot.protocol.types import (
     TagValue,
 )
 
-VERSIONS = [157, 158, 159, 160, 161, 162, 163, 166, 169, 170, 176, 177, 178]
+VERSIONS = [157, 158, 159, 160, 161, 162, 163, 166, 169, 170, 176, 177, 178, 183, 185, 189, 193, 195, 198, 199, 200]
 
 SPY = Contract(con_id=756733, symbol="SPY", sec_type="STK", exchange="SMART", primary_exchange="ARCA",
                currency="USD", local_symbol="SPY", trading_class="SPY")  # fmt: skip
@@ -95,6 +96,7 @@ _by_format: dict[Any, st.SearchStrategy[Any]] = {
 }
 _order_types = st.sampled_from(["MKT", "LMT", "STP", "STP LMT", "TRAIL", "REL", "PEG BENCH", "PEGBENCH"]) | _text
 PLAIN_FIELDS = {name: _by_format[fmt] for name, fmt in PLAIN_HEAD + PLAIN_TAIL} | {"order_type": _order_types}
+PLAIN_FIELDS |= {name: _by_format[fmt] for _, name, fmt in PLAIN_TAIL_FROM}
 RARE = [f.name for f in dataclasses.fields(Order) if f.name not in PLAIN_FIELDS and f.name not in NOT_IN_OPEN_ORDER]
 
 
@@ -155,8 +157,16 @@ def test_the_simulators_orders_are_plain() -> None:
 def test_any_rare_attribute_makes_an_order_not_plain(name: str) -> None:
     order = dataclasses.replace(Order(order_id=1, action="BUY", order_type="LMT", lmt_price=1.0), **{name: probe(name)})
     assert not is_plain(order, SPY)
-    for sv in (157, 178):
+    for sv in (157, 178, 200):
         assert fast(order, SPY, STATES[0], sv) == general(order, SPY, STATES[0], sv)
+
+
+def test_the_submitter_is_written_from_198_and_keeps_an_order_plain() -> None:
+    order = Order(order_id=1, action="BUY", order_type="LMT", lmt_price=1.0, submitter="ibbotsim")
+    assert is_plain(order, SPY)
+    for sv in (197, 198, 200):
+        assert fast(order, SPY, STATES[0], sv) == general(order, SPY, STATES[0], sv)
+        assert (b"\0ibbotsim\0" in fast(order, SPY, STATES[0], sv)) is (sv >= 198)
 
 
 @pytest.mark.parametrize("name", sorted(NOT_IN_OPEN_ORDER))

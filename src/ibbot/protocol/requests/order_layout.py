@@ -1,4 +1,4 @@
-"""The field walk of placeOrder (id 3): every field after the order id, at server versions 157..178.
+"""The field walk of placeOrder (id 3): every field after the order id, at server versions 157..200.
 
 Theory of operation: placeOrder has no version field; its layout is a fixed skeleton with optional blocks
 that the *client* switches on from values it has already sent (secType BAG, a non-empty deltaNeutralOrderType,
@@ -7,7 +7,10 @@ PEG BEST / PEG MID, exchange IBKRATS) plus fields gated on the negotiated server
 the same values in the same order and makes the same decisions, so it stays in step with the sender. Straight
 runs of fields are tables of `(attribute, kind)`; the order is ib_async 2.1.0 `Client.placeOrder`, which
 ibapi 9.81 matches at 157 (ibapi's only difference: it treats just "PEG BENCH", not "PEGBENCH", as pegged to
-a benchmark). Unset values (empty, or ibapi's literal maxima) are `None`; the total quantity is a `Decimal`.
+a benchmark). Above 178 the official client (IB's 10.50) appends fields after the PEG BEST/MID block:
+customerAccount 183, professionalCustomer 184, two always-unset RFQ fields at 187..189 (removed at 190),
+includeOvernight 189, manualOrderIndicator 192, imbalanceOnly 199. Unset values (empty, or ibapi's literal
+maxima) are `None`; the total quantity is a `Decimal`.
 
 Speed (placeOrder is on the order round trip): each server version's plan, compiled once, is a list of
 steps: a straight run of fields, then a switch. From a step, the rest of the frame is parsed in one C-level
@@ -240,6 +243,17 @@ _VERSIONED_TAIL: tuple[tuple[int, str, Kind], ...] = (
     (SV.MANUAL_ORDER_TIME, "manual_order_time", STR),
 )
 
+# after the PEG BEST/MID block, from IB's 10.x clients: (from version, up to but excluding, name, kind)
+_AFTER_PEGS: tuple[tuple[int, int, str, Kind], ...] = (
+    (SV.CUSTOMER_ACCOUNT, SV.PROTOBUF, "customer_account", STR),
+    (SV.PROFESSIONAL_CUSTOMER, SV.PROTOBUF, "professional_customer", BOOL),
+    (SV.RFQ_FIELDS, SV.UNDO_RFQ_FIELDS, "rfq field", STR),  # always "", then UNSET_INTEGER: read, dropped
+    (SV.RFQ_FIELDS, SV.UNDO_RFQ_FIELDS, "rfq int field", OPT_INT),
+    (SV.INCLUDE_OVERNIGHT, SV.PROTOBUF, "include_overnight", BOOL),
+    (SV.CME_TAGGING_FIELDS, SV.PROTOBUF, "manual_order_indicator", OPT_INT),
+    (SV.IMBALANCE_ONLY, SV.PROTOBUF, "imbalance_only", BOOL),
+)
+
 # one- and two-field runs around the switches; the names of scratch values double as their error labels
 _SEC_ID: _Run = (("secIdType", STR), ("secId", STR))  # the contract's, read into the order's dict
 _SHARES_ALLOCATION: _Run = (("sharesAllocation", STR),)  # deprecated; always empty
@@ -340,7 +354,14 @@ def read_condition(r: FieldReader) -> OrderCondition:
 _Values = dict[str, Any]  # the contract's and the order's values so far, by attribute (plus scratch values)
 _SCRATCH = frozenset(  # read into the order's dict, but not Order fields: removed before the Order is built
     name
-    for run in (_SEC_ID, _SHARES_ALLOCATION, _DELTA_NEUTRAL_FLAG, _CONDITIONS_COUNT, _SOFT_DOLLAR_TIER)
+    for run in (
+        _SEC_ID,
+        _SHARES_ALLOCATION,
+        _DELTA_NEUTRAL_FLAG,
+        _CONDITIONS_COUNT,
+        _SOFT_DOLLAR_TIER,
+        tuple((name, kind) for _, _, name, kind in _AFTER_PEGS if name.startswith("rfq")),
+    )
     for name, _ in run
 )
 _ORDER_DEFAULTS: _Values = {name: getattr(Order(), name) for name in Order.__dataclass_fields__}
@@ -437,6 +458,7 @@ def _plan(sv: int) -> tuple[_Step, ...]:
     fa_profile: _Run = (("fa_profile", STR),) if sv < SV.FA_PROFILE_DESUPPORT else ()
     versioned = tuple((name, kind) for version, name, kind in _VERSIONED_TAIL if sv >= version)
     pegs_or_ats = _IF_PEGS_OR_ATS if sv >= SV.PEGBEST_PEGMID_OFFSETS else _NEVER
+    after_pegs = tuple((name, kind) for low, high, name, kind in _AFTER_PEGS if low <= sv < high)
     layout: list[tuple[tuple[_Run, ...], _Switch]] = [
         ((_SEC_ID, _MAIN), _IF_BAG),
         ((_SHARES_ALLOCATION, _FA, fa_profile, _MISC), _IF_DELTA_NEUTRAL_ORDER),
@@ -447,6 +469,7 @@ def _plan(sv: int) -> tuple[_Step, ...]:
         ((_ALGO_TAIL,), _IF_PEG_BENCH),
         ((_CONDITIONS_COUNT,), _IF_CONDITIONS),
         ((_ADJUSTED, _SOFT_DOLLAR_TIER, _MIFID, versioned), pegs_or_ats),
+        ((after_pegs,), _NEVER),
     ]
     return tuple(
         _Step(_compile(*runs), switch, _compile(*(run for later, _ in layout[i:] for run in later)))
@@ -486,5 +509,7 @@ def read_place_order_body(r: FieldReader, sv: int, order_id: int) -> tuple[Contr
     tier = (o.pop("softDollarTier name"), o.pop("softDollarTier value"))
     o["soft_dollar_tier"] = SoftDollarTier(name=tier[0], value=tier[1]) if any(tier) else _NO_TIER
     del o["sharesAllocation"], o["deltaNeutralContract flag"], o["conditions count"]
+    o.pop("rfq field", None)
+    o.pop("rfq int field", None)
     # both dicts now hold exactly their type's fields, in field order (copied from the defaults)
     return build_contract(*c.values()), build_order(*o.values())

@@ -5,11 +5,14 @@ placeOrder's long field walk lives in `order_layout`; this module owns the typed
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import SV, ClientMsgId
 from ibbot.protocol.requests.base import FROZEN, Decoder, Request, read_contract, versioned_empty
+from ibbot.protocol.requests.market import read_count
 from ibbot.protocol.requests.order_layout import read_place_order_body
 from ibbot.protocol.types import Contract, Order
 
@@ -25,10 +28,26 @@ class PlaceOrder(Request):
 
 
 @dataclass(**FROZEN)
+class OrderCancel:
+    """IB's OrderCancel, the terms of cancelOrder and reqGlobalCancel (CME tagging fields from server version 192)."""
+
+    manual_order_cancel_time: str = ""  # cancelOrder only, from server version 169
+    ext_operator: str = ""
+    manual_order_indicator: int | None = None
+
+
+NO_CANCEL_TERMS = OrderCancel()
+
+
+@dataclass(**FROZEN)
 class CancelOrder(Request):
     msg_id = ClientMsgId.CANCEL_ORDER
     order_id: int
-    manual_cancel_order_time: str = ""  # sent from server version 169
+    terms: OrderCancel = NO_CANCEL_TERMS
+
+    @property
+    def manual_cancel_order_time(self) -> str:
+        return self.terms.manual_order_cancel_time
 
 
 @dataclass(**FROZEN)
@@ -58,6 +77,7 @@ class ReqGlobalCancel(Request):
     """Cancel every open order, whichever client placed it."""
 
     msg_id = ClientMsgId.REQ_GLOBAL_CANCEL
+    terms: OrderCancel = NO_CANCEL_TERMS
 
 
 @dataclass(**FROZEN)
@@ -77,6 +97,8 @@ class ExecutionFilter:
     sec_type: str = ""
     exchange: str = ""
     side: str = ""  # BUY / SELL
+    last_n_days: int | None = None  # server version 200: the executions of the last N days
+    specific_dates: tuple[str, ...] = ()  # server version 200: "yyyymmdd" days
 
 
 @dataclass(**FROZEN)
@@ -97,6 +119,9 @@ class ExerciseOptions(Request):
     exercise_quantity: int
     account: str
     override: bool
+    manual_order_time: str = ""  # server version 180
+    customer_account: str = ""  # 183
+    professional_customer: bool = False  # 184
 
 
 def _place_order(r: FieldReader, sv: int) -> PlaceOrder:
@@ -115,11 +140,34 @@ def decode_place_order(fields: list[str], sv: int) -> tuple[PlaceOrder, int]:
 
 
 def _cancel_order(r: FieldReader, sv: int) -> CancelOrder:
-    r.int("version")
+    if sv < SV.CME_TAGGING_FIELDS:  # IB's OrderCancel dropped the version field at 192
+        r.int("version")
     order_id = r.int("orderId")
     # ibapi 9.81 never sends the manual time; tolerate its absence whatever the version.
-    manual_time = r.str("manualCancelOrderTime") if sv >= SV.MANUAL_ORDER_TIME and r.remaining() else ""
-    return CancelOrder(order_id=order_id, manual_cancel_order_time=manual_time)
+    if not (sv >= SV.MANUAL_ORDER_TIME and r.remaining()):
+        return CancelOrder(order_id=order_id)
+    manual_time = r.str("manualCancelOrderTime")
+    if SV.RFQ_FIELDS <= sv < SV.UNDO_RFQ_FIELDS:  # two RFQ fields and an int, always unset, then removed
+        r.str("rfq")
+        r.str("rfq")
+        r.opt_int("rfq")
+    if sv < SV.CME_TAGGING_FIELDS:
+        return CancelOrder(order_id=order_id, terms=OrderCancel(manual_order_cancel_time=manual_time))
+    terms = OrderCancel(
+        manual_order_cancel_time=manual_time,
+        ext_operator=r.str("extOperator"),
+        manual_order_indicator=r.opt_int("manualOrderIndicator"),
+    )
+    return CancelOrder(order_id=order_id, terms=terms)
+
+
+def _global_cancel(r: FieldReader, sv: int) -> ReqGlobalCancel:
+    if sv < SV.CME_TAGGING_FIELDS:
+        if r.remaining():
+            r.int("version")
+        return ReqGlobalCancel()
+    terms = OrderCancel(ext_operator=r.str("extOperator"), manual_order_indicator=r.opt_int("manualOrderIndicator"))
+    return ReqGlobalCancel(terms=terms)
 
 
 def _auto_open_orders(r: FieldReader, sv: int) -> ReqAutoOpenOrders:
@@ -143,12 +191,16 @@ def _executions(r: FieldReader, sv: int) -> ReqExecutions:
         exchange=r.str("exchange"),
         side=r.str("side"),
     )
+    if sv >= SV.PARAMETRIZED_DAYS_OF_EXECUTIONS:
+        last_n_days = r.opt_int("lastNDays")
+        dates = tuple(r.str("specificDate") for _ in range(read_count(r, "specificDates count", 1)))
+        execution_filter = dataclasses.replace(execution_filter, last_n_days=last_n_days, specific_dates=dates)
     return ReqExecutions(req_id=req_id, filter=execution_filter)
 
 
 def _exercise_options(r: FieldReader, sv: int) -> ExerciseOptions:
     r.int("version")
-    return ExerciseOptions(
+    request = ExerciseOptions(
         req_id=r.int("reqId"),
         contract=read_contract(r, primary_exchange=False),
         exercise_action=r.int("exerciseAction"),
@@ -156,6 +208,14 @@ def _exercise_options(r: FieldReader, sv: int) -> ExerciseOptions:
         account=r.str("account"),
         override=r.bool("override"),
     )
+    if sv < SV.MANUAL_ORDER_TIME_EXERCISE_OPTIONS:
+        return request
+    extra: dict[str, Any] = {"manual_order_time": r.str("manualOrderTime")}
+    if sv >= SV.CUSTOMER_ACCOUNT:
+        extra["customer_account"] = r.str("customerAccount")
+    if sv >= SV.PROFESSIONAL_CUSTOMER:
+        extra["professional_customer"] = r.bool("professionalCustomer")
+    return dataclasses.replace(request, **extra)
 
 
 DECODERS: dict[ClientMsgId, Decoder] = {
@@ -164,7 +224,7 @@ DECODERS: dict[ClientMsgId, Decoder] = {
     ClientMsgId.REQ_OPEN_ORDERS: versioned_empty(ReqOpenOrders, optional=True),
     ClientMsgId.REQ_ALL_OPEN_ORDERS: versioned_empty(ReqAllOpenOrders, optional=True),
     ClientMsgId.REQ_AUTO_OPEN_ORDERS: _auto_open_orders,
-    ClientMsgId.REQ_GLOBAL_CANCEL: versioned_empty(ReqGlobalCancel, optional=True),
+    ClientMsgId.REQ_GLOBAL_CANCEL: _global_cancel,
     ClientMsgId.REQ_COMPLETED_ORDERS: _completed_orders,
     ClientMsgId.REQ_EXECUTIONS: _executions,
     ClientMsgId.EXERCISE_OPTIONS: _exercise_options,

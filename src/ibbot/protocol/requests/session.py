@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ibbot.errors import FieldError
 from ibbot.protocol.fields import FieldReader
 from ibbot.protocol.ids import ClientMsgId
 from ibbot.protocol.requests.base import FROZEN, Decoder, Request, versioned_empty
@@ -51,7 +52,9 @@ class SetServerLogLevel(Request):
 
 def _start_api(r: FieldReader, sv: int) -> StartApi:
     r.int("version")
-    client_id = r.int("clientId")
+    client_id = r.opt_int("clientId")
+    if client_id is None:  # empty or the unset literal 2147483647: not client 0, the master (ibbot sim refuses it)
+        raise FieldError("clientId is empty or unset")
     caps = r.str("optionalCapabilities") if r.remaining() else ""
     return StartApi(client_id=client_id, optional_capabilities=caps)
 

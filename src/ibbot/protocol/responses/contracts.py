@@ -5,6 +5,9 @@ Theory of operation: contractDetails (10) is the one layout with version-depende
 exactly 163 (FRACTIONAL_SIZE_SUPPORT) one size field (IB's obsolete sizeMinTick) follows stockType, which
 ib_async 2.1.0 stores as suggestedSizeIncrement; from 164 on come minSize, sizeIncrement and
 suggestedSizeIncrement. The last-trade date, time and time zone travel in one field, split on spaces.
+IB's 10.x clients read more, as the official decoder does: lastTradeDate after that combined field (182), a
+fund's 17 fields after the size rules when secType is FUND (179), then the ineligibility reasons (186);
+bondContractDetails gains timeZoneId, tradingHours and liquidHours after longName (188).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ibbot.protocol.types import (
     ContractDescription,
     ContractDetails,
     DeltaNeutralContract,
+    FundData,
     PriceIncrement,
     SoftDollarTier,
 )
@@ -190,6 +194,10 @@ def _contract_details(m: ContractDetailsMsg, sv: int) -> bytes:
         c.symbol,
         c.sec_type,
         _last_times(c.last_trade_date_or_contract_month, d.last_trade_time, d.time_zone_id),
+    ]
+    if sv >= SV.LAST_TRADE_DATE:
+        fields.append(_last_trade_date(d))
+    fields += [
         fmt_float(c.strike),
         c.right,
         c.exchange,
@@ -231,7 +239,46 @@ def _contract_details(m: ContractDetailsMsg, sv: int) -> bytes:
         fields.append(fmt_decimal(d.suggested_size_increment))  # IB's sizeMinTick; ib_async reads it so
     elif not old:
         fields += _size_rules(d)
+    if sv >= SV.FUND_DATA_FIELDS and c.sec_type == "FUND":
+        fields += _fund_fields(d.fund or _NO_FUND)
+    if sv >= SV.INELIGIBILITY_REASONS:
+        fields.append(fmt_int(len(d.ineligibility_reasons)))
+        for reason in d.ineligibility_reasons:
+            fields += [reason.id, reason.description]
     return frame_fields(fields)
+
+
+_NO_FUND = FundData()
+
+
+def _last_trade_date(d: ContractDetails) -> str:
+    """lastTradeDate (182): as given, else the date of a dated contract (an expiry, not a contract month)."""
+    if d.last_trade_date:
+        return d.last_trade_date
+    date = d.contract.last_trade_date_or_contract_month
+    return date if len(date) == 8 and date.isdigit() else ""
+
+
+def _fund_fields(f: FundData) -> list[str]:
+    return [
+        f.name,
+        f.family,
+        f.type,
+        f.front_load,
+        f.back_load,
+        f.back_load_time_interval,
+        f.management_fee,
+        fmt_bool(f.closed),
+        fmt_bool(f.closed_for_new_investors),
+        fmt_bool(f.closed_for_new_money),
+        f.notify_amount,
+        f.minimum_initial_purchase,
+        f.subsequent_minimum_purchase,
+        f.blue_sky_states,
+        f.blue_sky_territories,
+        f.distribution_policy_indicator,
+        f.asset_type,
+    ]
 
 
 def _contract_details_end(m: ContractDetailsEnd, sv: int) -> bytes:
@@ -277,6 +324,10 @@ def _bond_contract_details(m: BondContractDetailsMsg, sv: int) -> bytes:
         fmt_bool(b.next_option_partial),
         b.notes,
         d.long_name,  # no unicode-escape decode for bonds in either client
+    ]
+    if sv >= SV.BOND_TRADING_HOURS:
+        fields += [d.time_zone_id, d.trading_hours, d.liquid_hours]
+    fields += [
         d.ev_rule,
         _int_text(d.ev_multiplier, "evMultiplier"),
         *tag_value_fields(d.sec_id_list),

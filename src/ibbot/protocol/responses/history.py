@@ -7,7 +7,9 @@ Theory of operation:
 * Volumes and tick sizes are whole units before FRACTIONAL_SIZE_SUPPORT (163): ibapi 9.81 reads them with
   `int()` (ib_async with float()). Their unit is the caller's business: before HMDS_MARKET_DATA_IN_SHARES
   (175) TWS sends US-stock historical volumes in round lots of 100, from 175 in shares.
-* historicalData (17) carries its own end (start/end strings); the separate end message (108) is SV 196.
+* historicalData (17) carries its own end (start/end strings) below HISTORICAL_DATA_END (196); from 196 the
+  bars come without them and the end is its own message, historicalDataEnd (108): a `HistoricalData` is then
+  written as both frames, so the simulator states one answer whatever the version.
 * Historical ticks' time is epoch seconds; the bid/ask mask here has bit 1 = askPastHigh, bit 2 =
   bidPastLow, the reverse of tickByTick's (both clients agree).
 """
@@ -53,6 +55,16 @@ class HistoricalData(Response):
     start: str
     end: str
     bars: tuple[Bar, ...]
+
+
+@dataclass(**FROZEN)
+class HistoricalDataEnd(Response):
+    """historicalDataEnd (108), from 196: the end of a historicalData answer (`HistoricalData` writes it too)."""
+
+    msg_id = ServerMsgId.HISTORICAL_DATA_END
+    req_id: int
+    start: str
+    end: str
 
 
 @dataclass(**FROZEN)
@@ -162,7 +174,9 @@ class HistoricalSchedule(Response):
 
 def _historical_data(m: HistoricalData, sv: int) -> bytes:
     # No version field from SYNT_REALTIME_BARS (124), below every version we serve.
-    fields = ["17", fmt_int(m.req_id), m.start, m.end, fmt_int(len(m.bars))]
+    separate_end = sv >= SV.HISTORICAL_DATA_END
+    fields = ["17", fmt_int(m.req_id)] if separate_end else ["17", fmt_int(m.req_id), m.start, m.end]
+    fields.append(fmt_int(len(m.bars)))
     for b in m.bars:
         fields += [
             b.date,
@@ -174,7 +188,14 @@ def _historical_data(m: HistoricalData, sv: int) -> bytes:
             fmt_decimal(b.wap),
             fmt_int(b.bar_count),
         ]
+    if separate_end:
+        return frame_fields(fields) + frame_fields(["108", fmt_int(m.req_id), m.start, m.end])
     return frame_fields(fields)
+
+
+def _historical_data_end(m: HistoricalDataEnd, sv: int) -> bytes:
+    require_version(sv, SV.HISTORICAL_DATA_END, "historicalDataEnd")
+    return frame_fields(["108", fmt_int(m.req_id), m.start, m.end])
 
 
 def _historical_data_update(m: HistoricalDataUpdate, sv: int) -> bytes:
@@ -257,6 +278,7 @@ def _historical_schedule(m: HistoricalSchedule, sv: int) -> bytes:
 
 ENCODERS: dict[type[Response], Encoder] = {
     HistoricalData: _historical_data,
+    HistoricalDataEnd: _historical_data_end,
     HistoricalDataUpdate: _historical_data_update,
     HeadTimestamp: _head_timestamp,
     HistogramData: _histogram_data,

@@ -13,7 +13,12 @@ are also what ibapi 9.81 reads. Conditional blocks, written exactly when the rea
 
 Versions: `faProfile` below 177 (FA_PROFILE_DESUPPORT); `duration` from 158 (the official reader's gate;
 ib_async reads it only from 159, but it ignores surplus trailing fields, so writing it at 158 satisfies both
-readers); `postToAts` >= 160; `autoCancelParent` >= 162; minTradeQty..midOffsetAtHalf >= 170.
+readers); `postToAts` >= 160; `autoCancelParent` >= 162; minTradeQty..midOffsetAtHalf >= 170. After them, as
+IB's 10.50 reads them: customerAccount 183, professionalCustomer 184, then in openOrder only bondAccruedInterest
+185, includeOvernight 189, extOperator and manualOrderIndicator 193; submitter 198 (both); imbalanceOnly 199
+(openOrder; completedOrder has carried it all along). The OrderState of openOrder gains the full what-if
+preview at 195 (margin currency, nine outside-RTH margin figures, suggested size, reject reason, allocations)
+before warningText.
 
 Unset values: empty where every reader maps empty to "unset" (ibapi's SHOW_UNSET reads, ib_async's object
 parser). A few doubles and ints are read by the official/ibapi 9.81 decoders *without* SHOW_UNSET, so empty
@@ -201,6 +206,27 @@ def _peg_best_peg_mid(order: Order, sv: int) -> list[str]:
     ]
 
 
+def _after_pegs(order: Order, sv: int, *, completed: bool) -> list[str]:
+    """The fields IB's 10.x clients read after the PEG BEST/MID block (183..199)."""
+    out = []
+    if sv >= SV.CUSTOMER_ACCOUNT:
+        out.append(order.customer_account)
+    if sv >= SV.PROFESSIONAL_CUSTOMER:
+        out.append(fmt_bool(order.professional_customer))
+    if not completed:
+        if sv >= SV.BOND_ACCRUED_INTEREST:
+            out.append(order.bond_accrued_interest)
+        if sv >= SV.INCLUDE_OVERNIGHT:
+            out.append(fmt_bool(order.include_overnight))
+        if sv >= SV.CME_TAGGING_FIELDS_IN_OPEN_ORDER:
+            out += [order.ext_operator, fmt_int(order.manual_order_indicator)]
+    if sv >= SV.SUBMITTER:
+        out.append(order.submitter)
+    if sv >= SV.IMBALANCE_ONLY and not completed:
+        out.append(fmt_bool(order.imbalance_only))
+    return out
+
+
 def _head(order: Order, *, completed: bool) -> list[str]:
     """action .. goodAfterTime: openOrder adds clientId and the deprecated sharesAllocation."""
     out = [
@@ -309,9 +335,9 @@ def open_order_head(order: Order, contract: Contract, sv: int) -> list[str]:
     return out
 
 
-def open_order_state(state: OrderState, what_if: bool) -> list[str]:
+def open_order_state(state: OrderState, what_if: bool, sv: int) -> list[str]:
     """openOrder's OrderState fields: status .. warningText."""
-    return [
+    out = [
         state.status,
         what_if_margin(state.init_margin_before, what_if),
         what_if_margin(state.maint_margin_before, what_if),
@@ -326,8 +352,41 @@ def open_order_state(state: OrderState, what_if: bool) -> list[str]:
         fmt_float(state.min_commission),
         fmt_float(state.max_commission),
         state.commission_currency,
-        state.warning_text,
     ]
+    if sv >= SV.FULL_ORDER_PREVIEW_FIELDS:
+        out += _preview(state)
+    out.append(state.warning_text)
+    return out
+
+
+def _preview(state: OrderState) -> list[str]:
+    """The full what-if preview (195): margin currency, outside-RTH margins, suggested size, allocations."""
+    out = [
+        state.margin_currency,
+        fmt_float(state.init_margin_before_outside_rth),
+        fmt_float(state.maint_margin_before_outside_rth),
+        fmt_float(state.equity_with_loan_before_outside_rth),
+        fmt_float(state.init_margin_change_outside_rth),
+        fmt_float(state.maint_margin_change_outside_rth),
+        fmt_float(state.equity_with_loan_change_outside_rth),
+        fmt_float(state.init_margin_after_outside_rth),
+        fmt_float(state.maint_margin_after_outside_rth),
+        fmt_float(state.equity_with_loan_after_outside_rth),
+        fmt_decimal(state.suggested_size),
+        state.reject_reason,
+        fmt_int(len(state.order_allocations)),
+    ]
+    for a in state.order_allocations:
+        out += [
+            a.account,
+            fmt_decimal(a.position),
+            fmt_decimal(a.position_desired),
+            fmt_decimal(a.position_after),
+            fmt_decimal(a.desired_alloc_qty),
+            fmt_decimal(a.allowed_alloc_qty),
+            fmt_bool(a.is_monetary),
+        ]
+    return out
 
 
 def open_order_tail(order: Order, sv: int) -> list[str]:
@@ -359,13 +418,13 @@ def open_order_tail(order: Order, sv: int) -> list[str]:
         out.append(fmt_int(order.post_to_ats))
     if sv >= SV.AUTO_CANCEL_PARENT:
         out.append(fmt_bool(order.auto_cancel_parent))
-    return out + _peg_best_peg_mid(order, sv)
+    return out + _peg_best_peg_mid(order, sv) + _after_pegs(order, sv, completed=False)
 
 
 def open_order_fields(order: Order, contract: Contract, state: OrderState, sv: int) -> list[str]:
     """Every field of openOrder after the message id (no version field at SV >= 145)."""
     head = open_order_head(order, contract, sv)
-    return head + open_order_state(state, order.what_if) + open_order_tail(order, sv)
+    return head + open_order_state(state, order.what_if, sv) + open_order_tail(order, sv)
 
 
 # --- openOrder's text, fast ------------------------------------------------------------------------------
@@ -419,6 +478,16 @@ PLAIN_TAIL: tuple[tuple[str, Format], ...] = (
     ("trail_stop_price", fmt_float_max),
     ("lmt_price_offset", fmt_float_max),
 )
+PLAIN_TAIL_FROM: tuple[tuple[int, str, Format], ...] = (
+    (SV.SUBMITTER, "submitter", _as_is),  # the simulator names one for every order: never a reason to go slow
+)
+"""Fields of the tail's template from a server version on; below it they are not written at all."""
+
+
+def plain_tail(sv: int) -> tuple[tuple[str, Format], ...]:
+    return PLAIN_TAIL + tuple((name, fmt) for version, name, fmt in PLAIN_TAIL_FROM if sv >= version)
+
+
 NOT_IN_OPEN_ORDER = frozenset(
     {
         "transmit",
@@ -428,7 +497,6 @@ NOT_IN_OPEN_ORDER = frozenset(
         "scale_table",
         "algo_id",
         "order_misc_options",
-        "ext_operator",
         "mifid2_decision_maker",
         "mifid2_decision_algo",
         "mifid2_execution_trader",
@@ -440,7 +508,6 @@ NOT_IN_OPEN_ORDER = frozenset(
         "filled_quantity",
         "ref_futures_con_id",
         "shareholder",
-        "imbalance_only",
         "route_marketable_to_bbo",
         "parent_perm_id",
         # the PEG BENCH block's, written only for that type, which is never plain
@@ -480,7 +547,7 @@ def _rest_of_plain() -> tuple[attrgetter[Any], tuple[Any, ...]]:
     """What a plain order leaves at its defaults, and those defaults. Comparing all of them in C is exact
     only if every value equal to a default writes the same text: so no float or Decimal defaults (-0.0 == 0.0
     but they print differently); bools and ints compare equal exactly when they write alike."""
-    shown = {name for name, _ in PLAIN_HEAD + PLAIN_TAIL} | NOT_IN_OPEN_ORDER
+    shown = {name for name, _ in PLAIN_HEAD + PLAIN_TAIL} | {name for _, name, _ in PLAIN_TAIL_FROM} | NOT_IN_OPEN_ORDER
     names = [f.name for f in dataclasses.fields(Order) if f.name not in shown]
     defaults = tuple(getattr(_DEFAULT_ORDER, name) for name in names)
     for name, default in zip(names, defaults, strict=True):
@@ -583,7 +650,7 @@ def plain_open_order_text(order: Order, contract: Contract, sv: int) -> tuple[Jo
     if templates is None:
         templates = _templates[sv] = (
             _template(lambda o, c: open_order_head(o, c, sv), PLAIN_HEAD),
-            _template(lambda o, c: open_order_tail(o, sv), PLAIN_TAIL),
+            _template(lambda o, c: open_order_tail(o, sv), plain_tail(sv)),
         )
     head, tail = templates
     head_text = head.text(order, contract_text(contract), contract.combo_legs_descrip)
@@ -610,12 +677,13 @@ def open_order_text(order: Order, contract: Contract, sv: int) -> tuple[Joined, 
     return _order_texts.put((order, contract), texts, sv)
 
 
-def open_order_state_text(state: OrderState, what_if: bool) -> Joined:
+def open_order_state_text(state: OrderState, what_if: bool, sv: int) -> Joined:
     """`open_order_state`, joined."""
-    kept = _state_texts.get((state,), what_if)
+    tag = what_if | (sv >= SV.FULL_ORDER_PREVIEW_FIELDS) << 1  # all the text depends on besides the state
+    kept = _state_texts.get((state,), tag)
     if kept is not None:
         return kept
-    return _state_texts.put((state,), _joined(open_order_state(state, what_if)), what_if)
+    return _state_texts.put((state,), _joined(open_order_state(state, what_if, sv)), tag)
 
 
 # --- completedOrder -----------------------------------------------------------------------------------
@@ -694,4 +762,4 @@ def completed_order_fields(order: Order, contract: Contract, state: OrderState, 
         state.completed_time,
         state.completed_status,
     ]
-    return out + _peg_best_peg_mid(order, sv)
+    return out + _peg_best_peg_mid(order, sv) + _after_pegs(order, sv, completed=True)

@@ -2,8 +2,9 @@
 
 The long Order/Contract/OrderState bodies of openOrder and completedOrder are written by
 `order_layout`; this module owns the message types, the short messages and the encoder table.
-Every message here exists at every version we serve (157..178); only openOrder, completedOrder and
-execDetails change shape inside that range.
+Every message here exists at every version we serve (157..200); only openOrder, completedOrder and
+execDetails change shape inside that range. commissionReport (59) keeps its layout: IB's 10.33 renamed it
+commissionAndFeesReport, with the same fields.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class OrderBound(Response):
 def _open_order(m: OpenOrder, sv: int) -> bytes:
     # The text of `open_order_fields`, from parts kept per Order/Contract and per OrderState object.
     (head, head_count), (tail, tail_count) = open_order_text(m.order, m.contract, sv)
-    state, state_count = open_order_state_text(m.state, m.order.what_if)
+    state, state_count = open_order_state_text(m.state, m.order.what_if, sv)
     return frame_joined(f"5\0{head}\0{state}\0{tail}", 1 + head_count + state_count + tail_count)
 
 
@@ -226,6 +227,8 @@ def _exec_details(m: ExecDetails, sv: int) -> bytes:
     ]
     if sv >= SV.PENDING_PRICE_REVISION:
         fields.append(fmt_bool(ex.pending_price_revision))
+    if sv >= SV.SUBMITTER:
+        fields.append(ex.submitter)
     return frame_joined("\0".join(fields), len(fields) + CONTRACT_WIDTH - 1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ibbot.protocol.fields import fmt_int
@@ -36,13 +37,18 @@ class CurrentTimeInMillis(Response):
 
 @dataclass(**FROZEN)
 class ErrorMessage(Response):
-    """error (4): `req_id` is the request or order id, -1 for a notice about the connection."""
+    """error (4): `req_id` is the request or order id, -1 for a notice about the connection.
+
+    `error_time` (epoch milliseconds, sent from ERROR_TIME 194) None means "when it is sent": the connection
+    stamps it (`ServerConnection.send_many(..., now_ms=)`), and an unstamped one goes out as 0.
+    """
 
     msg_id = ServerMsgId.ERR_MSG
     req_id: int
     code: int
     text: str
     advanced_order_reject_json: str = ""
+    error_time: int | None = None
 
 
 def _next_valid_id(m: NextValidId, sv: int) -> bytes:
@@ -64,10 +70,21 @@ def _current_time_millis(m: CurrentTimeInMillis, sv: int) -> bytes:
 
 
 def _error(m: ErrorMessage, sv: int) -> bytes:
+    if sv >= SV.ERROR_TIME:  # no version field, and the time last
+        time_ms = "0" if m.error_time is None else fmt_int(m.error_time)
+        return frame_fields(["4", fmt_int(m.req_id), fmt_int(m.code), m.text, m.advanced_order_reject_json, time_ms])
     fields = ["4", "2", fmt_int(m.req_id), fmt_int(m.code), m.text]
     if sv >= SV.ADVANCED_ORDER_REJECT:
         fields.append(m.advanced_order_reject_json)
     return frame_fields(fields)
+
+
+def stamp_errors(messages: list[Response], now_ms: int) -> list[Response]:
+    """`messages` with every ErrorMessage that has no time given `now_ms` (the connection's send path)."""
+    return [
+        dataclasses.replace(m, error_time=now_ms) if type(m) is ErrorMessage and m.error_time is None else m
+        for m in messages
+    ]
 
 
 ENCODERS: dict[type[Response], Encoder] = {

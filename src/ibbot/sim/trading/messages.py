@@ -16,7 +16,8 @@ Which fields a message carries, in which order they go out and to whom is the ca
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,7 +36,7 @@ from ibbot.protocol.responses.orders import (
 from ibbot.protocol.types import Contract, Execution, Order, OrderState, fast_constructor
 from ibbot.sim.accounts.margin import WhatIf
 from ibbot.sim.trading.orders import OrderSpec, OrderStatus, OrderView
-from ibbot.sim.trading.translate import format_ib_time, parse_ib_time, to_order
+from ibbot.sim.trading.translate import SUBMITTER, format_ib_time, parse_ib_time, to_order
 
 ZERO = Decimal(0)
 CANCELLED = (202, "Order Canceled - reason:")
@@ -124,6 +125,7 @@ def exec_details(rec: ExecutionRecord, contract: Contract, *, req_id: int, zone:
             avg_price=float(rec.avg_price),
             order_ref=rec.order_ref,
             last_liquidity=rec.liquidity,
+            submitter=SUBMITTER,  # written from server version 198
         ),
     )
 
@@ -202,8 +204,12 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def what_if_order(spec: OrderSpec, contract: Contract, figures: WhatIf) -> OpenOrder:
-    """The answer to a what-if order: numeric margin figures (before, change, after) and the commission."""
+def what_if_order(spec: OrderSpec, contract: Contract, figures: WhatIf, *, margin_currency: str = "") -> OpenOrder:
+    """The answer to a what-if order: numeric margin figures (before, change, after) and the commission.
+
+    From server version 195 the preview also carries the margin currency (the account's base currency), the
+    same figures outside regular hours (the simulator has one margin model for every hour) and the suggested
+    size (the order's own); the encoder leaves them out below 195."""
     view = OrderView(
         spec=spec,
         status=OrderStatus.PRE_SUBMITTED,
@@ -232,8 +238,35 @@ def what_if_order(spec: OrderSpec, contract: Contract, figures: WhatIf) -> OpenO
         min_commission=amount,
         max_commission=amount,
         commission_currency=figures.commission_currency,
+        margin_currency=margin_currency,
+        init_margin_before_outside_rth=float(figures.init_before),
+        maint_margin_before_outside_rth=float(figures.maint_before),
+        equity_with_loan_before_outside_rth=float(figures.equity_before),
+        init_margin_change_outside_rth=float(figures.init_change),
+        maint_margin_change_outside_rth=float(figures.maint_change),
+        equity_with_loan_change_outside_rth=float(figures.equity_change),
+        init_margin_after_outside_rth=float(figures.init_after),
+        maint_margin_after_outside_rth=float(figures.maint_after),
+        equity_with_loan_after_outside_rth=float(figures.equity_after),
+        suggested_size=spec.quantity,
     )
     return OpenOrder(order=to_order(view, perm_id=0), contract=contract, state=state)
+
+
+def reported_days(wanted: ExecutionFilter, midnight: datetime, zone: ZoneInfo) -> Callable[[datetime], bool]:
+    """Which execution times reqExecutions reports: today's (from `midnight`, TWS's default), or from server
+    version 200 those of the last N days (today counts as one) and of the specific dates the filter names."""
+    today = midnight.astimezone(zone).date()
+    first = today - timedelta(days=wanted.last_n_days - 1) if wanted.last_n_days and wanted.last_n_days > 0 else None
+    dates = frozenset(wanted.specific_dates)
+    if first is None and not dates:
+        return lambda at: at >= midnight
+
+    def reported(at: datetime) -> bool:
+        day = at.astimezone(zone).date()
+        return (first is not None and first <= day <= today) or f"{day:%Y%m%d}" in dates
+
+    return reported
 
 
 def execution_matches(rec: ExecutionRecord, wanted: ExecutionFilter, zone: ZoneInfo) -> bool:

@@ -16,7 +16,14 @@ from ibbot.protocol.responses.orders import CompletedOrdersEnd, ExecDetailsEnd, 
 from ibbot.protocol.types import Contract
 from ibbot.sim.outbox import Outbox
 from ibbot.sim.session import ClientSession
-from ibbot.sim.trading.messages import commission_report, completed_order, exec_details, execution_matches, order_status
+from ibbot.sim.trading.messages import (
+    commission_report,
+    completed_order,
+    exec_details,
+    execution_matches,
+    order_status,
+    reported_days,
+)
 from ibbot.sim.trading.service import TradingService
 
 
@@ -58,10 +65,10 @@ def executions(
 ) -> None:
     """execDetails(req_id) + commissionReport for each of today's fills the filter lets through, then the end."""
     trading.catch_up(now)
-    midnight = trading.midnight(now)
+    reported = reported_days(wanted, trading.midnight(now), trading.zone)
     everyone = trading.is_master(session)
     for exe in trading.executions:
-        if exe.time < midnight or not (everyone or exe.client_id == session.client_id):
+        if not reported(exe.time) or not (everyone or exe.client_id == session.client_id):
             continue
         if execution_matches(exe, wanted, trading.zone):
             record = trading.records.get((exe.client_id, exe.order_id))

@@ -272,7 +272,8 @@ class TradingService:
             commission=fee.amount,
             commission_currency=fee.currency,
         )
-        out.to(spec.client_id, what_if_order(spec, instrument.to_contract(), figures))
+        base = self.books.ledger(spec.account).base_currency
+        out.to(spec.client_id, what_if_order(spec, instrument.to_contract(), figures, margin_currency=base))
 
     def _buying_power(self, spec: OrderSpec, instrument: Instrument, market: Quote, qty: Decimal) -> Rejection | None:
         price = reference_price(spec, market)

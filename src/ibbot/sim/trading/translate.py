@@ -191,6 +191,10 @@ def _flt(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+SUBMITTER = "ibbotsim"
+"""The TWS user the simulator reports as every order's submitter (openOrder, execDetails from version 198)."""
+
+
 def to_order(
     view: OrderView,
     *,
@@ -232,4 +236,5 @@ def to_order(
         account=spec.account,
         what_if=spec.what_if,
         filled_quantity=view.filled if completed else None,
+        submitter=SUBMITTER,
     )
