@@ -31,7 +31,8 @@ class SimConfig:
     trusted_ips: tuple[str, ...] = ()  # empty: loopback only, like "Allow connections from localhost only"
     time_zone: str = "US/Eastern"  # TWS's local zone: connection time text, naive endDateTime
     # server behaviour
-    max_clients: int = 32
+    max_clients: int = 32  # admitted API clients (after startApi); TWS's own maximum is 32
+    handshake_timeout: float = 5.0  # seconds a socket may take to send API\0, its versions and startApi
     max_output_buffer: int = 8 * 1024 * 1024  # bytes queued to a client that does not read, then it is dropped
     tick_interval: float = 0.25  # seconds between market-data aggregations, as TWS's ~250 ms
     exchange_hours: bool = False  # False: data around the clock so bots can be developed at any hour
@@ -46,6 +47,8 @@ class SimConfig:
             raise ConfigError("max_clients must be between 1 and 32 (TWS accepts 32 API clients)")
         if self.tick_interval <= 0:
             raise ConfigError("tick_interval must be positive")
+        if self.handshake_timeout <= 0:
+            raise ConfigError("handshake_timeout must be positive")
         for ip in self.trusted_ips:
             try:
                 ipaddress.ip_network(ip, strict=False)
@@ -53,8 +56,13 @@ class SimConfig:
                 raise ConfigError(f"trusted ip {ip!r} is not an address or network") from None
 
     def allows(self, peer_ip: str) -> bool:
-        """Whether a client from `peer_ip` may connect (loopback always may)."""
-        address = ipaddress.ip_address(peer_ip)
+        """Whether a client from `peer_ip` may connect (loopback always may; `::ffff:10.1.2.3` is 10.1.2.3)."""
+        try:
+            address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(peer_ip)
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # a dual-stack listener sees IPv4 clients in this form
         if address.is_loopback:
             return True
         return any(address in ipaddress.ip_network(ip, strict=False) for ip in self.trusted_ips)

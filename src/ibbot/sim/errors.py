@@ -20,6 +20,34 @@ ALREADY_CONNECTED = (
     326,
     "Unable to connect as the client id is already in use. Retry with a unique client id.",
 )
+# Refusals of a new connection, sent after the handshake (so the client can read them) and before the close.
+# TWS has no documented code for these; 502 is the code IB's clients give "could not connect to TWS".
+
+
+def TOO_MANY_CLIENTS(limit: int) -> tuple[int, str]:
+    return (
+        502,
+        f"Couldn't connect to TWS: it already serves {limit} API clients, its maximum. "
+        "Disconnect one of them (or raise max_clients, at most 32) and connect again.",
+    )
+
+
+def UNTRUSTED_PEER(peer: str) -> tuple[int, str]:
+    return (
+        502,
+        f"Couldn't connect to TWS: connections from {peer} are not accepted. Connect from this machine, "
+        f'or add the address to trusted_ips in the [sim] table (trusted_ips = ["{peer}"]).',
+    )
+
+
+def BAD_CLIENT_ID(reason: str) -> tuple[int, str]:
+    return (
+        320,
+        f"Server error when reading an API client request. startApi: {reason}; "
+        "the client id must be a whole number (0 is the master client).",
+    )
+
+
 UNKNOWN_MESSAGE = (505, "Fatal Error: Unknown message id.")
 INTERNAL_ERROR = (322, "Server error when processing an API client request.")
 BAD_REQUEST = (320, "Server error when reading an API client request.")

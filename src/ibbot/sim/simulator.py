@@ -32,6 +32,7 @@ from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import ClientPacing, ServerPacing
 from ibbot.sim.session import ClientSession
 from ibbot.sim.store import StateStore, Store
+from ibbot.sim.throttle import LogThrottle
 from ibbot.sim.trading.order_ids import OrderIds
 from ibbot.sim.trading.service import TradingService
 
@@ -54,6 +55,7 @@ class Simulator:
         self.pacing = ServerPacing(self.limits)
         self.securities = build_security_master(now, instruments_from_config(config.extra.get("instruments", ())))
         self.sessions: dict[int, ClientSession] = {}
+        self.warnings = LogThrottle(log)  # about clients' bad requests: rate-limited, junk cannot fill a disk
         self.link = Link()
         self.order_ids = OrderIds()
         self.tws_zone = ZoneInfo(config.time_zone)
@@ -138,6 +140,8 @@ class Simulator:
         for farm, up in self.farms_up.items():
             down_notice, up_notice = errors.FARM_NOTICES[farm]
             out.error(client_id, -1, *(up_notice if up else down_notice))
+        if not self.connected_to_ib:  # connecting between a 1100 and its 1101/1102: told, as the others were
+            out.error(client_id, -1, *errors.CONNECTIVITY_LOST)
         return session, out
 
     def release(self, session: ClientSession) -> None:
@@ -214,11 +218,20 @@ class Simulator:
             out.close.add(session.client_id)
             return out
         if isinstance(request, UnknownRequest):
-            log.warning("client %d sent unknown message id %d", session.client_id, request.msg_id)
+            self.warnings.warning(
+                now.timestamp(), "unknown", "client %d sent unknown message id %d", session.client_id, request.msg_id
+            )
             ctx.error(-1, *errors.UNKNOWN_MESSAGE)
             return out
         if isinstance(request, BadRequest):
-            log.warning("client %d sent a bad %s: %s", session.client_id, request.msg_id.name, request.reason)
+            self.warnings.warning(
+                now.timestamp(),
+                "bad",
+                "client %d sent a bad %s: %s",
+                session.client_id,
+                request.msg_id.name,
+                request.reason[:200],
+            )
             ctx.error(request.req_id, errors.BAD_REQUEST[0], f"{errors.BAD_REQUEST[1]} {request.reason}")
             return out
         handler = HANDLERS.get(type(request))
