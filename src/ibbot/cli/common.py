@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,6 +28,7 @@ from ibbot.errors import (
     RequestError,
     StrategyError,
 )
+from ibbot.model import Instrument
 
 if TYPE_CHECKING:
     from ibbot.store import Journal
@@ -144,6 +146,62 @@ async def with_session(args: argparse.Namespace, work: Callable[[TradingSession]
         return await work(session)
 
 
+def add_instrument_arguments(p: argparse.ArgumentParser) -> None:
+    """How a person names an instrument beside its symbol: its type, exchange, currency, expiry, strike, right."""
+    p.add_argument(
+        "--type", default="", choices=["", *_KINDS], help="asset class (default: forex for XXX.YYY, else stock)"
+    )
+    p.add_argument("--exchange", default="", help="exchange (default SMART; IDEALPRO for forex; CME for futures)")
+    p.add_argument("--currency", default="USD")
+    p.add_argument("--expiry", default="", help="futures and options: YYYYMM (a future's month) or YYYY-MM-DD")
+    p.add_argument("--strike", default="", help="options: the strike")
+    p.add_argument("--right", default="", choices=["", "C", "P", "c", "p"], help="options: C (call) or P (put)")
+
+
+_KINDS = ("stock", "etf", "future", "option", "forex", "index")
+
+
+def instrument_of(symbol: str, args: argparse.Namespace) -> Instrument:
+    """The instrument `symbol` and the arguments of `add_instrument_arguments` describe; ConfigError if they don't."""
+    symbol = symbol.strip().upper()
+    parts = symbol.split(".")
+    pair = len(parts) == 2 and all(len(part) == 3 and part.isalpha() for part in parts)
+    kind = args.type or ("option" if args.strike or args.right else "forex" if pair else "stock")
+    exchange, currency = args.exchange, args.currency.upper()
+    try:
+        if kind == "forex":
+            return Instrument.forex(symbol, exchange=exchange or "IDEALPRO")
+        if kind == "future":
+            return Instrument.future(symbol, expiry=_expiry(args.expiry), exchange=exchange or "CME", currency=currency)
+        if kind == "option":
+            expiry = _expiry(args.expiry)
+            if expiry is None or not args.strike or not args.right:
+                raise ConfigError("an option needs --expiry YYYY-MM-DD, --strike and --right C|P")
+            return Instrument.option(symbol, expiry=expiry, strike=args.strike, right=args.right,
+                                     exchange=exchange or "SMART", currency=currency)  # fmt: skip
+        if kind == "index":
+            return Instrument.index(symbol, exchange=exchange or "CBOE", currency=currency)
+        if kind == "etf":
+            return Instrument.etf(symbol, exchange=exchange or "SMART", currency=currency)
+        return Instrument.stock(symbol, exchange=exchange or "SMART", currency=currency)
+    except (ValueError, ArithmeticError) as exc:
+        raise ConfigError(f"{symbol}: {exc}") from None
+
+
+def _expiry(text: str) -> date | None:
+    if not text:
+        return None
+    cleaned = text.replace("-", "")
+    try:
+        if len(cleaned) == 6:
+            return date(int(cleaned[:4]), int(cleaned[4:]), 1)
+        if len(cleaned) == 8:
+            return date(int(cleaned[:4]), int(cleaned[4:6]), int(cleaned[6:]))
+    except ValueError:
+        pass
+    raise ConfigError(f"--expiry {text!r} is not YYYYMM or YYYY-MM-DD")
+
+
 def session_settings(args: argparse.Namespace) -> SessionSettings:
     config = load_config(args)
     connection = config.connection
@@ -163,6 +221,9 @@ def session_settings(args: argparse.Namespace) -> SessionSettings:
 def run(work: Callable[[], Coroutine[Any, Any, int]], *, log_level: str = "WARNING") -> int:
     """Run an async command; an ibbot error becomes one line on stderr and its exit code."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        # ib_async logs every IB error it meets; ibbot reports the ones that matter in its own words.
+        logging.getLogger("ib_async").setLevel(logging.CRITICAL)
     try:
         return asyncio.run(work())
     except KeyboardInterrupt:
