@@ -66,3 +66,17 @@ def test_only_loopback_and_trusted_ips_may_connect() -> None:
     assert config.allows("10.1.2.77") and config.allows("192.168.7.9")
     assert not config.allows("10.1.3.1")
     assert not SimConfig().allows("192.168.7.9")
+
+
+def test_an_ipv4_mapped_peer_is_its_ipv4_address() -> None:
+    config = SimConfig(trusted_ips=("10.1.2.0/24",))
+    assert config.allows("::ffff:10.1.2.3")  # what a dual-stack listener sees for 10.1.2.3
+    assert config.allows("::ffff:127.0.0.1")
+    assert not config.allows("::ffff:10.9.9.9")
+    assert not config.allows("not an address")
+
+
+def test_the_handshake_deadline_must_be_positive() -> None:
+    assert SimConfig().handshake_timeout == 5.0
+    with pytest.raises(ConfigError, match="handshake_timeout"):
+        SimConfig(handshake_timeout=0)
