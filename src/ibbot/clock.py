@@ -57,14 +57,21 @@ class ManualClock:
 
 
 class OffsetClock:
-    """The wall clock's pace from a chosen start: the simulator replaying a given day in real time."""
+    """The wall clock's pace (or `rate` times it) from a chosen start: the simulator replaying a given day.
 
-    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+    `monotonic` stays the base clock's: timeouts and backoff are real seconds whatever the rate."""
+
+    def __init__(self, start: datetime, base: Clock | None = None, *, rate: float = 1.0) -> None:
+        if rate <= 0:
+            raise ValueError("an OffsetClock's rate must be positive")
         self._base = base or LiveClock()
-        self._offset = start.astimezone(UTC) - self._base.now()
+        self._start = start.astimezone(UTC)
+        self._origin = self._base.now()
+        self._rate = rate
 
     def now(self) -> datetime:
-        return self._base.now() + self._offset
+        elapsed = self._base.now() - self._origin
+        return self._start + (elapsed if self._rate == 1.0 else elapsed * self._rate)
 
     def monotonic(self) -> float:
         return self._base.monotonic()

@@ -11,6 +11,7 @@
     ├── OrderStateError             an order took a step its status table forbids (a bug: simulator or framework)
     ├── BrokerError                 the framework's dealings with TWS / IB Gateway failed
     │   ├── ConnectError            cannot connect, or the session did not start (timeout, refused, no nextValidId)
+    │   │   ├── GatewayUnreachableError  nothing listens on the port (not running yet, or restarting)
     │   │   ├── ClientIdInUseError  326 on every client id of the configured range
     │   │   └── LiveGuardError      the account is live without the opt-in, or paper where live was asked for
     │   ├── NotConnectedError       a request while there is no session
@@ -28,6 +29,9 @@
     ├── RiskStateError              the risk mode took a step its table forbids, or its saved record is malformed
     ├── JournalError                the framework's journal cannot be opened, migrated, read or written
     ├── StrategyError               a strategy is invalid (bad parameters, no Strategy class) or raised
+    ├── AuditError                  the audit trail cannot be written or read, or its hash chain is broken
+    ├── NotifyError                 a notification could not be delivered (`retryable` says whether to try again)
+    ├── DashboardError              the dashboard cannot serve (its address is taken) or refused an action
     └── HealthTransitionError       the connection's health took a step its transition table forbids (a bug)
 
 Errors in a client's *request* (a bad field, an unknown message id) are not exceptions at the connection
@@ -79,6 +83,10 @@ class BrokerError(IbbotError):
 
 class ConnectError(BrokerError):
     """No session could be started: refused, timed out, or no nextValidId."""
+
+
+class GatewayUnreachableError(ConnectError):
+    """Nothing listens on the port: TWS / IB Gateway is not running (yet), or is restarting."""
 
 
 class ClientIdInUseError(ConnectError):
@@ -162,6 +170,23 @@ class JournalError(IbbotError):
 
 class StrategyError(IbbotError):
     """A strategy is invalid (no Strategy class, bad parameters) or raised in one of its hooks."""
+
+
+class AuditError(IbbotError):
+    """The audit trail cannot be written or read, or a line breaks its hash chain."""
+
+
+class NotifyError(IbbotError):
+    """A notification was not delivered; `retryable` is False when sending it again cannot help (a 4xx)."""
+
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after  # seconds the receiver asked us to wait (Telegram's 429), if it did
+
+
+class DashboardError(IbbotError):
+    """The dashboard cannot listen where it was asked to, or an operator action was refused."""
 
 
 class HealthTransitionError(IbbotError):

@@ -102,10 +102,12 @@ StreamValue = Quote | Bar | TradeTick | DepthUpdate
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Streamed:
-    """A value of the stream opened with handle `handle`."""
+    """A value of the stream opened with handle `handle`; `history` for keepUpToDate bars, which come from the
+    HMDS farm, not the market-data lines (a competing session silences only the latter)."""
 
     handle: int
     value: StreamValue
+    history: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

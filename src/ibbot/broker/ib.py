@@ -55,6 +55,7 @@ from ibbot.errors import (
     ConnectError,
     ContractError,
     FrameError,
+    GatewayUnreachableError,
     NoDataError,
     NotConnectedError,
     OrderError,
@@ -192,6 +193,7 @@ def _new_ib() -> Any:
     ib = IB()
     ib.RaiseRequestErrors = True
     ib.client = _FramedClient(ib.wrapper)
+    ib.client.MaxRequests = 0  # the governor paces every request; a second throttle would only add latency
     ib.client.apiEnd += ib.disconnectedEvent
     return ib
 
@@ -351,7 +353,7 @@ class IbBroker:
             if exc is None:
                 return None
             if isinstance(exc, ConnectionRefusedError):
-                return ConnectError(
+                return GatewayUnreachableError(
                     f"{where} refused the connection: is TWS / IB Gateway running, with "
                     f"'Enable ActiveX and Socket Clients' checked and socket port {where.rsplit(':', 1)[1]} "
                     "(Configure > API > Settings)?"
@@ -450,6 +452,18 @@ class IbBroker:
             f"option parameters of {underlying}",
         )
         return [tr.option_params_from(c) for c in chains]
+
+    async def matching_symbols(
+        self, pattern: str, *, timeout: float | None = None
+    ) -> list[tuple[Instrument, tuple[str, ...]]]:
+        """reqMatchingSymbols: the contracts whose symbol or name matches, each with its derivative secTypes."""
+        found = await self._ask(
+            lambda: self._ib.reqMatchingSymbolsAsync(pattern), timeout, f"symbols matching {pattern!r}"
+        )
+        # ib_async answers None when its own 4 s wait runs out: that is no answer, not an empty one.
+        if found is None:
+            raise RequestTimeoutError(f"symbols matching {pattern!r}: no answer")
+        return [(tr.from_contract(d.contract), tuple(d.derivativeSecTypes or ())) for d in found]
 
     async def historical_bars(
         self,
@@ -624,7 +638,8 @@ class IbBroker:
 
         def on_update(bars: Any, has_new_bar: bool) -> None:
             if has_new_bar and len(bars) >= 2 and stream.handle in self._streams:
-                self._emit(_streamed(handle=stream.handle, value=tr.bar_from(bars[-2], instrument, bar_size)))
+                bar = tr.bar_from(bars[-2], instrument, bar_size)
+                self._emit(_streamed(handle=stream.handle, value=bar, history=True))
 
         if keep_up_to_date:
             bars.updateEvent += on_update

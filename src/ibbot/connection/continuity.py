@@ -3,13 +3,17 @@
 Theory of operation. The supervisor keeps a registry of what the bot subscribed to and the last bar time per
 bar series and the last execution time seen. When the session comes back, the class of the reconnect decides:
 
-    DATA_KEPT (1102)        verify only: refresh orders and positions, recover executions since the last seen
-                            (fills are keyed by execId, so asking again is harmless); nothing is resubscribed
+    DATA_KEPT (1102)        verify: refresh orders and positions, recover executions since the last seen
+                            (fills are keyed by execId, so asking again is harmless); nothing is resubscribed,
+                            but bar series are backfilled over the silence (nothing streamed meanwhile)
     DATA_LOST (1101)        resubscribe every subscription, backfill bar series from their last bar, recover
     SOCKET (a new socket)   executions since the last seen, refresh orders, positions and account
     RESTART (TWS/Gateway)   the same; after a restart TWS may not report executions from before it, so the
                             positions must also be reconciled against the journal (uncertain: IB's docs say
                             reqExecutions returns the current day's executions, not whether a restart clears them)
+    DATA_RESUMED            a data farm is back (2104/2106/2158 after its 2103/2105/2157) or a competing session
+                            let go: the session never went away, so orders and fills are untouched; streams IB
+                            ended meanwhile (10182) are made again and bar series are backfilled over the silence
 
 Quotes and depth need no backfill (a new subscription starts from the current book); tick-by-tick streams are
 resubscribed but not backfilled (their gap is reported, not filled).
@@ -29,6 +33,7 @@ class ReconnectClass(enum.Enum):
     DATA_LOST = "restored, data lost"  # 1101
     SOCKET = "socket reconnect"
     RESTART = "gateway restart"
+    DATA_RESUMED = "data resumed"  # a farm back up, a competing session over
 
 
 class SubscriptionKind(enum.Enum):
@@ -116,11 +121,24 @@ class ResyncPlan:
 def plan_resync(reconnect: ReconnectClass, subscriptions: Iterable[Subscription], last_seen: LastSeen) -> ResyncPlan:
     """What the reconnect of class `reconnect` must redo for these subscriptions from these marks."""
     ordered = tuple(SubscriptionRegistry(subscriptions))
+    if reconnect is ReconnectClass.DATA_RESUMED:
+        return ResyncPlan(
+            reconnect=reconnect,
+            resubscribe=ordered,
+            backfill=tuple(Backfill(series=s, since=last_seen.bars.get(s)) for s in ordered if s.is_bar_series),
+            recover_executions_since=None,
+            recover_executions=False,
+            refresh_orders=False,
+            refresh_positions=False,
+            refresh_account=False,
+            reconcile_positions=False,
+            unfilled_gaps=tuple(s for s in ordered if s.kind is SubscriptionKind.TICKS),
+        )
     if reconnect is ReconnectClass.DATA_KEPT:
         return ResyncPlan(
             reconnect=reconnect,
             resubscribe=(),
-            backfill=(),
+            backfill=tuple(Backfill(series=s, since=last_seen.bars.get(s)) for s in ordered if s.is_bar_series),
             recover_executions_since=last_seen.execution,
             recover_executions=True,
             refresh_orders=True,

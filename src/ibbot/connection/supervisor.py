@@ -12,7 +12,10 @@ Theory of operation
   reset window nothing is raised as an alarm: health says RESETTING.
 * TWS's own notices drive the health table: 1100 (OFFLINE until 1101/1102), 1101 (data lost: resubscribe
   everything), 1102 (data kept: verify), the farm notices (2103-2108, 2119, 2157/2158), 10197 (a competing
-  session: DEGRADED until data flows again).
+  session: DEGRADED until data flows again). A farm that comes back after being down, and a competing session
+  that lets go, resume the data on the same session (DATA_RESUMED: remake what IB ended, backfill the gap).
+* A reconnect that found nothing listening first (refused: the gateway was restarting) is a RESTART, a
+  reconnect that got straight through a SOCKET reconnect; a restart also reconciles positions.
 * Every resync is delegated to the injected `resync(ReconnectClass)`, which returns the report the one
   `Resynced` event carries. Health changes are emitted as `HealthChanged`.
 """
@@ -32,10 +35,19 @@ from ibbot.connection.backoff import Backoff
 from ibbot.connection.codes import Action, classify
 from ibbot.connection.config import ConnectionSettings
 from ibbot.connection.continuity import ReconnectClass, ResyncReport
-from ibbot.connection.health import Health, HealthMachine, HealthSnapshot, Phase, Trigger, farm_report
+from ibbot.connection.health import (
+    FarmKind,
+    FarmStatus,
+    Health,
+    HealthMachine,
+    HealthSnapshot,
+    Phase,
+    Trigger,
+    farm_report,
+)
 from ibbot.connection.resets import in_reset_window
 from ibbot.connection.targets import check_accounts
-from ibbot.errors import ClientIdInUseError, ConnectError, LiveGuardError
+from ibbot.errors import ClientIdInUseError, ConnectError, GatewayUnreachableError, LiveGuardError
 from ibbot.model import LinkChange, LinkState, Notice
 
 log = logging.getLogger(__name__)
@@ -73,6 +85,7 @@ class Supervisor:
         rng: random.Random,
         resync: Resync,
         on_lost: Callable[[bool], None] = lambda data_lost: None,
+        on_silenced: Callable[[], None] = lambda: None,
         startup_wait: float | None = None,
     ) -> None:
         self._broker = broker
@@ -82,6 +95,7 @@ class Supervisor:
         self._backoff = Backoff(settings.backoff, rng)
         self._resync = resync
         self._on_lost = on_lost
+        self._on_silenced = on_silenced
         self._startup_wait = startup_wait
         self._health = HealthMachine(clock.now())
         self._listeners: list[Callable[[SupervisorEvent], None]] = []
@@ -232,8 +246,10 @@ class Supervisor:
                 self._lost(event.reason or "socket closed")
         elif isinstance(event, Notice):
             self._on_notice(event)
-        elif isinstance(event, Streamed) and self._health.snapshot().competing_session:
+        elif isinstance(event, Streamed) and not event.history and self._health.snapshot().competing_session:
             self._apply(Trigger.COMPETING_SESSION_OFF)  # data flows again: the other session let go
+            if self._health.phase is Phase.LIVE:
+                self._start_resync(ReconnectClass.DATA_RESUMED)
 
     def _on_notice(self, notice: Notice) -> None:
         if self._health.phase not in (Phase.CONNECTING, Phase.SYNCING, Phase.LIVE):
@@ -242,6 +258,7 @@ class Supervisor:
         action = code.action
         if action is Action.CONNECTIVITY_LOST:
             self._apply(Trigger.CONNECTIVITY_LOST, reason=notice.text)
+            self._on_silenced()
         elif action is Action.RESTORED_DATA_LOST:
             self._apply(Trigger.RESTORED_DATA_LOST)
             self._on_lost(True)
@@ -252,8 +269,15 @@ class Supervisor:
         elif action in _FARM_ACTIONS:
             farm = farm_report(notice.code, notice.text)
             if farm is not None:
+                was = {f.name: f.status for f in self._health.snapshot().farms}.get(farm.name)
                 self._apply(Trigger.FARM_CHANGED, farm=farm)
+                if farm.kind is FarmKind.MARKET and farm.status is FarmStatus.DOWN:
+                    self._on_silenced()
+                if was is FarmStatus.DOWN and farm.status is FarmStatus.UP and self._health.phase is Phase.LIVE:
+                    self._start_resync(ReconnectClass.DATA_RESUMED)
         elif action is Action.COMPETING_SESSION:
+            if not self._health.snapshot().competing_session:
+                self._on_silenced()
             self._apply(Trigger.COMPETING_SESSION_ON, reason=notice.text)
 
     def _lost(self, reason: str) -> None:
@@ -267,8 +291,8 @@ class Supervisor:
 
     def _start_resync(self, reconnect: ReconnectClass) -> None:
         if self._resyncing is not None and not self._resyncing.done():
-            if reconnect is ReconnectClass.DATA_KEPT:
-                return  # a resync under way covers a mere verification
+            if reconnect in (ReconnectClass.DATA_KEPT, ReconnectClass.DATA_RESUMED):
+                return  # a resync under way covers a verification; a resume waits for it (below)
             self._resyncing.cancel()
         self._resyncing = asyncio.get_running_loop().create_task(self._guarded_resync(reconnect), name="ibbot-resync")
 
@@ -282,6 +306,7 @@ class Supervisor:
 
     async def _reconnect_loop(self) -> None:
         started = self._clock.now()
+        reconnect = ReconnectClass.SOCKET
         while not self._stopping:
             delay = self._backoff.next_delay()
             await asyncio.sleep(delay)
@@ -291,6 +316,8 @@ class Supervisor:
                 log.error("the account behind %s:%d changed and fails the live guard; stopped", self._host, self._port)
                 return
             except ConnectError as exc:
+                if isinstance(exc, GatewayUnreachableError):
+                    reconnect = ReconnectClass.RESTART  # nothing listened: TWS / the gateway went away
                 window = in_reset_window(self._clock.now(), self._settings.reset_windows)
                 level = logging.INFO if window is not None else logging.WARNING
                 log.log(level, "reconnect to %s:%d failed (%s); next try after backoff", self._host, self._port, exc)
@@ -298,7 +325,7 @@ class Supervisor:
             gone = (self._clock.now() - started).total_seconds()
             log.info("reconnected to %s:%d after %.1f s", self._host, self._port, gone)
             try:
-                await self._synced(ReconnectClass.SOCKET)
+                await self._synced(reconnect)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -4,7 +4,8 @@ Theory of operation: output bars are aligned to multiples of their size since th
 own (a 5-minute bar starts at :00, :05, ...). An output bar is emitted as soon as the input bar that ends its
 window arrives (no wait for the next window), or when an input bar of a later window shows the window is over
 (a gap in the feed). Input bars older than the bar being built are ignored: after a reconnect the feed may
-repeat what it already sent, and a bar is never emitted twice.
+repeat what it already sent, and a bar is never emitted twice. The first window is emitted only if the first
+input bar opens it: a subscription made mid-window would otherwise yield a bar missing its start.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class _Building:
     volume: float
     count: int
     notional: float  # sum of wap x volume, for the output bar's wap
+    partial: bool = False  # the first window, joined after its start: never emitted
 
 
 class BarAggregator:
@@ -55,18 +57,21 @@ class BarAggregator:
     def add(self, bar: Bar) -> list[Bar]:
         if self._last_input is not None and bar.time <= self._last_input:
             return []  # repeated after a reconnect, or out of order: never counted twice
+        first = self._last_input is None
         self._last_input = bar.time
         start = window_start(bar.time, self._size.seconds)
         done: list[Bar] = []
         current = self._building
         if current is not None and current.time != start:
-            done.append(self._as_bar(current))
+            if not current.partial:
+                done.append(self._as_bar(current))
             current = None
         wap_volume = (bar.wap if bar.wap == bar.wap else bar.close) * bar.volume  # NaN wap: use the close
         if current is None:
             current = _Building(
-                bar.instrument, start, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.count, wap_volume
-            )
+                bar.instrument, start, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.count, wap_volume,
+                partial=first and bar.time != start,
+            )  # fmt: skip
         else:
             current.high = max(current.high, bar.high)
             current.low = min(current.low, bar.low)
@@ -76,13 +81,15 @@ class BarAggregator:
             current.notional += wap_volume
         self._building = current
         if bar.time + timedelta(seconds=self._input) >= start + self._size.delta:
-            done.append(self._as_bar(current))
+            if not current.partial:
+                done.append(self._as_bar(current))
             self._building = None
         return done
 
     def pending(self) -> Bar | None:
         """The bar being built, as it stands (for a live view); None between bars."""
-        return None if self._building is None else self._as_bar(self._building)
+        building = self._building
+        return None if building is None or building.partial else self._as_bar(building)
 
     def _as_bar(self, b: _Building) -> Bar:
         return Bar(

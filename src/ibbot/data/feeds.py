@@ -14,8 +14,13 @@ the outage missed before any new live value is delivered:
 * keepUpToDate bars: asked again with a duration reaching back past the last complete bar seen; only bars
   after it are delivered, so the series has no gap and no duplicate across the outage.
 
-1102 (data kept) remakes nothing. Every value is delivered at most once per feed: bars strictly after the last
-bar the feed delivered, whatever path they arrive by.
+A farm back up or a competing session over (`resume()`): the streams IB ended meanwhile (keepUpToDate ends
+with 10182 when the HMDS farm goes) are made again as above, and every bar series whose stream stayed open but
+fell silent is refilled from history (live bars wait in the buffer meanwhile). 1102 (data kept) remakes nothing
+but refills the same way: nothing streamed while TWS was cut off from IB.
+
+Every value is delivered at most once per feed: bars strictly after the last bar the feed delivered, whatever
+path they arrive by.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ _KINDS = {
     FeedKind.AGGREGATED_BARS: SubscriptionKind.BARS,
     FeedKind.BARS: SubscriptionKind.KEEP_UP_TO_DATE_HISTORY,
 }
+_SERIES = frozenset({FeedKind.REALTIME_BARS, FeedKind.AGGREGATED_BARS, FeedKind.BARS})
 Callback = Callable[[StreamValue], None]
 
 
@@ -118,6 +124,9 @@ class Feeds:
         self._feeds: dict[int, Feed] = {}
         self._by_handle: dict[int, Feed] = {}
         self._ids = itertools.count(1)
+        # One resync's 5-second history, shared by every series of an instrument: two identical requests
+        # within 15 s would make the governor wait out IB's rule, and the outage would grow meanwhile.
+        self._fives: dict[tuple[str, str, datetime], list[Bar]] = {}
 
     def __iter__(self) -> Iterator[Feed]:
         return iter(list(self._feeds.values()))
@@ -256,7 +265,7 @@ class Feeds:
                 return
             self._aggregate(feed, value)
         elif feed.kind in (FeedKind.BARS, FeedKind.REALTIME_BARS) and isinstance(value, Bar):
-            if feed.kind is FeedKind.REALTIME_BARS and feed.buffer is not None:
+            if feed.buffer is not None:  # a backfill is running: it delivers first
                 feed.buffer.append(value)
                 return
             self._deliver_bar(feed, value)
@@ -310,6 +319,7 @@ class Feeds:
         resubscribed: list[Subscription] = []
         backfilled: list[tuple[Subscription, int]] = []
         failed: list[tuple[Subscription, str]] = []
+        self._fives.clear()
         for feed in list(self._feeds.values()):
             if feed.handle is not None:
                 continue
@@ -324,13 +334,86 @@ class Feeds:
                 backfilled.append((feed.subscription, count))
         return FeedsReport(resubscribed=tuple(resubscribed), backfilled=tuple(backfilled), failed=tuple(failed))
 
+    def hold(self) -> None:
+        """The data fell silent on a live session (1100, a market farm down, a competing session): from now on
+        each bar series keeps its live bars back, so that `resume()` can put the silence's bars from history
+        before them. Without the hold the first live bar after the silence would be delivered before the
+        backfill, and the bars in between would count as repeats."""
+        for feed in self._feeds.values():
+            if feed.live and feed.kind in _SERIES and feed.buffer is None:
+                feed.buffer = []
+
+    async def resume(self, *, remake: bool = True) -> FeedsReport:
+        """Data flows again on the same session (a farm back, a competing session over, 1102): remake what IB
+        ended (`remake`), and refill from history every bar series whose stream stayed open but fell silent."""
+        report = await self.resubscribe() if remake else FeedsReport()
+        if not remake:
+            self._fives.clear()
+        remade = set(report.resubscribed)
+        backfilled = list(report.backfilled)
+        failed = list(report.failed)
+        for feed in list(self._feeds.values()):
+            if not feed.live or feed.kind not in _SERIES or feed.subscription in remade:
+                continue
+            try:
+                backfilled.append((feed.subscription, await self._refill(feed)))
+            except Exception as exc:  # one series that cannot be refilled must not keep the others silent
+                failed.append((feed.subscription, str(exc)))
+                log.error("could not refill %s: %s", feed.describe(), exc)
+        return FeedsReport(resubscribed=report.resubscribed, backfilled=tuple(backfilled), failed=tuple(failed))
+
+    async def _refill(self, feed: Feed) -> int:
+        if feed.kind is not FeedKind.BARS:
+            return await self._remake_realtime(feed, subscribe=False)
+        since = feed.last_bar_time
+        if since is None:
+            self._flush(feed)
+            return 0
+        before = feed.delivered
+        feed.buffer = feed.buffer if feed.buffer is not None else []  # held since the silence began
+        try:
+            for bar in await self._history_between(feed, feed.bar_size, since, self._clock.now()):
+                self._deliver_bar(feed, bar)
+        finally:
+            self._flush(feed)
+        return feed.delivered - before
+
+    async def _history_between(self, feed: Feed, bar_size: str, since: datetime, end: datetime) -> list[Bar]:
+        """The complete bars after `since` up to `end`: the end is explicit, so however long the request waits
+        for its turn, it covers the same span."""
+        seconds = BarSize.parse(bar_size).seconds
+        history = await self._gateway.historical_bars(
+            feed.instrument, end=end, duration=_duration_since(since, end, seconds), bar_size=bar_size,
+            what_to_show=feed.what_to_show, use_rth=feed.use_rth if feed.kind is FeedKind.BARS else False,
+        )  # fmt: skip
+        size = timedelta(seconds=seconds)
+        return [b for b in history if b.time > since and b.time + size <= end]
+
+    def _flush(self, feed: Feed) -> None:
+        """The backfill is done: the live bars that arrived meanwhile follow it (repeats are dropped)."""
+        waiting, feed.buffer = feed.buffer or [], None
+        for bar in waiting:
+            if feed.kind is FeedKind.BARS:
+                self._deliver_bar(feed, bar)
+            else:
+                self._feed_five(feed, bar)
+
     async def _remake(self, feed: Feed) -> int | None:
         if feed.kind is FeedKind.BARS:
             since = feed.last_bar_time
             before = feed.delivered
             lookback = "3600 S" if since is None else _duration_since(since, self._clock.now(), self._seconds(feed))
-            for bar in await self._open_bars_again(feed, lookback):
-                self._deliver_bar(feed, bar)
+            feed.buffer = []
+            try:
+                bars = await self._open_bars_again(feed, lookback)
+                if since is not None and bars and bars[0].time - since > BarSize.parse(feed.bar_size).delta:
+                    # The answer starts later than asked (the request waited its turn): fetch the gap first.
+                    for bar in await self._history_between(feed, feed.bar_size, since, bars[0].time):
+                        self._deliver_bar(feed, bar)
+                for bar in bars:
+                    self._deliver_bar(feed, bar)
+            finally:
+                self._flush(feed)
             return feed.delivered - before
         if feed.kind in (FeedKind.REALTIME_BARS, FeedKind.AGGREGATED_BARS):
             return await self._remake_realtime(feed)
@@ -345,24 +428,22 @@ class Feeds:
         self._attach(feed, handle)
         return self._complete(bars, self._seconds(feed))
 
-    async def _remake_realtime(self, feed: Feed) -> int:
+    async def _remake_realtime(self, feed: Feed, *, subscribe: bool = True) -> int:
         """Live 5-second bars again; those missed are fetched from history first, live ones wait meanwhile."""
         before = feed.delivered
-        feed.buffer = []
+        feed.buffer = feed.buffer if feed.buffer is not None and not subscribe else []
         try:
-            await self._subscribe(feed)
+            if subscribe:
+                await self._subscribe(feed)
             since = feed.last_input_time
             if since is not None:
-                history = await self._gateway.historical_bars(
-                    feed.instrument, end=None, duration=_duration_since(since, self._clock.now(), 5),
-                    bar_size="5 secs", what_to_show=feed.what_to_show, use_rth=False,
-                )  # fmt: skip
-                for bar in self._complete(history, 5):
+                key = (feed.instrument.key, feed.what_to_show, since)
+                if key not in self._fives:
+                    self._fives[key] = await self._history_between(feed, "5 secs", since, self._clock.now())
+                for bar in self._fives[key]:
                     self._feed_five(feed, bar)
         finally:
-            waiting, feed.buffer = feed.buffer or [], None
-            for bar in waiting:
-                self._feed_five(feed, bar)
+            self._flush(feed)
         return feed.delivered - before
 
     def _feed_five(self, feed: Feed, bar: Bar) -> None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from ibbot.broker.base import Broker, OptionChainParams, ReportedOrder
-from ibbot.data.governor import Governor, Priority
+from ibbot.data.governor import Governor, HistoricalSlot, Priority
 from ibbot.data.pacing import HistoricalRequest, LineHandle, LineKind
 from ibbot.model import AccountValue, Bar, DataQuality, Fill, Instrument, OrderRequest, Position
 
@@ -31,6 +31,7 @@ class Gateway:
         self.broker = broker
         self.governor = governor
         self._lines: dict[int, LineHandle] = {}  # broker handle -> budget unit
+        self._slots: dict[int, HistoricalSlot] = {}  # keepUpToDate handle -> its open historical slot
 
     # --- history and contracts (BarSource, ContractSource) ------------------------------------------------
 
@@ -142,7 +143,7 @@ class Gateway:
     async def subscribe_history(
         self, instrument: Instrument, *, duration: str, bar_size: str, what_to_show: str = "TRADES", use_rth: bool
     ) -> tuple[int, list[Bar]]:
-        """keepUpToDate bars: paced as a historical request (IB counts it as one)."""
+        """keepUpToDate bars: paced as a historical request that stays open (one of IB's 50) until cancelled."""
         request = HistoricalRequest.for_bars(
             contract=instrument.key, exchange=instrument.exchange, what_to_show=what_to_show, bar_size=bar_size,
             end="keep-up-to-date", duration=duration, use_rth=use_rth,
@@ -155,27 +156,39 @@ class Gateway:
                 keep_up_to_date=True, timeout=timeout,
             )  # fmt: skip
 
-        return await self.governor.historical(request, call, timeout=timeout + 1)
+        slot, (handle, bars) = await self.governor.historical_stream(request, call, timeout=timeout + 1)
+        self._slots[handle] = slot
+        return handle, bars
 
     async def unsubscribe(self, handle: int) -> None:
         unit = self._lines.pop(handle, None)
         if unit is None:  # no budget unit (keepUpToDate history), or already given back
             await self.governor.admit(Priority.DATA)
             self.broker.unsubscribe(handle)
+            self._close_slot(handle)
             return
         await self.governor.unsubscribe(unit, lambda: self.broker.unsubscribe(handle))
+
+    def _close_slot(self, handle: int) -> None:
+        slot = self._slots.pop(handle, None)
+        if slot is not None:
+            slot.close()
 
     def stream_ended(self, handle: int) -> None:
         """IB ended or refused the stream `handle` (a StreamError): its unit is free again."""
         unit = self._lines.pop(handle, None)
         if unit is not None:
             self.governor.lines.release(unit)
+        self._close_slot(handle)
 
     def session_lost(self) -> None:
         """Every subscription IB held is gone (socket lost, or 1101): give every unit back."""
         units, self._lines = list(self._lines.values()), {}
         for unit in units:
             self.governor.lines.release(unit)
+        slots, self._slots = list(self._slots.values()), {}
+        for slot in slots:
+            slot.close()
 
     @property
     def lines_in_use(self) -> int:

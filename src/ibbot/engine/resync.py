@@ -78,7 +78,11 @@ class Continuity:
             LastSeen(execution=self._fills.last_time),
         )
         report = None
-        if plan.resubscribe:
+        if reconnect is ReconnectClass.DATA_RESUMED:
+            report = await self._feeds.resume()
+        elif reconnect is ReconnectClass.DATA_KEPT:
+            report = await self._feeds.resume(remake=False)  # kept, but silent while TWS was cut off
+        elif plan.resubscribe:
             report = await self._feeds.resubscribe()
         recovered = 0
         if plan.recover_executions:
@@ -107,3 +111,8 @@ class Continuity:
     def session_lost(self, data_lost: bool) -> None:
         if data_lost:
             self._feeds.session_lost()
+
+    def data_silenced(self) -> None:
+        """The session stays, its data stops (1100, a market farm down, a competing session): hold the bar
+        series until the resync that follows fills the silence."""
+        self._feeds.hold()

@@ -95,6 +95,7 @@ class TradingSession:
         self._supervisor = Supervisor(
             self.broker, self.settings.connection, host=host, port=port, clock=self.clock, rng=rng,
             resync=self.continuity.resync, on_lost=self.continuity.session_lost,
+            on_silenced=self.continuity.data_silenced,
             startup_wait=self.settings.startup_wait,
         )  # fmt: skip
         self._supervisor.add_listener(self._emit)

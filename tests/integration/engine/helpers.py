@@ -104,11 +104,11 @@ def settings(
 
 @asynccontextmanager
 async def running_session(
-    data_dir: Path, *, broker: IbBroker | None = None, start: datetime = T0, **kwargs: Any
+    data_dir: Path, *, broker: IbBroker | None = None, start: datetime = T0, rate: float = 1.0, **kwargs: Any
 ) -> AsyncIterator[tuple[TradingSession, Recorder]]:
     """A started session (embedded simulator) recording every event it emits; the simulator must not have
-    met a bug of its own by the end."""
-    clock = OffsetClock(start)
+    met a bug of its own by the end. `rate`: simulated seconds per real second (bar series tests run faster)."""
+    clock = OffsetClock(start, rate=rate)
     session = TradingSession(settings(data_dir, **kwargs), clock=clock, broker=broker or IbBroker(clock=clock))
     recorder = Recorder()
     session.add_listener(recorder)

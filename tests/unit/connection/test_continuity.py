@@ -29,13 +29,25 @@ ALL = (QUOTES, BARS, RT_BARS, HISTORY, TICKS, DEPTH)
 SEEN = LastSeen(bars={BARS: T0 - timedelta(minutes=3), HISTORY: T0 - timedelta(minutes=10)}, execution=T0)
 
 
-def test_1102_verifies_only() -> None:
+def test_1102_resubscribes_nothing_but_backfills_the_silent_bar_series() -> None:
     plan = plan_resync(ReconnectClass.DATA_KEPT, ALL, SEEN)
-    assert plan.verify_only
-    assert plan.resubscribe == () and plan.backfill == ()
+    assert plan.resubscribe == ()
+    assert {b.series for b in plan.backfill} == {BARS, RT_BARS, HISTORY}
     assert plan.refresh_orders and plan.refresh_positions
     assert plan.recover_executions and plan.recover_executions_since == T0
     assert not plan.reconcile_positions
+
+
+def test_1102_without_bar_series_verifies_only() -> None:
+    plan = plan_resync(ReconnectClass.DATA_KEPT, (QUOTES, TICKS, DEPTH), SEEN)
+    assert plan.verify_only
+
+
+def test_data_resumed_on_the_same_session_touches_no_order_state() -> None:
+    plan = plan_resync(ReconnectClass.DATA_RESUMED, (HISTORY, QUOTES), SEEN)
+    assert plan.resubscribe == tuple(SubscriptionRegistry((HISTORY, QUOTES)))
+    assert plan.backfill == (Backfill(series=HISTORY, since=T0 - timedelta(minutes=10)),)
+    assert not (plan.recover_executions or plan.refresh_orders or plan.refresh_positions or plan.refresh_account)
 
 
 @pytest.mark.parametrize("reconnect", [ReconnectClass.DATA_LOST, ReconnectClass.SOCKET, ReconnectClass.RESTART])

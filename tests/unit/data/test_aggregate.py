@@ -65,3 +65,12 @@ def test_repeated_input_after_a_reconnect_is_not_counted_twice() -> None:
 def test_bar_sizes_must_be_multiples_of_the_input() -> None:
     with pytest.raises(ValueError, match="cannot be built"):
         BarAggregator("1 secs")
+
+
+def test_the_first_window_joined_after_its_start_is_never_emitted() -> None:
+    agg = BarAggregator("1 min")
+    out: list[Bar] = []
+    for i in range(3, 24):  # subscribed 15 s into the first minute
+        out += agg.add(five(5 * i, 100.0))
+    assert [b.time for b in out] == [T0 + timedelta(minutes=1)]
+    assert out[0].volume == 120.0  # the second minute, whole
