@@ -7,7 +7,21 @@ import sys
 from collections.abc import Sequence
 
 from ibbot import __version__
-from ibbot.cli import account, contracts, fills, history, orders, positions, quote, sim, sim_reset
+from ibbot.cli import (
+    account,
+    cancel,
+    contracts,
+    fills,
+    flatten,
+    halt,
+    history,
+    orders,
+    positions,
+    quote,
+    reconcile,
+    sim,
+    sim_reset,
+)
 from ibbot.protocol import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
 
 
@@ -25,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_parser(sub)
     sim_reset.add_parser(sub)
     history.add_parser(sub)
-    for command in (contracts, quote, orders, fills, positions, account):
+    for command in (contracts, quote, orders, fills, positions, account, cancel, flatten, halt, reconcile):
         command.add_parser(sub)
     return parser
 
