@@ -105,3 +105,38 @@ async def test_a_client_that_does_not_read_is_disconnected_not_buffered_forever(
         assert await ib.reqCurrentTimeAsync()
         ib.disconnect()
         raw.writer.close()
+
+
+async def test_absurd_values_get_ibs_answer_for_their_order_or_request_id() -> None:
+    # Before: these raised inside the simulator (decimal.InvalidOperation, ValueError) and were answered with
+    # 322 for request id -1, so ib_async left the orders in PendingSubmit for ever.
+    from ib_async import LimitOrder, MarketOrder, Stock
+
+    async with running_simulator() as sim:
+        ib = IB()
+        errors: list[tuple[int, int]] = []
+        ib.errorEvent += lambda req_id, code, text, contract: errors.append((req_id, code))
+        await ib.connectAsync("127.0.0.1", sim.port, clientId=1, timeout=5)
+        aapl = Stock("AAPL", "SMART", "USD", conId=265598)
+        trades = [
+            ib.placeOrder(aapl, LimitOrder("BUY", 1, 1e26)),
+            ib.placeOrder(aapl, LimitOrder("SELL", 1, -1e26)),
+            ib.placeOrder(aapl, LimitOrder("BUY", 1e29, 100.0)),
+            ib.placeOrder(aapl, MarketOrder("BUY", 1e29)),
+        ]
+        ticker = ib.reqMktData(aapl, "1" * 5000)
+        await asyncio.wait_for(_until(lambda: len([e for e in errors if e[1] not in (2104, 2106, 2158)]) >= 5), 5)
+        assert [t.orderStatus.status for t in trades] == ["Cancelled"] * 4
+        for trade in trades:
+            assert (trade.order.orderId, 201) in errors
+        market_data_errors = [code for req_id, code in errors if req_id not in {t.order.orderId for t in trades}]
+        assert 321 in market_data_errors and 322 not in market_data_errors
+        assert ticker.contract == aapl
+        assert await ib.reqCurrentTimeAsync()  # still served
+        ib.disconnect()
+    assert sim.failures == []
+
+
+async def _until(condition) -> None:  # type: ignore[no-untyped-def]
+    while not condition():
+        await asyncio.sleep(0.01)

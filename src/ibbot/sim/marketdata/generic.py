@@ -80,9 +80,10 @@ _RANGE_POINTS = 284  # 52 weeks of points
 
 
 def refusal(tick_list: str, sec_type: str) -> str:
-    """321's text for a list with an id TWS does not accept."""
+    """321's text for a list with an id TWS does not accept (a very long list is cut short in the text)."""
+    shown = tick_list if len(tick_list) <= 80 else f"{tick_list[:80]}..."
     return (
-        f"Error validating request.-'bW' : cause - Incorrect generic tick list of {tick_list}.  "
+        f"Error validating request.-'bW' : cause - Incorrect generic tick list of {shown}.  "
         f"Legal ones for ({sec_type}) are: {LEGAL_TEXT}"
     )
 
@@ -104,7 +105,8 @@ def parse_generic_ticks(items: tuple[str, ...]) -> GenericTicks | None:
     for item in items:
         if item.lower() == "mdoff":
             mdoff = True
-        elif item.isdigit() and int(item) in LEGAL_IDS:
+        elif item.isdigit() and len(item) <= 4 and int(item) in LEGAL_IDS:  # ids are 3 digits; int() of
+            # thousands of digits would raise
             ids.add(int(item))
         else:
             return None

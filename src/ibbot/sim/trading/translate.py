@@ -36,6 +36,10 @@ from ibbot.sim.trading.orders import (
 )
 
 NO_TRADES = frozenset({"CASH", "OPT", "FOP"})  # simulated quotes without a last price
+# Beyond these an order is IB's rejection, not arithmetic: a price of 1e26 or a quantity of 1e29 would overflow
+# the 28 digits of Decimal's context in tick checks and commissions.
+MAX_QUANTITY = Decimal(1_000_000_000)
+MAX_PRICE = Decimal(1_000_000_000)
 IB_TYPE_CODES: dict[OrderType, str] = {
     OrderType.MKT: "MKT",
     OrderType.LMT: "LMT",
@@ -148,6 +152,9 @@ def to_spec(
     trigger_method = order.trigger_method
     if trigger_method == 0 and instrument.sec_type in NO_TRADES:
         trigger_method = 4
+    absurd = _absurd(order)
+    if absurd is not None:
+        return absurd
     return OrderSpec(
         order_id=order_id,
         client_id=client_id,
@@ -175,6 +182,26 @@ def to_spec(
         firm_quote_only=order.firm_quote_only,
         nbbo_price_cap=dec(order.nbbo_price_cap),
     )
+
+
+def _absurd(order: Order) -> Rejection | None:
+    """A quantity or price no order can have (the caller sends the rejection for the order id)."""
+    quantity = order.total_quantity
+    if not quantity.is_finite() or abs(quantity) > MAX_QUANTITY:
+        return rejected(f"The order quantity {quantity} is beyond the largest order accepted ({MAX_QUANTITY:,}).")
+    prices = {
+        "limit price": order.lmt_price,
+        "auxiliary price": order.aux_price,
+        "trail stop price": order.trail_stop_price,
+        "limit price offset": order.lmt_price_offset,
+        "trailing percent": order.trailing_percent,
+        "NBBO price cap": order.nbbo_price_cap,
+    }
+    for name, value in prices.items():
+        price = dec(value)
+        if price is not None and abs(price) > MAX_PRICE:
+            return rejected(f"The {name} {value:g} is out of range (at most {MAX_PRICE:,} in absolute value).")
+    return None
 
 
 # --- engine view -> the protocol Order of openOrder / completedOrder ------------------------------------------

@@ -207,3 +207,11 @@ def test_competing_session_notice_names_every_line() -> None:
     assert errors(sim.handle(session, request(3, MSFT), T0)) == [(3, 10197)]
     sim.set_competing_session(False)
     assert any(frames(o) for o in run(sim, 2, T0 + timedelta(seconds=2)))
+
+
+def test_a_generic_tick_list_of_thousands_of_digits_is_refused_not_raised() -> None:
+    from ibbot.sim.marketdata.generic import parse_generic_ticks, refusal
+
+    assert parse_generic_ticks(("1" * 5000,)) is None
+    assert parse_generic_ticks(("233", "mdoff")) is not None
+    assert len(refusal("1" * 5000, "STK")) < len(refusal("", "STK")) + 100  # the list is not echoed back whole

@@ -116,6 +116,11 @@ def test_forex_stops_trigger_on_bid_ask_because_there_are_no_trades() -> None:
         (Order(action="HOLD", total_quantity=D(1), order_type="MKT"), 201),
         (Order(action="BUY", total_quantity=D(1), order_type="MKT", tif="GTX"), 201),
         (Order(action="BUY", total_quantity=D(1), order_type="MKT", tif="GTD", good_till_date="soon"), 201),
+        # absurd values: IB's rejection, not arithmetic beyond Decimal's 28 digits
+        (Order(action="BUY", total_quantity=D("1e29"), order_type="MKT"), 201),
+        (Order(action="BUY", total_quantity=D(1), order_type="LMT", lmt_price=1e26), 201),
+        (Order(action="BUY", total_quantity=D(1), order_type="STP", aux_price=-1e26), 201),
+        (Order(action="BUY", total_quantity=D(1), order_type="TRAIL", trailing_percent=1e30), 201),
     ],
 )
 def test_orders_that_cannot_be_translated(order: Order, code: int) -> None:
