@@ -10,6 +10,7 @@ from ibbot import __version__
 from ibbot.cli import (
     account,
     cancel,
+    config,
     contracts,
     fills,
     flatten,
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_parser(sub)
     sim_reset.add_parser(sub)
     history.add_parser(sub)
-    for command in (contracts, quote, orders, fills, positions, account, cancel, flatten, halt, reconcile):
+    for command in (config, contracts, quote, orders, fills, positions, account, cancel, flatten, halt, reconcile):
         command.add_parser(sub)
     return parser
 

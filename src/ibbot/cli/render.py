@@ -15,15 +15,22 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from ibbot.config import plain
+from ibbot.config import mask_url, plain
 from ibbot.model import AccountValue, Fill, Instrument, Order, Position, Quote
 
 
 def print_json(data: Any) -> None:
     json.dump(plain(data), sys.stdout, default=str)
     print()
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to show: its password masked."""
+    return mask_url(url)
 
 
 def console() -> Console:
@@ -38,12 +45,12 @@ def note(text: str) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *, right: Iterable[str] = ()) -> Table:
-    shown = Table(title=title)
+    shown = Table(title=escape(title))
     aligned = set(right)
     for column in columns:
-        shown.add_column(column, justify="right" if column in aligned else "left")
+        shown.add_column(escape(column), justify="right" if column in aligned else "left")
     for row in rows:
-        shown.add_row(*(text(cell) for cell in row))
+        shown.add_row(*(Text(text(cell)) for cell in row))  # Text: a "[...]" in a value is not markup
     return shown
 
 
