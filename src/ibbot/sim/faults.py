@@ -50,6 +50,12 @@ class Fault:
             raise ConfigError(f"fault {self.kind}: times and counts must not be negative")
         if self.farm not in FARMS:
             raise ConfigError(f"fault {self.kind}: farm must be one of {', '.join(FARMS)}")
+        if self.kind == "latency" and self.seconds <= 0:
+            # the delay is `seconds`; `duration` is how long it lasts (a latency of 0 for 20 s did nothing)
+            raise ConfigError(
+                "fault latency: seconds (the delay added to every write) must be positive, "
+                "e.g. seconds = 0.5 in [[faults]] or latency@1:20,seconds=0.5 on the command line"
+            )
 
 
 def parse_faults(entries: object) -> tuple[Fault, ...]:
