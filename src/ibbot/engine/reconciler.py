@@ -55,7 +55,7 @@ async def reconcile(service: OrderService) -> Reconciliation:
         executions = await gateway.executions(None)
         open_orders = await gateway.open_orders()
         completed = await gateway.completed_orders()
-        positions = await gateway.positions()
+        positions = _each_once(await gateway.positions())
         now = service.clock.now()
         result = decide(
             journal_orders=before.values(),
@@ -111,6 +111,13 @@ async def _cancel_incomplete_brackets(service: OrderService, lost: tuple[str, ..
         for leg in _sent_and_working(legs):
             log.warning("cancelling %s: its bracket %s lost a leg before it was sent", leg.order_ref, parent)
             await service.gateway.cancel_order(leg.order_id)
+
+
+def _each_once(positions: list[Position]) -> list[Position]:
+    """One position per account and instrument, the last reported: ib_async adds the reqPositions updates that
+    arrive while the request is in flight (a fill's) to its answer, so one position can be listed twice."""
+    latest = {(position.account, position.instrument.key): position for position in positions}
+    return list(latest.values())
 
 
 def _completed(reported: ReportedOrder) -> BrokerOrder:

@@ -280,6 +280,12 @@ class Journal:
         with self._read() as connection:
             return [codec.fill_from_row(row._mapping) for row in connection.execute(query)]
 
+    def fill_sources(self) -> dict[str, FillSource]:
+        """exec_id -> the path by which each fill was first recorded (live, recovered, replayed)."""
+        with self._read() as connection:
+            rows = connection.execute(select(fills.c.exec_id, fills.c.source)).all()
+        return {row.exec_id: FillSource(row.source) for row in rows}
+
     def has_fill(self, exec_id: str) -> bool:
         with self._read() as connection:
             return connection.execute(select(fills.c.exec_id).where(fills.c.exec_id == exec_id)).first() is not None

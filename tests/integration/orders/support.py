@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ib_async import IB
+
 from ibbot.connection.config import ConnectionSettings
 from ibbot.connection.targets import ClientIdPolicy, resolve_target
 from ibbot.engine.orders import OrderService
@@ -112,3 +114,37 @@ async def sim_session(data_dir: Path, *, target: str = "sim", client_id: int = 1
 async def trading(tmp_path: Path, journal_url: str, **options: Any) -> AsyncIterator[Stack]:
     async with sim_session(tmp_path / "data") as session, service_on(session, journal_url, **options) as stack:
         yield stack
+
+
+@dataclass(frozen=True, kw_only=True)
+class AtTheBroker:
+    """What another client (clientId 0: every client's orders and executions) sees at the simulator."""
+
+    refs: tuple[str, ...]  # the orderRef of every open and every completed order, repeats kept
+    statuses: dict[str, str]  # orderRef -> IB's status
+    working: tuple[str, ...]  # orderRefs of open orders
+    executions: dict[str, Decimal]  # execId -> commission (0 until its report)
+    positions: dict[str, Decimal]  # symbol -> position
+
+
+async def at_the_broker(port: int, client_id: int = 0) -> AtTheBroker:
+    """Ask the simulator on `port` as `client_id` (0 sees every client's orders and executions)."""
+    ib = IB()
+    await ib.connectAsync("127.0.0.1", port, clientId=client_id, timeout=10)
+    try:
+        open_trades = await ib.reqAllOpenOrdersAsync()
+        completed = await ib.reqCompletedOrdersAsync(False)
+        # ib_async completes its own Fill with the commissionReport that follows each execDetails, not the copy
+        # the request returns.
+        fills = [ib.wrapper.fills[f.execution.execId] for f in await ib.reqExecutionsAsync()]
+        positions = await ib.reqPositionsAsync()
+    finally:
+        ib.disconnect()
+    trades = [*open_trades, *completed]
+    return AtTheBroker(
+        refs=tuple(t.order.orderRef for t in trades),
+        statuses={t.order.orderRef: t.orderStatus.status for t in trades},
+        working=tuple(t.order.orderRef for t in open_trades),
+        executions={f.execution.execId: Decimal(str(f.commissionReport.commission)) for f in fills},
+        positions={p.contract.symbol: Decimal(str(p.position)) for p in positions if p.position},
+    )

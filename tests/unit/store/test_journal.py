@@ -171,6 +171,7 @@ def test_a_fill_is_recorded_once_and_round_trips_exactly(journal: Journal) -> No
     assert journal.fills() == [fill()]
     assert str(journal.fills()[0].price) == "4.1500"
     assert journal.has_fill(fill().exec_id) and not journal.has_fill("other")
+    assert journal.fill_sources() == {fill().exec_id: FillSource.LIVE}  # the path that recorded it first
 
 
 def test_a_commission_report_completes_its_fill(journal: Journal) -> None:
