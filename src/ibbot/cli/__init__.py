@@ -12,6 +12,7 @@ from ibbot.cli import (
     cancel,
     config,
     contracts,
+    doctor,
     fills,
     flatten,
     halt,
@@ -40,7 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_parser(sub)
     sim_reset.add_parser(sub)
     history.add_parser(sub)
-    for command in (config, contracts, quote, orders, fills, positions, account, cancel, flatten, halt, reconcile):
+    for command in (
+        config,
+        contracts,
+        quote,
+        orders,
+        fills,
+        positions,
+        account,
+        cancel,
+        flatten,
+        halt,
+        reconcile,
+        doctor,
+    ):
         command.add_parser(sub)
     return parser
 
