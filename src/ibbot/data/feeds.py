@@ -134,6 +134,10 @@ class Feeds:
     def __len__(self) -> int:
         return len(self._feeds)
 
+    def delayed(self) -> frozenset[Instrument]:
+        """The instruments whose quotes fell back to delayed data (354, 10089, 10167, 10168): marked DELAYED."""
+        return self._gateway.broker.delayed_instruments()
+
     # --- opening and closing ------------------------------------------------------------------------------
 
     async def quotes(
