@@ -2,9 +2,9 @@
 
 Reading is lenient where real clients differ: "unset" arrives as the empty string from ib_async and as the
 literal maxima (2147483647, 1.7976931348623157e308 in any spelling) from ibapi, and both become `None`;
-`Infinite` is +inf. Writing is strict, as ../reference section 4 requires: integers as plain integer text,
-bools as `0`/`1`, unset as the empty string, so every decoder (ib_async's `int(text or 0)`, ibapi's
-`int(text)`) accepts what we send.
+`Infinite` (ib_async) and `Infinity` (IB's 10.x clients) are +inf. Writing is strict, as ../reference
+section 4 requires: integers as plain integer text, bools as `0`/`1`, unset as the empty string, so every
+decoder (ib_async's `int(text or 0)`, ibapi's `int(text)`) accepts what we send.
 
 Each reading rule is a plain function from text to value (`parse_*`, raising ValueError on bad text); the
 `FieldReader` applies them one field at a time and names the field in its error, and a `FieldRun` applies
@@ -30,6 +30,7 @@ UNSET_DOUBLE = sys.float_info.max
 UNSET_DECIMAL_TEXT = "170141183460469231731687303715884105727"  # 2**127 - 1, ibapi 10.x's unset Decimal
 INFINITE = "Infinite"
 
+_INFINITE = frozenset({"infinite", "infinity"})
 _TRUE = frozenset({"1", "true"})
 _FALSE = frozenset({"", "0", "false"})
 
@@ -54,10 +55,11 @@ def parse_int(text: str) -> int:
 
 
 def parse_opt_float(text: str) -> float | None:
-    """A float; empty, the unset literal (or anything larger) and NaN are None, `Infinite` is +inf."""
+    """A float; empty, the unset literal (or anything larger) and NaN are None; `Infinite` (ib_async's
+    spelling) and `Infinity` (IB's 10.x clients') are +inf."""
     if not text:
         return None
-    if text.lower() == "infinite":
+    if text.lower() in _INFINITE:
         return math.inf
     value = float(text)
     if value >= UNSET_DOUBLE or math.isnan(value):

@@ -42,7 +42,7 @@ def test_unset_double_from_every_spelling(text: str) -> None:
     assert reader(text).opt_decimal() is None
 
 
-@pytest.mark.parametrize("text", ["Infinite", "infinite", "INFINITE"])
+@pytest.mark.parametrize("text", ["Infinite", "infinite", "INFINITE", "Infinity", "infinity"])  # ib_async, IB 10.x
 def test_infinite(text: str) -> None:
     assert reader(text).opt_float() == math.inf
 

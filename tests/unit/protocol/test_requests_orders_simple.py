@@ -9,8 +9,8 @@ from ibbot.protocol.requests import decode_request
 from ibbot.protocol.requests.orders import (
     CancelOrder,
     ExecutionFilter,
-    OrderCancel,
     ExerciseOptions,
+    OrderCancel,
     ReqAllOpenOrders,
     ReqAutoOpenOrders,
     ReqCompletedOrders,

@@ -134,9 +134,11 @@ def read_tag_values(
 
 
 def read_counted_tag_values(r: FieldReader, what: str, *, require_tag: bool = True) -> tuple[TagValue, ...]:
-    """A pair count, then all the pairs in ONE `tag=value;...` field (calculateImpliedVolatility,
-    calculateOptionPrice, reqFundamentalData): the count is redundant, the field is the truth."""
-    r.int("tagValuesCount")
+    """A pair count, then all the pairs in ONE `tag=value;...` field, the message's last two fields
+    (calculateImpliedVolatility, calculateOptionPrice, reqFundamentalData): the count is redundant, the field
+    is the truth. IB's own 10.x client sends the field alone, without the count, so a lone last field is it."""
+    if r.remaining() != 1:
+        r.int("tagValuesCount")
     return read_tag_values(r, what, require_tag=require_tag)
 
 

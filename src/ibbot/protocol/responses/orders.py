@@ -41,7 +41,8 @@ ORDER_STATUSES = frozenset(
 )
 """The status strings TWS sends in orderStatus (3) and openOrder (5)."""
 
-_MARGIN_FIELDS = tuple(f.name for f in fields(OrderState) if "margin" in f.name or "equity" in f.name)
+_MARGIN_FIELDS = tuple(f.name for f in fields(OrderState) if f.name.endswith(("_before", "_change", "_after")))
+"""The nine margin figures TWS sends as text (the outside-RTH ones of 195 are numbers already)."""
 
 
 @dataclass(**FROZEN)
