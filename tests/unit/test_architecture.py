@@ -44,6 +44,8 @@ ONLY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("alembic", "ibbot", ("ibbot.store",)),
     ("starlette", "ibbot", ("ibbot.web",)),
     ("uvicorn", "ibbot", ("ibbot.web",)),
+    ("prometheus_client", "ibbot", ("ibbot.web.metrics",)),
+    ("httpx", "ibbot", ("ibbot.notify.channels",)),
 )
 
 # The simulator's own layers, highest first: a module or package imports only from the layers below its own, and
