@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m pip install --quiet --no-deps --target $(VENV)/ibapi-stable ibapi-stable==10.50.2 protobuf==5.29.5
+	$(BIN)/python -m pip install --quiet --no-deps --upgrade --target $(VENV)/ibapi-stable ibapi-stable==10.50.2 protobuf==5.29.5
 	touch $(STAMP)
 
 demo: $(STAMP)
