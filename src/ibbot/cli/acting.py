@@ -15,7 +15,7 @@ import getpass
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from ibbot.cli import common
+from ibbot.cli import common, render
 from ibbot.engine.orders import OrderService
 from ibbot.engine.session import TradingSession
 from ibbot.errors import ConfigError
@@ -52,7 +52,8 @@ async def order_service(args: argparse.Namespace, journal: Journal) -> AsyncIter
         gate = RiskGate(common.load_config(args).risk)
         service = OrderService(session, journal, gate, clock=session.clock, operator=who(args))
         try:
-            await service.start()
+            with render.working(f"reconciling the journal with {settings.connection.target.name}"):
+                await service.start()
             yield service
         finally:
             await service.close()

@@ -51,7 +51,8 @@ async def doctor(args: argparse.Namespace) -> int:
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         logging.getLogger("ibbot.connection").setLevel(logging.ERROR)  # a failed connect is a finding below
     try:
-        await session.start()
+        with render.working(f"connecting to {target}", quiet=args.json):
+            await session.start()
     except ConnectError as exc:
         _show(args, target, [connect_failure(target, type(exc).__name__, str(exc))])
         return common.CONNECT
@@ -63,7 +64,8 @@ async def doctor(args: argparse.Namespace) -> int:
 
     unlisten = session.add_listener(on_event)
     try:
-        facts = await _gather(session, target, symbols, args.timeout, notices)
+        with render.working(f"checking {target}", quiet=args.json):
+            facts = await _gather(session, target, symbols, args.timeout, notices)
     finally:
         unlisten()
         await session.stop()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -37,6 +38,17 @@ def console() -> Console:
     """stdout; when it is not a terminal (a pipe, a file), wide enough that no column is cut."""
     shown = Console()
     return shown if shown.is_terminal else Console(width=max(shown.width, 200))
+
+
+@contextmanager
+def working(text: str, *, quiet: bool = False) -> Iterator[None]:
+    """A spinner on stderr while something slow runs, when stderr is a terminal (never in a script's way)."""
+    err = Console(stderr=True)
+    if quiet or not err.is_terminal:
+        yield
+        return
+    with err.status(escape(text)):
+        yield
 
 
 def note(text: str) -> None:
