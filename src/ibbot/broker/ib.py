@@ -735,13 +735,13 @@ class IbBroker:
         self._require()
         self._ib.reqGlobalCancel()
 
-    def _reported(self, trades: list[Any]) -> list[ReportedOrder]:
+    def _reported(self, trades: list[Any], *, completed: bool = False) -> list[ReportedOrder]:
         now, out = self._clock.now(), []
         # ib_async lists a trade once per openOrder message of the answer: keep each order once.
         unique = {(t.order.clientId, t.order.orderId, t.order.permId): t for t in trades}
         for trade in unique.values():
             try:
-                out.append(tr.reported_order(trade, now))
+                out.append(tr.reported_order(trade, now, completed=completed))
             except ValueError as exc:
                 # An order ibbot cannot describe (another client's REL order, say): reported, not dropped silently.
                 self._emit(Notice(code=0, text=f"order {trade.order.orderId} not reported: {exc}", time=now))
@@ -753,7 +753,8 @@ class IbBroker:
 
     async def completed_orders(self, *, timeout: float | None = None) -> list[ReportedOrder]:
         return self._reported(
-            await self._ask(lambda: self._ib.reqCompletedOrdersAsync(False), timeout, "completed orders")
+            await self._ask(lambda: self._ib.reqCompletedOrdersAsync(False), timeout, "completed orders"),
+            completed=True,
         )
 
     async def executions(self, since: datetime | None = None, *, timeout: float | None = None) -> list[Fill]:

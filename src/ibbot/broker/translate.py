@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -288,8 +289,21 @@ def order_update(trade: Any, now: datetime) -> OrderUpdate:
     )
 
 
-def reported_order(trade: Any, now: datetime) -> ReportedOrder:
-    return ReportedOrder(request=from_ib_order(trade.order, trade.contract), update=order_update(trade, now))
+def reported_order(trade: Any, now: datetime, *, completed: bool = False) -> ReportedOrder:
+    """An open or completed order as ibbot reports it. ib_async builds a completedOrder's status from the status
+    word alone (filled 0, remaining 0): the quantities come from the order's own filledQuantity instead."""
+    update = order_update(trade, now)
+    order = trade.order
+    if completed and not trade.orderStatus.filled:
+        filled = order.filledQuantity
+        if isinstance(filled, int | float | Decimal) and filled != UNSET_DOUBLE and not _nan(filled):
+            done = dec0(filled)
+            update = replace(update, filled=done, remaining=max(dec0(order.totalQuantity) - done, Decimal(0)))
+    return ReportedOrder(request=from_ib_order(order, trade.contract), update=update)
+
+
+def _nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 def fill_from(fill: Any, *, instrument: Instrument | None = None) -> Fill:

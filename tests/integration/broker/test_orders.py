@@ -49,7 +49,9 @@ async def test_a_market_order_reports_its_status_fill_and_commission() -> None:
         values = await broker.account_values()
         assert any(v.tag == "NetLiquidation" and v.as_decimal() for v in values)
         completed = await broker.completed_orders(timeout=5)
-        assert any(r.update.order_ref == "ib-1" and r.request.quantity == 10 for r in completed)
+        (done,) = [r for r in completed if r.update.order_ref == "ib-1"]
+        assert done.request.quantity == 10 and done.update.ib_status == "Filled"
+        assert done.update.filled == 10 and done.update.remaining == 0  # ib_async's own status says 0 and 0
 
 
 async def test_a_limit_order_is_modified_then_cancelled() -> None:

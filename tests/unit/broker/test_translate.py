@@ -204,3 +204,20 @@ def test_ib_times_both_ways() -> None:
     assert tr.parse_ib_time("") is None
     with pytest.raises(ValueError, match="aware"):
         tr.format_ib_time(datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_a_completed_order_takes_its_quantities_from_the_order_not_ib_asyncs_empty_status() -> None:
+    order = IbOrder(orderId=4, permId=77, action="BUY", totalQuantity=10, orderType="MKT", orderRef="r-1")
+    order.filledQuantity = 6.0
+    trade = Trade(tr.to_contract(AAPL), order, OrderStatus(orderId=4, status="Cancelled"), [], [])
+    reported = tr.reported_order(trade, NOW, completed=True)
+    assert (reported.update.filled, reported.update.remaining) == (Decimal(6), Decimal(4))
+    assert reported.update.ib_status == "Cancelled"
+    open_order = tr.reported_order(trade, NOW)  # an open order's status has its own quantities: unchanged
+    assert (open_order.update.filled, open_order.update.remaining) == (Decimal(0), Decimal(10))
+
+
+def test_a_completed_order_without_a_filled_quantity_keeps_the_status() -> None:
+    order = IbOrder(orderId=4, permId=77, action="BUY", totalQuantity=10, orderType="MKT")
+    trade = Trade(tr.to_contract(AAPL), order, OrderStatus(orderId=4, status="Cancelled"), [], [])
+    assert tr.reported_order(trade, NOW, completed=True).update.filled == 0
