@@ -1,19 +1,19 @@
 """Loading a strategy class from `FILE[:CLASS]` (what `ibbot run` and `ibbot backtest` take).
 
-The file is imported as a module of its own (under a name derived from its path, so two files never clash and
-a process pool's workers, which import it again, find the same class). Without `:CLASS` the file must define
-exactly one `Strategy` subclass (imported ones do not count). Every way this can fail is a `StrategyError`
-with the path: no file, a syntax error or an exception at import (with its line), no class, several, a name
-that is not a Strategy.
+The file is executed as a module of its own, named after its path and text (two files never clash; a sweep's
+workers, which load it again, or a cluster's, which get its text, build the same class). Without `:CLASS` the
+file must define exactly one `Strategy` subclass (imported ones do not count). Every way this can fail is a
+`StrategyError` with the path: no file, a syntax error or an exception at import (with its line), no class,
+several, a name that is not a Strategy.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import inspect
 import sys
 import traceback
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,26 +40,32 @@ class StrategySpec:
         return f"{self.path}:{self.class_name}" if self.class_name else str(self.path)
 
 
-def _module_name(path: Path) -> str:
-    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+def _module_name(path: Path, source: str) -> str:
+    digest = hashlib.sha1(f"{path}\0{source}".encode()).hexdigest()[:12]
     stem = "".join(ch if ch.isalnum() else "_" for ch in path.stem)
     return f"ibbot_strategy_{stem}_{digest}"
 
 
-def load_module(path: Path) -> object:
+def load_module(path: Path, source: str | None = None) -> object:
+    """The strategy file as a module; `source` (the file's text, shipped to a cluster's worker) is executed
+    instead of reading `path` when given."""
     resolved = path.expanduser().resolve()
-    if not resolved.is_file():
-        raise StrategyError(f"strategy file {path} does not exist")
-    name = _module_name(resolved)
+    if source is None:
+        if not resolved.is_file():
+            raise StrategyError(f"strategy file {path} does not exist")
+        try:
+            source = resolved.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StrategyError(f"strategy file {path} cannot be read: {exc}") from None
+    name = _module_name(resolved, source)
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, resolved)
-    if spec is None or spec.loader is None:
-        raise StrategyError(f"strategy file {path} cannot be imported (is it a .py file?)")
-    module = importlib.util.module_from_spec(spec)
+    module = types.ModuleType(name)
+    module.__file__ = str(resolved)
     sys.modules[name] = module  # dataclasses and pickling look the module up while it executes
     try:
-        spec.loader.exec_module(module)
+        code = compile(source, str(resolved), "exec")
+        exec(code, module.__dict__)
     except SyntaxError as exc:
         del sys.modules[name]
         raise StrategyError(f"strategy file {path}:{exc.lineno}: syntax error: {exc.msg}") from None
@@ -71,10 +77,10 @@ def load_module(path: Path) -> object:
     return module
 
 
-def load_strategy_class(target: str | StrategySpec) -> type[Strategy]:
-    """The Strategy subclass `FILE[:CLASS]` names."""
+def load_strategy_class(target: str | StrategySpec, *, source: str | None = None) -> type[Strategy]:
+    """The Strategy subclass `FILE[:CLASS]` names (from `source`, the file's text, when given)."""
     spec = target if isinstance(target, StrategySpec) else StrategySpec.parse(target)
-    module = load_module(spec.path)
+    module = load_module(spec.path, source)
     if spec.class_name:
         found = getattr(module, spec.class_name, None)
         if found is None:
