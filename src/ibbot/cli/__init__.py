@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ibbot import __version__
 from ibbot.cli import (
     account,
+    backtest,
     cancel,
     config,
     contracts,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_parser(sub)
     sim_reset.add_parser(sub)
     history.add_parser(sub)
+    backtest.add_parser(sub)
     for command in (
         config,
         contracts,
