@@ -12,7 +12,7 @@ from ibbot.protocol.framing import frame_fields
 from ibbot.protocol.handshake import encode_client_hello
 from ibbot.protocol.requests import BadRequest, UnknownRequest
 from ibbot.protocol.requests.session import ReqCurrentTime, StartApi
-from ibbot.protocol.responses.session import CurrentTime, NextValidId
+from ibbot.protocol.responses.session import CurrentTime, ErrorMessage, NextValidId
 from oracles import ib_async_requests, ibapi_requests
 
 
@@ -127,3 +127,37 @@ def test_a_malformed_order_names_its_order_id() -> None:
     assert isinstance(bad, BadRequest) and bad.req_id == 5
     bad = decode_request(["49", "x"], 178)
     assert isinstance(bad, BadRequest) and bad.req_id == -1
+
+
+def _opened(max_version: int) -> ServerConnection:
+    conn = ServerConnection()
+    conn.receive_data(encode_client_hello(100, max_version))
+    assert isinstance(conn.next_event(), Negotiated)
+    conn.accept("20261122 09:30:01 EST")
+    return conn
+
+
+def test_errors_are_stamped_with_the_time_they_are_sent_from_194() -> None:
+    unstamped, stamped = (
+        ErrorMessage(req_id=3, code=200, text="x"),
+        ErrorMessage(req_id=4, code=201, text="y", error_time=5),
+    )
+    conn = _opened(226)  # IB's 10.50 offers v100..226: we speak 200
+    assert conn.server_version == 200
+    data = conn.send_many([unstamped, NextValidId(order_id=1), stamped], now_ms=1735830001234)
+    assert data == b"".join(
+        [
+            frame_fields(["4", "3", "200", "x", "", "1735830001234"]),
+            frame_fields(["9", "1", "1"]),
+            frame_fields(["4", "4", "201", "y", "", "5"]),  # a time given stays
+        ]
+    )
+    assert conn.send_many([unstamped]) == frame_fields(["4", "3", "200", "x", "", "0"])  # no clock: 0
+
+
+@pytest.mark.parametrize(
+    ("version", "fields"), [(193, ["4", "2", "3", "200", "x", ""]), (157, ["4", "2", "3", "200", "x"])]
+)
+def test_errors_have_no_time_below_194(version: int, fields: list[str]) -> None:
+    conn = _opened(version)
+    assert conn.send_many([ErrorMessage(req_id=3, code=200, text="x")], now_ms=1735830001234) == frame_fields(fields)

@@ -1158,7 +1158,7 @@ def test_after_a_block_the_rest_is_parsed_again(name: str, passes: int) -> None:
     assert request == expected(5, contract, order, 178)
 
 
-@pytest.mark.parametrize("sv", range(157, 179))
+@pytest.mark.parametrize("sv", range(157, 201))
 def test_each_steps_rest_is_its_run_and_every_later_one(sv: int) -> None:
     steps = order_layout._plan(sv)
     for i, step in enumerate(steps):
