@@ -28,6 +28,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from ibbot.broker.base import Broker, BrokerEvent, SessionInfo, Streamed
 from ibbot.clock import Clock
@@ -45,7 +46,7 @@ from ibbot.connection.health import (
     Trigger,
     farm_report,
 )
-from ibbot.connection.resets import in_reset_window
+from ibbot.connection.resets import in_reset_window, needs_manual_login
 from ibbot.connection.targets import check_accounts
 from ibbot.errors import ClientIdInUseError, ConnectError, GatewayUnreachableError, LiveGuardError
 from ibbot.model import LinkChange, LinkState, Notice
@@ -307,6 +308,7 @@ class Supervisor:
     async def _reconnect_loop(self) -> None:
         started = self._clock.now()
         reconnect = ReconnectClass.SOCKET
+        relogin_told: set[datetime] = set()
         while not self._stopping:
             delay = self._backoff.next_delay()
             await asyncio.sleep(delay)
@@ -319,6 +321,13 @@ class Supervisor:
                 if isinstance(exc, GatewayUnreachableError):
                     reconnect = ReconnectClass.RESTART  # nothing listened: TWS / the gateway went away
                 window = in_reset_window(self._clock.now(), self._settings.reset_windows)
+                if window is not None and needs_manual_login(window) and window.start not in relogin_told:
+                    relogin_told.add(window.start)
+                    log.error(
+                        "TWS / IB Gateway restarted after Sunday's token invalidation and needs a manual login "
+                        "(with 2FA, unless IBC handles it); ibbot keeps retrying %s:%d until it is back",
+                        self._host, self._port,
+                    )  # fmt: skip
                 level = logging.INFO if window is not None else logging.WARNING
                 log.log(level, "reconnect to %s:%d failed (%s); next try after backoff", self._host, self._port, exc)
                 continue

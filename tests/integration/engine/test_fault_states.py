@@ -5,6 +5,7 @@ exactly once after the reconnect."""
 from __future__ import annotations
 
 import asyncio
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from ibbot.connection.continuity import ReconnectClass
 from ibbot.connection.health import Health
+from ibbot.connection.resets import ResetWindow
 from ibbot.connection.supervisor import HealthChanged, Resynced
 from ibbot.engine.session import TradingSession
 from ibbot.model import Fill, OrderRequest, Quote, Side
@@ -124,3 +126,17 @@ async def test_a_fill_made_while_the_socket_was_down_is_delivered_once(tmp_path:
         again = await events.wait_for(Resynced, since=mark, timeout=20)
         assert again.report.fills_recovered == 0
         assert len([f for f in events.of(Fill) if f.exec_id == execution.exec_id]) == 1
+
+
+async def test_a_restart_inside_a_reset_window_is_waited_out_without_alarms(tmp_path: Path) -> None:
+    window = ResetWindow(name="nightly", zone="UTC", start=time(15, 0), end=time(16, 0))  # T0 is 15:30 UTC
+    async with running_session(tmp_path, reset_windows=(window,)) as (session, events):
+        await quoting(session)
+        assert session.supervisor.health.ready  # a window is no reason not to trade while the session is fine
+        mark = len(events)
+        await session.simulator.faults.restart(downtime=0.8)
+        resynced = await events.wait_for(Resynced, since=mark, timeout=20)
+        assert resynced.report.reconnect is ReconnectClass.RESTART
+        states = events.health(mark)
+        assert H.RESETTING in states and states[-1] is H.READY
+        assert not {H.DISCONNECTED, H.DEGRADED, H.OFFLINE} & set(states)

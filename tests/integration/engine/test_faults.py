@@ -3,13 +3,16 @@ states on the way, and the subscriptions live again afterwards (a new quote afte
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ibbot.broker.base import Streamed
 from ibbot.connection.continuity import ReconnectClass, SubscriptionKind
 from ibbot.connection.health import Health
 from ibbot.connection.supervisor import Resynced
+from ibbot.data.limits import GovernorLimits
 from ibbot.model import Quote
+from ibbot.sim.config import SimConfig
 
 from .helpers import Recorder, qualified, running_session
 
@@ -72,3 +75,31 @@ async def test_connectivity_lost_then_restored_with_data_kept_verifies_only(tmp_
         assert events.health(mark) == [H.OFFLINE, H.READY]
         after = len(quotes)
         await quotes.wait_for(Quote, since=after)  # the same subscription, never remade, streams again
+
+
+async def test_every_kind_of_feed_streams_again_after_a_drop(tmp_path: Path) -> None:
+    # IB refuses a tick-by-tick stream asked again within 15 s of the last; both sides shorten that to 1 s here.
+    sim = SimConfig(ephemeral=True, extra={"limits": {"tick_by_tick_repeat_window": 1}})
+    governor = replace(GovernorLimits(), tick_by_tick_repeat_window=1.0)
+    async with running_session(tmp_path, sim=sim, governor=governor) as (session, events):
+        aapl = await qualified(session)
+        streams = {kind: Recorder() for kind in ("quotes", "ticks", "depth", "bars")}
+        await session.feeds.quotes(aapl, generic_ticks="233", callback=streams["quotes"])
+        await session.feeds.ticks(aapl, callback=streams["ticks"])
+        await session.feeds.depth(aapl, callback=streams["depth"])
+        await session.feeds.realtime_bars(aapl, callback=streams["bars"])
+        for recorder in streams.values():
+            await recorder.wait_for(object)
+        mark = len(events)
+        await session.simulator.faults.drop_all()
+        report = (await events.wait_for(Resynced, since=mark)).report
+        assert {s.kind for s in report.resubscribed} == {
+            SubscriptionKind.QUOTES,
+            SubscriptionKind.TICKS,
+            SubscriptionKind.DEPTH,
+            SubscriptionKind.REALTIME_BARS,
+        }
+        assert report.failed == ()
+        assert all(feed.live for feed in session.feeds)
+        for recorder in streams.values():
+            await recorder.wait_for(object, since=len(recorder))
