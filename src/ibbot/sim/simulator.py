@@ -60,7 +60,7 @@ class Simulator:
         self.order_ids = OrderIds()
         self.tws_zone = ZoneInfo(config.time_zone)
         self.store: Store = store if store is not None else StateStore.memory()
-        self.prices = Prices(self.securities, config.seed)
+        self.prices = Prices(self.securities, config.seed, around_the_clock=not config.exchange_hours)
         self.accounts = AccountService(
             accounts=config.accounts,
             settings=account_settings(config.extra.get("account")),

@@ -36,6 +36,7 @@ class PriceModel:
     head_date: date = date(2004, 1, 1)  # the first date with data (reqHeadTimestamp)
     level_spread: float = -1.0  # stdev of the log level at each anchor; negative = half the annual vol
     tick_decimals: int = field(default=-1)  # decimals of a price; negative = derived from min_tick
+    around_the_clock: bool = False  # every minute of every day trades like a liquid one (profile.liquid_profile)
 
     def __post_init__(self) -> None:
         if self.ref_price <= 0 or self.min_tick <= 0 or self.annual_vol < 0:

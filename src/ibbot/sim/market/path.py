@@ -9,8 +9,10 @@ in business time, each level computable on its own so no answer depends on what 
   (`level_spread`), so the level wanders around the reference price instead of drifting away for decades;
 - days: inside a block, the value at each UTC midnight is bridged by bisection between the anchors, with the
   days' variances (`profile.day_variance`) as the bridge's clock: O(log 512) draws for any day;
-- minutes: inside a day, each minute boundary is bridged by bisection of [0, 1440] with the intraday variance
-  profile (U shape in the liquid session, less in extended hours, little when closed) as the clock;
+- minutes: inside a day, each minute boundary is bridged with the intraday variance profile (U shape in the
+  liquid session, less in extended hours, little when closed; flat around the clock) as the clock, coarse
+  grids first (8 h, 4 h ... 15 min, 5 min, 1 min: `ibbot.sim.market.tree`), so a grid of 30-minute points
+  costs 47 draws a day and bars of half an hour need no minute they do not look at;
 - seconds: inside a minute, by bisection of [0, 60] with uniform variance.
 
 Every bisection node has its own counter-based draw (`ibbot.sim.market.noise`) keyed by (seed, conId, level, node),
@@ -18,7 +20,7 @@ so a value is a pure function of its coordinates; the memo arrays only save time
 to the min tick (integers in ticks inside this module).
 
 Volume is a multiplicative cascade over the same trees: a day's total (lots) follows the calendar's volume
-profile and is split at every bisection node between the two halves in proportion to their profile weight,
+profile and is split at every node between its two parts in proportion to their profile weight,
 times a log-normal noise. Splits are integer, so the volume of any span is exact and additive: a day equals
 the sum of its minutes, a minute the sum of its seconds. Second j's volume is traded during [j, j+1) at the
 price of the next point, P(j+1): the last price seen at instant s is P(s), and a bar [a, b) spans the points
@@ -45,7 +47,10 @@ from ibbot.sim.market.profile import (
     DayProfile,
     block_variance_cum,
     day_profile,
+    liquid_profile,
+    uniform_block_cum,
 )
+from ibbot.sim.market.tree import CHAIN_NODES, NODES, Node, chain_nodes, grid_nodes
 
 BLOCK_DAYS = 512
 TRADING_DAYS_PER_YEAR = 252
@@ -91,7 +96,6 @@ def _plan(width: int) -> tuple[_Plan, ...]:
 
 _SECONDS_PLAN = _plan(60)
 _SECONDS_STEPS = tuple((n.lo, n.mid, n.hi, n.frac, n.spread) for n in _SECONDS_PLAN)  # unpacked: hot loops
-_MINUTES_PLAN = _plan(MINUTES_PER_DAY)
 
 
 class PricePath:
@@ -129,6 +133,9 @@ class PricePath:
         self._second_x: dict[int, array[float]] = {}
         self._minutes: dict[int, Minute] = {}
         self._profiles: dict[int, DayProfile] = {}
+        self._liquid = model.around_the_clock  # every hour trades like a liquid one: spreads and depth too
+        self._spread_factor = dict.fromkeys(_SPREAD_FACTOR, 1) if self._liquid else _SPREAD_FACTOR
+        self._depth_factor = dict.fromkeys(_DEPTH_FACTOR, 1.0) if self._liquid else _DEPTH_FACTOR
         self._floats: dict[int, float] = {}
 
     # --- prices ----------------------------------------------------------------------------------------
@@ -163,7 +170,7 @@ class PricePath:
 
     def spread(self, state: int) -> int:
         """The bid/ask spread in ticks in a minute of `state` (wider outside the liquid hours)."""
-        return self.model.spread_ticks * _SPREAD_FACTOR[state]
+        return self.model.spread_ticks * self._spread_factor[state]
 
     def minute_state(self, mi: int) -> int:
         """CLOSED, EXTENDED or REGULAR during minute `mi` (minutes since the epoch)."""
@@ -175,7 +182,8 @@ class PricePath:
         if profile is None:
             if len(self._profiles) >= _DAY_CACHE:
                 del self._profiles[next(iter(self._profiles))]
-            profile = self._profiles[day] = day_profile(self._calendar, day)
+            build = liquid_profile if self._liquid else day_profile
+            profile = self._profiles[day] = build(self._calendar, day)
         return profile
 
     def _anchor(self, block: int) -> float:
@@ -194,7 +202,11 @@ class PricePath:
         if offset == 0:
             value = memo[day] = self._anchor(block)
             return value
-        cum = block_variance_cum(self._calendar, first, BLOCK_DAYS)
+        cum = (
+            uniform_block_cum(BLOCK_DAYS)
+            if self._liquid
+            else block_variance_cum(self._calendar, first, BLOCK_DAYS)
+        )
         lo, hi = 0, BLOCK_DAYS
         x_lo, x_hi = self._x_day(first), memo.get(first + BLOCK_DAYS)
         if x_hi is None:
@@ -233,39 +245,37 @@ class PricePath:
         day, m = divmod(mi, MINUTES_PER_DAY)
         tree = self._day_tree(day)
         value = tree[m]
-        if not isnan(value):  # NaN marks a point not computed yet
-            return value
-        profile = self._profile(day)
-        cum = profile.var_cum
-        scale = math.sqrt(self._day_var * profile.variance_scale)
-        key = self._k_minute
-        lo, hi = 0, MINUTES_PER_DAY
-        x_lo, x_hi = tree[lo], tree[hi]
-        while True:
-            mid = (lo + hi) >> 1
-            x_mid = tree[mid]
-            if isnan(x_mid):
-                c0, cm, c1 = cum[lo], cum[mid], cum[hi]
-                span = c1 - c0
-                x_mid = x_lo + (cm - c0) / span * (x_hi - x_lo)
-                x_mid += scale * math.sqrt((cm - c0) * (c1 - cm) / span) * noise.normal(key, day, mid)
-                tree[mid] = x_mid
-            if mid == m:
-                return x_mid
-            if m < mid:
-                hi, x_hi = mid, x_mid
-            else:
-                lo, x_lo = mid, x_mid
+        if isnan(value):  # NaN marks a point not computed yet
+            self._draw(day, tree, CHAIN_NODES[m])
+            value = tree[m]
+        return value
 
     def fill_day(self, day: int) -> None:
         """Compute every minute point of a day at once (cheaper than 1,440 descents)."""
+        self._draw(day, self._day_tree(day), NODES)
+
+    def grid_x(self, day: int, step: int) -> array[float]:
+        """Log prices at the minutes 0, step, 2 step ... 1440 of UTC day `day` (`step` one of tree.LEVELS)."""
         tree = self._day_tree(day)
+        self._draw(day, tree, grid_nodes(step))
+        return tree[::step]
+
+    def _draw(self, day: int, tree: array[float], nodes: tuple[Node, ...]) -> None:
+        """Compute the nodes' points of `day` still missing from its tree (parents come first in `nodes`)."""
         profile = self._profile(day)
-        cum = profile.var_cum
-        scale = math.sqrt(self._day_var * profile.variance_scale)
         key = self._k_minute
         normal = noise.normal
-        for node in _MINUTES_PLAN:
+        if profile.uniform:  # around the clock: the nodes' own weights, no variance arithmetic
+            scale = math.sqrt(self._day_var)
+            for node in nodes:
+                mid = node.mid
+                if isnan(tree[mid]):
+                    x_lo = tree[node.lo]
+                    tree[mid] = x_lo + node.frac * (tree[node.hi] - x_lo) + scale * node.spread * normal(key, day, mid)
+            return
+        cum = profile.var_cum
+        scale = math.sqrt(self._day_var * profile.variance_scale)
+        for node in nodes:
             mid = node.mid
             if not isnan(tree[mid]):
                 continue
@@ -339,29 +349,44 @@ class PricePath:
         return total
 
     def _day_range(self, day: int, a: int, b: int) -> int:
+        """Lots traded in minutes [a, b) of UTC day `day` (0 <= a < b <= 1440)."""
         root = self._day_volume(day)
         if a <= 0 and b >= MINUTES_PER_DAY:
             return root
-        tree = self._volume_tree(day)
-        cum = self._profile(day).vol_cum
+        segments = self._segments(day, root, chain_nodes(a, b))
+        return sum(lots for start, lots in segments.items() if a <= start < b)
+
+    def grid_volume(self, day: int, step: int) -> list[int]:
+        """Lots traded in each cell [k step, (k + 1) step) of UTC day `day` (`step` one of tree.LEVELS)."""
+        segments = self._segments(day, self._day_volume(day), grid_nodes(step))
+        return [segments[start] for start in range(0, MINUTES_PER_DAY, step)]
+
+    def _segments(self, day: int, root: int, nodes: tuple[Node, ...]) -> dict[int, int]:
+        """The day cut at the nodes' points: {segment start: its lots}. Node (lo, mid, hi) splits the segment
+        [lo, hi) in two (parents first, so that segment exists when its node comes)."""
+        segments = {0: root}
+        if not root:
+            for node in nodes:
+                segments[node.mid] = 0
+            return segments
+        tree = self._volume_tree(day)  # tree[mid]: lots of the node's left part [lo, mid)
+        profile = self._profile(day)
+        cum, uniform = profile.vol_cum, profile.uniform
         key = self._k_minute_volume
-        result = 0
-        stack = [(0, MINUTES_PER_DAY, root)]
-        while stack:
-            lo, hi, lots = stack.pop()
-            if lots == 0 or hi <= a or b <= lo:
-                continue
-            if a <= lo and hi <= b:
-                result += lots
-                continue
-            mid = (lo + hi) >> 1
+        for node in nodes:
+            lo, mid = node.lo, node.mid
+            lots = segments[lo]
             left = tree[mid]
             if left < 0:
-                share = (cum[mid] - cum[lo]) / (cum[hi] - cum[lo])
+                if uniform:
+                    share = node.frac
+                else:
+                    c0 = cum[lo]
+                    share = (cum[mid] - c0) / (cum[node.hi] - c0)
                 left = tree[mid] = _split(lots, share, _MINUTE_VOLUME_NOISE * noise.normal(key, day, mid))
-            stack.append((lo, mid, left))
-            stack.append((mid, hi, lots - left))
-        return result
+            segments[lo] = left
+            segments[mid] = lots - left
+        return segments
 
     def _second_volumes(self, mi: int) -> array[int]:
         """Lots traded in each second of minute `mi`."""
@@ -406,7 +431,7 @@ class PricePath:
             ask=array("q", [b + n for b in bid[:60]] + [bid[60] + n_next]),
             volume=self._second_volumes(mi),
             size_key=self._k_sizes,
-            depth=max(1, round(self._depth * _DEPTH_FACTOR[state])),
+            depth=max(1, round(self._depth * self._depth_factor[state])),
         )
         if len(self._minutes) >= _MINUTE_CACHE:
             del self._minutes[next(iter(self._minutes))]

@@ -27,8 +27,8 @@ _DAILY_VOLUME = {"STK": 20_000_000, "FUT": 1_500_000, "IND": 0, "CASH": 0}
 _LOT = {"STK": 100, "FUT": 1, "IND": 1, "CASH": 100_000}
 
 
-def price_model(instrument: Instrument) -> PriceModel:
-    """The path parameters of a priced (non-option) instrument."""
+def price_model(instrument: Instrument, *, around_the_clock: bool = False) -> PriceModel:
+    """The path parameters of a priced (non-option) instrument; `around_the_clock`: every hour liquid."""
     return PriceModel(
         con_id=instrument.con_id,
         ref_price=instrument.reference_price or 100.0,
@@ -38,13 +38,15 @@ def price_model(instrument: Instrument) -> PriceModel:
         typical_daily_volume=_DAILY_VOLUME.get(instrument.sec_type, 1_000_000),
         lot_size=_LOT.get(instrument.sec_type, 100),
         quote_depth_lots=20 if instrument.sec_type == "CASH" else 0,
+        around_the_clock=around_the_clock,
     )
 
 
 class Prices:
-    def __init__(self, securities: SecurityMaster, seed: int) -> None:
+    def __init__(self, securities: SecurityMaster, seed: int, *, around_the_clock: bool = False) -> None:
         self.securities = securities
         self.seed = seed
+        self.around_the_clock = around_the_clock  # every hour trades like a liquid one (no exchange hours)
         self.book = LiveBook()
         self._paths: dict[int, PricePath] = {}
         self._holders: Counter[int] = Counter()  # live subscriptions per priced con_id
@@ -64,7 +66,8 @@ class Prices:
         """The deterministic path of a priced instrument (built once, then cached)."""
         path = self._paths.get(con_id)
         if path is None:
-            path = PricePath(price_model(self.instrument(con_id)), seed=self.seed)
+            model = price_model(self.instrument(con_id), around_the_clock=self.around_the_clock)
+            path = PricePath(model, seed=self.seed)
             self._paths[con_id] = path
         return path
 

@@ -66,6 +66,7 @@ class DayProfile:
     vol_cum: array[float]  # cumulative volume rates, likewise
     variance_scale: float  # day_variance / var_cum[-1]: turns a difference of var_cum into variance units
     volume_weight: float  # the day's expected volume as a fraction of a regular day's
+    uniform: bool = False  # every minute alike (var_cum[m] = m): the bridge may use its precomputed weights
 
 
 def day_date(day: int) -> date:
@@ -130,6 +131,58 @@ def day_profile(calendar: ExchangeCalendar, day: int) -> DayProfile:
         variance_scale=day_variance(calendar, day) / var_cum[-1],
         volume_weight=vol_cum[-1] / _regular_total(calendar),
     )
+
+
+@lru_cache(maxsize=64)
+def _liquid_base(calendar: ExchangeCalendar) -> tuple[array[float], array[float], float]:
+    minutes = max(1, regular_minutes(calendar))
+    rate = _regular_total(calendar) / minutes
+    var_cum = array("d", [float(m) for m in range(MINUTES_PER_DAY + 1)])
+    vol_cum = array("d", [rate * m for m in range(MINUTES_PER_DAY + 1)])
+    return var_cum, vol_cum, MINUTES_PER_DAY / minutes
+
+
+@lru_cache(maxsize=1024)
+def liquid_profile(calendar: ExchangeCalendar, day: int) -> DayProfile:
+    """UTC day `day` when the market trades around the clock: every minute as busy as a liquid one.
+
+    Each minute has the variance of an average minute of the day (a day keeps a trading day's variance, so
+    daily moves keep the model's volatility) and the volume rate of an average regular minute (a day trades
+    1,440 / regular_minutes times a regular session's volume). The minutes' states stay the calendar's, so
+    what asks for regular hours (useRTH) still finds them.
+    """
+    var_cum, vol_cum, weight = _liquid_base(calendar)
+    return DayProfile(
+        day=day,
+        trading_day=calendar.is_trading_day(day_date(day)),
+        state=day_states(calendar, day),
+        var_cum=var_cum,
+        vol_cum=vol_cum,
+        variance_scale=1.0 / MINUTES_PER_DAY,
+        volume_weight=weight,
+        uniform=True,
+    )
+
+
+@lru_cache(maxsize=1024)
+def day_states(calendar: ExchangeCalendar, day: int) -> bytes:
+    """The state (CLOSED, EXTENDED, REGULAR) of every minute of UTC day `day` under `calendar`."""
+    the_date = day_date(day)
+    day_start = EPOCH_SECONDS + day * SECONDS_PER_DAY
+    state = bytearray(MINUTES_PER_DAY)
+    around = (the_date - timedelta(days=1), the_date + timedelta(days=1))
+    for liquid, value in ((False, EXTENDED), (True, REGULAR)):
+        for session in calendar.sessions(*around, liquid=liquid):
+            first, last = _clip(session.start, session.end, day_start)
+            if first < last:
+                state[first:last] = bytes([value]) * (last - first)
+    return bytes(state)
+
+
+@lru_cache(maxsize=8)
+def uniform_block_cum(days: int) -> tuple[float, ...]:
+    """Cumulative day variances when every day counts as a trading day (around the clock)."""
+    return tuple(float(d) for d in range(days + 1))
 
 
 def _clip(start: datetime, end: datetime, day_start: int) -> tuple[int, int]:

@@ -1,0 +1,86 @@
+"""The shape of a day's bridge: which minute points of a UTC day are drawn from which, coarse grids first.
+
+Theory of operation: a day [0, 1440] (minutes) is split 3 ways into 8-hour spans, then each span 2 ways
+(4 h, 2 h, 1 h, 30 min, 15 min), then 3 ways (5 min) and 5 ways (1 min): `RADICES`. A k-way split of a span
+[s0, s1] draws its inner points one after the other, each bridged between the point before it and s1
+(`Node(lo, mid, hi)`), which is an exact Brownian bridge by the Markov property. Every point of a grid is drawn
+from points of that grid or coarser ones only, so the 30-minute points of a day cost 47 draws and the hourly
+ones 23, where a bisection of [0, 1440] needs 191 and 111 (and all 1,439 for every minute).
+
+The same nodes split volume: node (lo, mid, hi) splits the lots of [lo, hi) into [lo, mid) and [mid, hi), so a
+grid's cell volumes come from that grid's nodes alone, exact and additive. Everything here is static.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+MINUTES_PER_DAY = 1440
+RADICES = (3, 2, 2, 2, 2, 2, 3, 5)
+LEVELS = (480, 240, 120, 60, 30, 15, 5, 1)  # minutes between the points of each level's grid
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Point `mid`, drawn between `lo` and `hi` (minutes of the day); `frac` and `spread` are the bridge's
+    weights under a uniform variance clock: mean lo + frac (hi - lo), stdev spread * sqrt(day variance)."""
+
+    lo: int
+    mid: int
+    hi: int
+    frac: float
+    spread: float
+
+
+def _nodes() -> tuple[tuple[Node, ...], tuple[int, ...]]:
+    nodes: list[Node] = []
+    ends: list[int] = []
+    spans = [(0, MINUTES_PER_DAY)]
+    for radix in RADICES:
+        finer: list[tuple[int, int]] = []
+        for s0, s1 in spans:
+            step = (s1 - s0) // radix
+            points = [s0 + step * j for j in range(radix + 1)]
+            for j in range(1, radix):
+                lo, mid, hi = points[j - 1], points[j], s1
+                spread = ((mid - lo) * (hi - mid) / (hi - lo) / MINUTES_PER_DAY) ** 0.5
+                nodes.append(Node(lo, mid, hi, (mid - lo) / (hi - lo), spread))
+            finer.extend(pairwise(points))
+        spans = finer
+        ends.append(len(nodes))
+    return tuple(nodes), tuple(ends)
+
+
+NODES, _LEVEL_ENDS = _nodes()
+NODE_OF = {node.mid: index for index, node in enumerate(NODES)}  # every inner minute is one node's mid
+
+
+def grid_nodes(step: int) -> tuple[Node, ...]:
+    """The nodes that draw every point of the grid of `step` minutes (one of LEVELS), parents first."""
+    return NODES[: _LEVEL_ENDS[LEVELS.index(step)]]
+
+
+def _chains() -> tuple[tuple[int, ...], ...]:
+    chains: list[tuple[int, ...]] = [()] * (MINUTES_PER_DAY + 1)
+    for index, node in enumerate(NODES):  # parents come first, so their chains are known
+        chains[node.mid] = tuple(sorted({*chains[node.lo], *chains[node.hi], index}))
+    return tuple(chains)
+
+
+CHAINS = _chains()  # CHAINS[m]: the nodes (indexes, parents first) that draw minute m; () for 0 and 1440
+CHAIN_NODES = tuple(tuple(NODES[i] for i in chain) for chain in CHAINS)
+
+
+def chain_nodes(*minutes: int) -> tuple[Node, ...]:
+    """The nodes that draw all of `minutes`, parents first."""
+    wanted = sorted({index for m in minutes for index in CHAINS[m]})
+    return tuple(NODES[index] for index in wanted)
+
+
+def level_at_most(minutes: float) -> int:
+    """The coarsest grid step (of LEVELS) no longer than `minutes` (1 below a minute)."""
+    for step in LEVELS:
+        if step <= minutes:
+            return step
+    return 1
