@@ -373,6 +373,11 @@ class OrderService:
         elif isinstance(event, Resynced):
             self._spawn(self._after_resync())
 
+    async def reconciled(self) -> None:
+        """Wait until the reconciliations a `Resynced` started have finished (their failures are logged)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def _after_resync(self) -> None:
         await run_reconciliation(self)
 

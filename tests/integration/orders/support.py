@@ -21,6 +21,7 @@ from ibbot.model import Fill, Instrument, Order, OrderRequest, OrderType, Side
 from ibbot.risk import RiskGate, RiskLimits
 from ibbot.sim.config import SimConfig
 from ibbot.store import Journal
+from integration.engine.helpers import Recorder, running_session
 
 # The tests trade without a quote feed: the checks that need a price are off, every other one is on.
 LIMITS = RiskLimits(
@@ -114,6 +115,19 @@ async def sim_session(data_dir: Path, *, target: str = "sim", client_id: int = 1
 async def trading(tmp_path: Path, journal_url: str, **options: Any) -> AsyncIterator[Stack]:
     async with sim_session(tmp_path / "data") as session, service_on(session, journal_url, **options) as stack:
         yield stack
+
+
+@asynccontextmanager
+async def replaying(
+    tmp_path: Path, journal_url: str, *, sim: SimConfig | None = None, **options: Any
+) -> AsyncIterator[tuple[Stack, Recorder]]:
+    """An order service on a session replaying a fixed Wednesday (engine tests' `running_session`: quick
+    reconnects, faults at hand), with the session's recorder of every event."""
+    async with (
+        running_session(tmp_path / "data", sim=sim) as (session, events),
+        service_on(session, journal_url, **options) as stack,
+    ):
+        yield stack, events
 
 
 @dataclass(frozen=True, kw_only=True)
