@@ -27,6 +27,7 @@ from ibbot.connection.supervisor import HealthChanged
 from ibbot.model import Fill, OrderStatus
 from ibbot.notify import Notification, NotifySettings, Severity
 from ibbot.ops.decisions import OrderRecorded, ReconciliationRecorded, RiskChecked, RiskStateSaved
+from ibbot.ops.monitor import is_rejected, quantity_text
 from ibbot.ops.snapshot import DOWN_STATES, Snapshot
 
 REPEAT = timedelta(minutes=5)
@@ -80,7 +81,7 @@ class Alerts:
         self._day.fills += 1
         if not self._wanted("fill"):
             return []
-        title = f"Filled {fill.side.value} {fill.quantity} {fill.instrument} @ {fill.price}"
+        title = f"Filled {fill.side.value} {quantity_text(fill.quantity)} {fill.instrument} @ {fill.price}"
         fields = {"exec_id": fill.exec_id}
         if fill.order_ref:
             fields["order"] = fill.order_ref
@@ -103,14 +104,14 @@ class Alerts:
         order = event.order
         if order.status is OrderStatus.SUBMITTED and not event.ib_status:  # the service's record as it left
             self._day.orders += 1
-        if order.status is not OrderStatus.REJECTED or order.order_ref in self._rejected:
+        if not is_rejected(order) or order.order_ref in self._rejected:
             return []
         self._rejected.add(order.order_ref)
         self._day.rejects += 1
         if not self._wanted("reject"):
             return []
         request = order.request
-        title = f"Order rejected: {request.side.value} {request.quantity} {request.instrument}"
+        title = f"Order rejected: {request.side.value} {quantity_text(request.quantity)} {request.instrument}"
         return [self._note("reject", title, order.reason or "no reason given", now, Severity.WARNING,
                            order=order.order_ref)]  # fmt: skip
 
@@ -126,7 +127,7 @@ class Alerts:
             return []
         more = f" ({unsent} more refused by {verdict.check} since the last alert)" if unsent else ""
         request = event.request
-        title = f"Risk refused {request.side.value} {request.quantity} {request.instrument}"
+        title = f"Risk refused {request.side.value} {quantity_text(request.quantity)} {request.instrument}"
         fields = {"check": verdict.check}
         if request.strategy:
             fields["strategy"] = request.strategy

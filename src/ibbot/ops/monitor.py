@@ -45,6 +45,7 @@ from ibbot.ops.decisions import (
     RiskStateSaved,
 )
 from ibbot.ops.snapshot import (
+    REJECTED_BY_IB,
     Counters,
     EquityPoint,
     FarmView,
@@ -73,6 +74,19 @@ EQUITY_LABEL = "IB net liquidation + own PnL since"
 PNL_LABEL = "PnL (own fills)"
 
 
+def summarize(orders: Iterable[Order]) -> tuple[tuple[OrderView, ...], dict[str, int], int]:
+    """The working orders (newest first), the count of orders by status, and the count rejected."""
+    counts: dict[str, int] = {}
+    working = []
+    rejects = 0
+    for order in orders:
+        counts[order.status.value] = counts.get(order.status.value, 0) + 1
+        rejects += is_rejected(order)
+        if order.status.is_working:
+            working.append(order_view(order))
+    return tuple(sorted(working, key=lambda o: o.created, reverse=True)), counts, rejects
+
+
 class MonitoredSession(Protocol):
     """What the monitor reads of `ibbot.engine.session.TradingSession`."""
 
@@ -93,7 +107,15 @@ class MonitoredService(Protocol):
     journal: Any
 
 
-def _qty(quantity: Decimal) -> str:
+def is_rejected(order: Order) -> bool:
+    """Rejected by IB or before it left. IB reports its 201 rejection with an orderStatus "Cancelled" that may
+    reach the order manager before the 201 itself: such an order ends CANCELLED with the 201 as its reason."""
+    if order.status is OrderStatus.REJECTED:
+        return True
+    return order.status is OrderStatus.CANCELLED and order.reason.startswith(REJECTED_BY_IB)
+
+
+def quantity_text(quantity: Decimal) -> str:
     """30 for Decimal("30.0"), 0.5 for Decimal("0.50")."""
     return format(quantity.normalize(), "f")
 
@@ -238,13 +260,14 @@ class Monitor:
         if isinstance(event, OrderRecorded) and event.changed:
             order = event.order
             if order.status in (OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.FILLED):
-                level = "warning" if order.status is OrderStatus.REJECTED else "info"
+                rejected = is_rejected(order)
                 why = f" ({order.reason})" if order.reason else ""
-                self.note(level, "order", f"{order.order_ref} {order.status.value}{why}")
+                shown = "rejected" if rejected else order.status.value
+                self.note("warning" if rejected else "info", "order", f"{order.order_ref} {shown}{why}")
             elif order.status is OrderStatus.SUBMITTED and not event.ib_status:  # our record as it left
                 request = order.request
-                self.note("info", "order", f"{order.order_ref} sent: {request.side.value} {_qty(request.quantity)} "
-                                           f"{request.instrument} {request.order_type.value}")  # fmt: skip
+                what = f"{request.side.value} {quantity_text(request.quantity)} {request.instrument}"
+                self.note("info", "order", f"{order.order_ref} sent: {what} {request.order_type.value}")
         elif isinstance(event, CommissionRecorded) and event.new:
             for i, view in enumerate(self._fills):
                 if view.exec_id == event.exec_id:
@@ -282,8 +305,8 @@ class Monitor:
     def on_fill(self, fill: Fill) -> None:
         self._fill_count += 1
         self._fills.appendleft(fill_view(fill))
-        self.note("notice", "fill", f"filled {fill.side.value} {_qty(fill.quantity)} {fill.instrument} @ {fill.price}"
-                                    + (f" ({fill.order_ref})" if fill.order_ref else ""), fill.time)  # fmt: skip
+        what = f"{fill.side.value} {quantity_text(fill.quantity)} {fill.instrument} @ {fill.price}"
+        self.note("notice", "fill", f"filled {what}" + (f" ({fill.order_ref})" if fill.order_ref else ""), fill.time)
 
     # --- sampling ----------------------------------------------------------------------------------------------
 
@@ -395,21 +418,14 @@ class Monitor:
             since=state.since, daily_loss_tripped=state.daily_loss_tripped,
         )  # fmt: skip
 
-    def _orders(self) -> tuple[tuple[OrderView, ...], dict[str, int]]:
+    def _orders(self) -> tuple[tuple[OrderView, ...], dict[str, int], int]:
         if self.service is None:
-            return (), {}
-        orders: Iterable[Order] = self.service.manager.orders
-        counts: dict[str, int] = {}
-        working = []
-        for order in orders:
-            counts[order.status.value] = counts.get(order.status.value, 0) + 1
-            if order.status.is_working:
-                working.append(order_view(order))
-        return tuple(sorted(working, key=lambda o: o.created, reverse=True)), counts
+            return (), {}, 0
+        return summarize(self.service.manager.orders)
 
     def snapshot(self) -> Snapshot:
         marks = self._marks()
-        working, counts = self._orders()
+        working, counts, rejects = self._orders()
         pnl = self._pnl(marks)
         return Snapshot(
             time=self.clock.now(), label=self.label, source="live", read_only=self.controls is None,
@@ -417,6 +433,6 @@ class Monitor:
             working=working, fills=tuple(self._fills), risk=self._risk(), verdict=self._verdict(),
             log=tuple(reversed(self._log)), equity=tuple(self._equity),
             equity_label=EQUITY_LABEL if pnl.equity is not None else PNL_LABEL,
-            counters=Counters(fills=self._fill_count, orders_by_status=counts, risk_refusals=self._risk_refusals,
-                              resyncs=self._resyncs, roundtrip=self._roundtrip),
+            counters=Counters(fills=self._fill_count, orders_by_status=counts, rejects=rejects,
+                              risk_refusals=self._risk_refusals, resyncs=self._resyncs, roundtrip=self._roundtrip),
         )  # fmt: skip

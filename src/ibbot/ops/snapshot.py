@@ -17,6 +17,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 # The health states that count as "down" for alerts and the page (connection.health.Health values).
 DOWN_STATES = frozenset({"disconnected", "connecting", "syncing", "offline", "resetting", "halted", "stopped"})
+REJECTED_BY_IB = "201 "  # the reason an order IB rejected carries (code, then IB's text)
 # The order-round-trip histogram's upper bounds, seconds (the last bucket is +Inf).
 ROUNDTRIP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -181,13 +182,10 @@ class Histogram:
 class Counters:
     fills: int = 0  # every fill the journal holds
     orders_by_status: Mapping[str, int] = field(default_factory=dict)
+    rejects: int = 0  # orders rejected, by IB (201) or before they left
     risk_refusals: int = 0
     resyncs: int = 0
     roundtrip: Histogram = field(default_factory=Histogram)
-
-    @property
-    def rejects(self) -> int:
-        return self.orders_by_status.get("rejected", 0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,7 +22,7 @@ from typing import Any
 from ibbot.clock import Clock
 from ibbot.errors import RiskStateError
 from ibbot.oms import PositionBook
-from ibbot.ops.monitor import fill_view, order_view
+from ibbot.ops.monitor import fill_view, summarize
 from ibbot.ops.snapshot import (
     Counters,
     HealthView,
@@ -102,11 +102,7 @@ class JournalView:
         journal = self.journal
         orders = journal.orders()
         fills = journal.fills()
-        counts: dict[str, int] = {}
-        for order in orders:
-            counts[order.status.value] = counts.get(order.status.value, 0) + 1
-        working = tuple(sorted((order_view(o) for o in orders if o.status.is_working), key=lambda o: o.created,
-                               reverse=True))  # fmt: skip
+        working, counts, rejects = summarize(orders)
         if bot is not None and not stale:
             health, positions, pnl = bot.health, bot.positions, bot.pnl
         else:
@@ -119,7 +115,7 @@ class JournalView:
             working=working, fills=tuple(fill_view(f) for f in reversed(fills[-_FILLS_SHOWN:])), risk=self._risk(),
             verdict=self._verdict(), log=bot.log if bot else (), equity=bot.equity if bot else (),
             equity_label=bot.equity_label if bot else "PnL (own fills)",
-            counters=Counters(fills=len(fills), orders_by_status=counts,
+            counters=Counters(fills=len(fills), orders_by_status=counts, rejects=rejects,
                               risk_refusals=bot.counters.risk_refusals if bot else 0,
                               resyncs=bot.counters.resyncs if bot else 0,
                               roundtrip=bot.counters.roundtrip if bot else Counters().roundtrip),

@@ -110,6 +110,7 @@ async def running_bot(
     notify: NotifySettings | None = None,
     view_requires_token: bool = False,
     sample_every: float = 0.25,
+    limits: RiskLimits = LIMITS,
 ) -> AsyncIterator[Bot]:
     clock = OffsetClock(T0)
     data_dir = tmp_path / "data"
@@ -123,8 +124,8 @@ async def running_bot(
     async with session:
         server = session.simulator
         journal = Journal.open(Journal.default_url(data_dir))
-        service = OrderService(session, journal, RiskGate(LIMITS), clock=clock, quotes=lambda: quotes)
-        ops = Operations(session, service, data_dir=data_dir, notify=notify, notifiers=notifiers or [],
+        service = OrderService(session, journal, RiskGate(limits), clock=clock, quotes=lambda: quotes)
+        ops = Operations(session, service, data_dir=data_dir, notify=notify, notifiers=notifiers,
                          quotes=lambda: quotes, sample_every=sample_every, status_every=0.5)  # fmt: skip
         orders = Events()
         service.add_listener(orders)

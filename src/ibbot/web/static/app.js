@@ -282,7 +282,7 @@ function renderRisk(s) {
   setText("verdict", v.verdict || "not reconciled yet");
   setText("verdict-time", v.time ? dateTime(v.time) : "—");
   setText("verdict-diff", v.discrepancies);
-  setText("count-rejects", s.counters.orders_by_status.rejected || 0);
+  setText("count-rejects", s.counters.rejects);
   setText("count-refusals", s.counters.risk_refusals);
   $("verdict-reasons").replaceChildren(...v.reasons.map((r) => h("li", {}, r)));
 }
