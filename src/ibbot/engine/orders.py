@@ -290,22 +290,32 @@ class OrderService:
     async def modify(self, order_ref: str, request: OrderRequest) -> Order:
         """New terms for a working order (gated like a new order), journaled, then sent under the same id."""
         async with self.lock:
-            now = self.clock.now()
-            current = self.manager.by_ref(order_ref)
-            if current is None:
-                raise OrderError(f"no order {order_ref!r}")
-            kept = replace(request, order_ref=order_ref)
-            verdict = self.gate.check(validate(kept, now, self.rules), self.context(now))
-            if not verdict.allowed:
-                for event in verdict.events:
-                    self.journal.record_risk_event(
-                        time=event.time, check=event.check, reason=event.reason, order_ref=order_ref
-                    )
-                raise RiskRefusedError(verdict.check, verdict.reason)
-            order = self.manager.modify(order_ref, kept, now)
-            self._record(order)
+            order = self.prepare_modify(order_ref, request)
             await self.gateway.modify_order(order.order_id, order.request)
             return order
+
+    def prepare(self, requests: tuple[OrderRequest, ...]) -> list[Order]:
+        """`submit`'s synchronous half for a runner that holds `lock`: validated, gated, intents written;
+        `send_created` sends each afterwards (the strategy runner: hooks are synchronous)."""
+        return self._prepare(requests)
+
+    def prepare_modify(self, order_ref: str, request: OrderRequest) -> Order:
+        """`modify`'s synchronous half (the caller holds `lock`): gated and journaled; send with `modify_order`."""
+        now = self.clock.now()
+        current = self.manager.by_ref(order_ref)
+        if current is None:
+            raise OrderError(f"no order {order_ref!r}")
+        kept = replace(request, order_ref=order_ref)
+        verdict = self.gate.check(validate(kept, now, self.rules), self.context(now))
+        if not verdict.allowed:
+            for event in verdict.events:
+                self.journal.record_risk_event(
+                    time=event.time, check=event.check, reason=event.reason, order_ref=order_ref
+                )
+            raise RiskRefusedError(verdict.check, verdict.reason)
+        order = self.manager.modify(order_ref, kept, now)
+        self._record(order)
+        return order
 
     async def cancel(self, order_ref: str) -> None:
         """Cancel one order (never refused; RISK priority at the governor)."""
