@@ -7,10 +7,11 @@ once, then walked a chunk (65,536 rows) at a time as plain Python lists, so the 
 never touches numpy scalars. For each row:
 
 1. if orders are working on the instrument, the bar's quotes go to the fill engine (`fill_model`) at the
-   bar's start, and the order and fill news are delivered to the strategy;
+   bar's start;
 2. the float mirror of the positions' value moves to the close (one multiply, when something is held);
-3. the clock moves to the bar's end and, if the strategy subscribed to the series, a `Bar` is built (the fast
-   frozen constructor) and delivered to `on_bar`, then the news its orders caused;
+3. the clock moves to the bar's end: the order and fill news of step 1 are delivered to the strategy, then,
+   if it subscribed to the series, a `Bar` is built (the fast frozen constructor) and delivered to `on_bar`,
+   then the news its orders caused;
 4. the equity (cash + positions at their closes) is appended to the curve (8 bytes a bar).
 
 Nothing else happens per bar: no Decimal, no datetime unless someone asks for `now`, no risk context unless
@@ -204,6 +205,9 @@ class Backtest:
         except _HookError as failed:
             self.host.fail(failed.hook, failed.error)
             self._deliver()
+            self._equity.append(self.engine.cash + self.engine.marked)  # the row the hook failed in
+            if self.engine.open_positions:
+                self._exposed += 1
             return failed.row + 1
         return total
 
@@ -235,7 +239,6 @@ class Backtest:
         next_day = (micros[0] // _DAY_US + 1) * _DAY_US
         fromtimestamp = datetime.fromtimestamp
         utc = UTC
-        exposed = 0
         for k in range(last - first):
             listing = only if single else by_index[sid_list[k]]
             index = listing.index
@@ -250,8 +253,6 @@ class Backtest:
             if listing.working:
                 engine.set_time(t)
                 self._fill_bar(listing, (opens[j], highs[j], lows[j], close, volumes[j]))
-                if pending and running:
-                    self._deliver_or_raise(first + k)
             if listing.position:
                 engine.marked += listing.position * (close - listing.last) * listing.multiplier
             listing.last = close
@@ -259,6 +260,8 @@ class Backtest:
             bar_size = listing.bar_size
             assert bar_size is not None
             engine.set_time(t + bar_size.seconds * 1_000_000)
+            if pending and running:  # the news of the fills at this bar, at its end (hooks act at bar ends)
+                self._deliver_or_raise(first + k)
             if running and listing.bars is not None:
                 bar = _build_bar(
                     instrument=listing.instrument, time=fromtimestamp(seconds[k], utc), open=opens[j],
@@ -284,8 +287,7 @@ class Backtest:
                     self._deliver_or_raise(first + k)
             equity.append(engine.cash + engine.marked)
             if engine.open_positions:
-                exposed += 1
-        self._exposed += exposed
+                self._exposed += 1
 
     def _fill_bar(self, listing: Listing, bar: tuple[float, float, float, float, float]) -> None:
         """The bar's quotes to the fill engine (fill_model), while orders still work on the instrument."""
