@@ -28,6 +28,8 @@ from ibbot.protocol.requests.session import StartApi
 from ibbot.protocol.responses import Response, encode_response
 from ibbot.protocol.responses.session import stamp_errors
 
+_ERROR_TIME = int(SV.ERROR_TIME)  # a plain int on the send path
+
 
 class State(enum.Enum):
     AWAIT_HELLO = "await-hello"
@@ -137,6 +139,6 @@ class ServerConnection:
     def send_many(self, messages: list[Response], *, now_ms: int | None = None) -> bytes:
         """Several messages as one write (a burst of ticks, a list of bars). From ERROR_TIME (194) every error
         carries a time: `now_ms` (epoch milliseconds, the caller's clock) for those that were given none."""
-        if now_ms is not None and self.server_version >= SV.ERROR_TIME:
+        if now_ms is not None and self.server_version >= _ERROR_TIME:
             messages = stamp_errors(messages, now_ms)
         return b"".join(self.send(m) for m in messages)

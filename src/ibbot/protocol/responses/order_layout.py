@@ -657,6 +657,7 @@ def plain_open_order_text(order: Order, contract: Contract, sv: int) -> tuple[Jo
     return (head_text, head.count), (tail.text(order), tail.count)
 
 
+_PREVIEW = int(SV.FULL_ORDER_PREVIEW_FIELDS)  # a plain int: an IntEnum member costs a lookup on this hot path
 _order_texts: IdentityMemo[tuple[Joined, Joined]] = IdentityMemo()
 _state_texts: IdentityMemo[Joined] = IdentityMemo()
 
@@ -679,7 +680,7 @@ def open_order_text(order: Order, contract: Contract, sv: int) -> tuple[Joined, 
 
 def open_order_state_text(state: OrderState, what_if: bool, sv: int) -> Joined:
     """`open_order_state`, joined."""
-    tag = what_if | (sv >= SV.FULL_ORDER_PREVIEW_FIELDS) << 1  # all the text depends on besides the state
+    tag = what_if + 2 if sv >= _PREVIEW else what_if  # all the text depends on besides the state
     kept = _state_texts.get((state,), tag)
     if kept is not None:
         return kept
