@@ -1,6 +1,6 @@
 """Contract look-up requests: contract details, symbol search, option chains, market rules, codes, tiers.
 
-Only reqContractDetails changes inside 157..178: it gains `issuerId` at BOND_ISSUERID (176).
+Only reqContractDetails changes inside 157..200: it gains `issuerId` at BOND_ISSUERID (176).
 """
 
 from __future__ import annotations

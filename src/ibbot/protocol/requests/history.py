@@ -1,6 +1,6 @@
 """Historical-data requests (bars, head timestamp, histogram, ticks, cancels) and IB's date-time strings.
 
-None of these layouts changes inside 157..178 (reqHistoricalData lost its version field and gained
+None of these layouts changes inside 157..200 (reqHistoricalData lost its version field and gained
 keepUpToDate at SYNT_REALTIME_BARS 124). Date-time strings stay as the client sent them; the simulator
 reads them with `parse_ib_datetime`, because the zone of a zone-less form is the session's, not the wire's.
 """

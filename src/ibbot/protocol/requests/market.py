@@ -1,6 +1,6 @@
 """Market-data requests: top of book, depth, tick-by-tick, real-time bars, option calculations, and cancels.
 
-Every layout here is fixed across server versions 157..178 (the gates that shaped them, such as
+Every layout here is fixed across server versions 157..200 (the gates that shaped them, such as
 TRADING_CLASS 68, LINKING 70, SMART_DEPTH 146, TICK_BY_TICK_IGNORE_SIZE 140, all lie below 157).
 Options lists travel as one field `tag=value;tag=value;` (`base.read_tag_values`); the history family
 reuses `read_combo_legs`.
