@@ -24,6 +24,7 @@ from ibbot.cli import (
     reconcile,
     sim,
     sim_reset,
+    web,
 )
 from ibbot.protocol import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("version", help="print the version and the protocol versions served").set_defaults(func=_cmd_version)
     sim.add_parser(sub)
     sim_reset.add_parser(sub)
+    web.add_parser(sub)
     history.add_parser(sub)
     backtest.add_parser(sub)
     for command in (
