@@ -22,6 +22,7 @@ from ibbot.cli import (
     positions,
     quote,
     reconcile,
+    run,
     sim,
     sim_reset,
     web,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_parser(sub)
     sim_reset.add_parser(sub)
     web.add_parser(sub)
+    run.add_parser(sub)
     history.add_parser(sub)
     backtest.add_parser(sub)
     for command in (

@@ -8,7 +8,8 @@ Theory of operation
 * Start: `on_start` registers instruments and subscriptions (`LiveContext`); the runner then qualifies every
   instrument (the contract cache keeps restarts cheap) and opens the feeds: bars built from IB's 5-second bars
   (N-second and N-minute sizes up to an hour: each bar is delivered as soon as it is complete) or keepUpToDate
-  history for larger ones, and quotes. Continuity keeps them alive across every reconnect.
+  history for larger ones, and quotes for every instrument (the risk gate values orders by them; `on_quote`
+  sees them only if the strategy subscribed). Continuity keeps them alive across every reconnect.
 * Events (bars, quotes, order changes, fills) go into one queue; a dispatcher delivers them one hook at a time
   while holding the order service's lock, so a hook never runs while a reconciliation or the kill switch does,
   and a hook's orders are created inside it and sent after it, in order. A fill reaches `on_fill` once (the
@@ -86,9 +87,9 @@ class StrategyRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self.context = LiveContext(service, session.clock, spawn=self._spawn)
         self.host = StrategyHost(strategy, self.context, working_orders=working_orders)
-        self._fills: list[Fill] = []
-        self._bars = 0
-        self._quote_count = 0
+        self.fills: list[Fill] = []  # the strategy's fills in this run, in arrival order
+        self.bars_seen = 0
+        self.quotes_seen = 0
         self._listening: list[Callable[[], None]] = []
 
     # --- the run ---------------------------------------------------------------------------------------------
@@ -107,10 +108,10 @@ class StrategyRunner:
             await self._finish()
         return RunResult(
             strategy=self.strategy.name,
-            bars=self._bars,
-            quotes=self._quote_count,
+            bars=self.bars_seen,
+            quotes=self.quotes_seen,
             orders=tuple(self.context.order_for_strategy(o) for o in self._orders()),
-            fills=tuple(self._fills),
+            fills=tuple(self.fills),
             failure=self.host.failure,
         )
 
@@ -132,7 +133,7 @@ class StrategyRunner:
                 if hook == "on_bar":
                     entry, bar = value
                     entry.bars.append(bar)
-                    self._bars += 1
+                    self.bars_seen += 1
                     self.host.call("on_bar", bar)
                 else:
                     self.host.call(hook, value)
@@ -185,8 +186,8 @@ class StrategyRunner:
             self.context.qualified(entry, qualified)
             for size in entry.bar_sizes:
                 await self._open_bars(entry, qualified, size)
-            if entry.quotes:
-                await feeds.quotes(qualified, callback=functools.partial(self._on_quote, entry))
+            # Quotes for every instrument, asked for or not: the risk gate values orders and bands prices by them.
+            await feeds.quotes(qualified, callback=functools.partial(self._on_quote, entry))
 
     async def _open_bars(self, entry: Registered, qualified: Any, size: BarSize) -> None:
         def deliver(value: StreamValue) -> None:
@@ -208,8 +209,9 @@ class StrategyRunner:
         price = value.mid if math.isnan(value.last) else value.last  # NaN where IB has sent nothing yet
         if not math.isnan(price):
             entry.mark = Decimal(str(price))
-        self._quote_count += 1
-        self._queue.put_nowait(("on_quote", replace(value, instrument=entry.handle)))
+        if entry.quotes:
+            self.quotes_seen += 1
+            self._queue.put_nowait(("on_quote", replace(value, instrument=entry.handle)))
 
     # --- order news (the OrderService's listener interface) ---------------------------------------------------
 
@@ -220,7 +222,7 @@ class StrategyRunner:
     def on_fill(self, fill: Fill) -> None:
         if fill.order_ref not in self.context.refs:
             return
-        self._fills.append(fill)
+        self.fills.append(fill)
         order = self.service.order(fill.order_ref)
         if order is not None:
             ours = Execution(fill=self.context.fill_for_strategy(fill), order=self.context.order_for_strategy(order))
