@@ -5,7 +5,14 @@ What to notify and when is decided by `ibbot.ops.alerts`; this package only deli
 
 from ibbot.notify.base import MemoryNotifier, Notification, Notifier, Severity
 from ibbot.notify.channels import TelegramNotifier, WebhookNotifier
-from ibbot.notify.config import EVENTS, NotifySettings, TelegramSettings, WebhookSettings, notify_settings
+from ibbot.notify.config import (
+    EVENTS,
+    NotifySettings,
+    TelegramSettings,
+    WebhookSettings,
+    from_config,
+    notify_settings,
+)
 from ibbot.notify.dispatch import ChannelStats, Dispatcher, RetryPolicy
 
 __all__ = [
@@ -22,5 +29,6 @@ __all__ = [
     "TelegramSettings",
     "WebhookNotifier",
     "WebhookSettings",
+    "from_config",
     "notify_settings",
 ]

@@ -192,3 +192,24 @@ def _clock_time(name: str, raw: object) -> time | None:
         return time.fromisoformat(text)
     except ValueError:
         raise ConfigError(f'{name} must be a time like "16:30", or "" for none') from None
+
+
+def from_config(notifications: Any, **alerts: Any) -> NotifySettings:
+    """NotifySettings from `ibbot.config`'s `[notifications]` (`telegram_token`, `telegram_chat_id` and
+    `webhook_url`, the secrets as `Secret`s) and, by keyword, the alert settings (`disconnect_after`,
+    `daily_summary`, `zone`, `events`, `retry`, `queue`). The environment is read there, not here."""
+
+    def reveal(value: Any) -> str | None:
+        return None if value is None else str(value.reveal() if hasattr(value, "reveal") else value)
+
+    url = reveal(getattr(notifications, "webhook_url", None))
+    token = reveal(getattr(notifications, "telegram_token", None))
+    chat = str(getattr(notifications, "telegram_chat_id", "") or "")
+    base = str(getattr(notifications, "telegram_base_url", "") or TELEGRAM_API)
+    if token and not chat:
+        raise ConfigError("notifications.telegram_chat_id is needed with notifications.telegram_token")
+    return NotifySettings(
+        webhook=WebhookSettings(url=url) if url else None,
+        telegram=TelegramSettings(token=token, chat_id=chat, base_url=base) if token else None,
+        **alerts,
+    )

@@ -7,7 +7,7 @@
     disconnect      down longer than `disconnect_after`; inside one of IB's reset windows the clock starts when
                     the window ends (resets are expected). Back up after that: "reconnected after ...".
                     The first gateway restart after Sunday's token invalidation needs a person to log in
-                    (2FA): that is said at once, when the gateway goes down inside that restart.
+                    (2FA): still down when that restart should be over, "re-login needed" is sent at once.
     verdict         a reconciliation other than SAFE (the same verdict and reasons again is not repeated)
     daily_summary   once a day at `daily_summary` in `zone`: fills, orders, rejects, refusals since the last
                     one, PnL and equity, the risk mode and the last verdict
@@ -188,11 +188,12 @@ class Alerts:
         start = since
         period = in_reset_window(since, self._windows)
         if period is not None:
-            if needs_manual_login(period) and period.start not in self._relogin_sent:
+            start = max(since, period.end)  # a reset is expected: count from its end
+            if needs_manual_login(period) and now >= period.end and period.start not in self._relogin_sent:
+                # still down when the restart should be over, and it is the one after Sunday's invalidation
                 self._relogin_sent.add(period.start)
                 notes.append(self._note("disconnect", "IB Gateway re-login needed", RELOGIN, now, Severity.CRITICAL,
                                         window=period.window.name))  # fmt: skip
-            start = max(since, period.end)  # a reset is expected: count from its end
         if now - start >= timedelta(seconds=self.settings.disconnect_after):
             self._down_alerted = True
             reason = f": {self._down_reason}" if self._down_reason else ""

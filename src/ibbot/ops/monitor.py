@@ -70,7 +70,8 @@ _HEALTH_LEVELS = {"ready": "notice", "degraded": "warning", "offline": "error", 
                   "halted": "error", "resetting": "notice"}  # fmt: skip
 _NET_LIQUIDATION = "NetLiquidation"
 _BASE = ("USD", "BASE", "")
-EQUITY_LABEL = "IB net liquidation + own PnL since"
+EQUITY_LABEL = "IB net liq. + own PnL since"
+RATE_WINDOW = 10.0  # seconds the message rate is averaged over
 PNL_LABEL = "PnL (own fills)"
 
 
@@ -185,7 +186,8 @@ class Monitor:
         self._resyncs = 0
         self._net_liquidation: tuple[Decimal, Decimal] | None = None  # IB's figure, and our PnL when it came
         self._on_net_liquidation = False  # the equity series is in IB's NetLiquidation terms
-        self._rate = (0.0, 0, 0.0)  # (monotonic, messages sent, messages per second) at the last sample
+        self._sent: collections.deque[tuple[float, int]] = collections.deque()  # (monotonic, messages sent)
+        self._rate = 0.0  # messages per second over the last RATE_WINDOW seconds
         self._subscribers: list[Callable[[], None]] = []
         if service is not None:
             self._load(service)
@@ -318,11 +320,12 @@ class Monitor:
             self._on_net_liquidation = True
             self._equity.clear()
         if self.session is not None:
-            sent = self.session.governor.stats().messages_admitted
-            then, before, _ = self._rate
             mono = self.clock.monotonic()
-            rate = (sent - before) / (mono - then) if then and mono > then else 0.0
-            self._rate = (mono, sent, rate)
+            self._sent.append((mono, self.session.governor.stats().messages_admitted))
+            while len(self._sent) > 2 and mono - self._sent[1][0] >= RATE_WINDOW:
+                self._sent.popleft()
+            (then, before), (last, sent) = self._sent[0], self._sent[-1]
+            self._rate = (sent - before) / (last - then) if last > then else 0.0
         self._equity.append(EquityPoint(time=moment, value=self._equity_value(self._pnl())))
         self._changed()
 
@@ -380,7 +383,7 @@ class Monitor:
         return GovernorView(
             queued={p.name.lower(): n for p, n in stats.queued.items()},
             historical_waiting=stats.historical_waiting, historical_open=stats.historical_open,
-            messages_sent=stats.messages_admitted, messages_per_second=round(self._rate[2], 2), waits=stats.waits,
+            messages_sent=stats.messages_admitted, messages_per_second=round(self._rate, 2), waits=stats.waits,
             wait_seconds=stats.wait_total, wait_max=stats.wait_max, pacing_delays=stats.pacing_delays,
             pacing_violations=stats.retries, timeouts=stats.timeouts, line_refusals=stats.refusals,
             lines={kind.value: n for kind, n in stats.lines_in_use.items()},
