@@ -159,7 +159,14 @@ class AuditTrail:
         self._file: IO[str] | None = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the run
 
     def _tail(self) -> tuple[int, str]:
-        """The last line's seq and hash (0 and GENESIS for a new file), so a restart continues the chain."""
+        """The last line's seq and hash (0 and GENESIS for a new file), so a restart continues the chain.
+        A torn last line (a crash while writing it, never acknowledged) is cut off first."""
+        if self.path.exists():
+            data = self.path.read_bytes()
+            if data and not data.endswith(b"\n"):
+                with self.path.open("r+b") as out:
+                    out.truncate(data.rfind(b"\n") + 1)
+                log.warning("the audit trail %s ended in a torn line; it was cut off", self.path)
         last: dict[str, Any] | None = None
         for last in read(self.path):  # noqa: B007 - only the last one is wanted
             pass

@@ -165,8 +165,14 @@ class Histogram:
     """Cumulative bucket counts (Prometheus' shape): `counts[i]` observations <= `bounds[i]`, then +Inf."""
 
     bounds: tuple[float, ...] = ROUNDTRIP_BUCKETS
-    counts: tuple[int, ...] = (0,) * (len(ROUNDTRIP_BUCKETS) + 1)
+    counts: tuple[int, ...] = ()  # () for none yet
     total: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.counts:
+            object.__setattr__(self, "counts", (0,) * (len(self.bounds) + 1))
+        if len(self.counts) != len(self.bounds) + 1:
+            raise ValueError("a histogram has one count per bound and one for +Inf")
 
     @property
     def count(self) -> int:
