@@ -108,7 +108,7 @@ def summarize(backtest: Backtest, elapsed: float) -> BacktestResult:
     times = backtest._times
     start = micros_to_datetime(int(times[0])) if times.size else None
     end = micros_to_datetime(int(ends[-1])) if ends.size else None
-    trades = tuple(engine.trades.closed)
+    trades = tuple(engine.trades())
     metrics = compute(
         equity=equity,
         ends=ends,
