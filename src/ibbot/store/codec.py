@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ibbot.errors import JournalError
+from ibbot.memo import IdentityMemo
 from ibbot.model import (
     AssetClass,
     Fill,
@@ -60,7 +61,14 @@ def aware(moment: datetime, what: str) -> datetime:
 # --- instruments ----------------------------------------------------------------------------------------------
 
 
+_INSTRUMENT_JSON: IdentityMemo[str] = IdentityMemo(256)
+
+
 def instrument_to_json(instrument: Instrument) -> str:
+    """Canonical JSON; kept per instrument object (every order row of an order compares its intent's text)."""
+    known = _INSTRUMENT_JSON.get((instrument,))
+    if known is not None:
+        return known
     doc = {
         "symbol": instrument.symbol,
         "asset_class": instrument.asset_class.value,
@@ -80,7 +88,7 @@ def instrument_to_json(instrument: Instrument) -> str:
         "liquid_hours": [_session_to_json(s) for s in instrument.liquid_hours],
         "description": instrument.description,
     }
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return _INSTRUMENT_JSON.put((instrument,), json.dumps(doc, sort_keys=True, separators=(",", ":")))
 
 
 def instrument_from_json(text: str) -> Instrument:

@@ -1,11 +1,19 @@
 """Connecting to the journal's database: URL checks and masking, SQLite's durability pragmas, write locks.
 
-SQLite: WAL with `synchronous=FULL` (the WAL is fsynced at every commit, so a returned write survives kill -9
-and power loss), foreign keys on, and a busy timeout so two processes can share a file. The driver runs in
+SQLite: WAL, foreign keys on, and a busy timeout so two processes can share a file. The driver runs in
 autocommit mode and we issue BEGIN ourselves: a write transaction starts with BEGIN IMMEDIATE, taking the write
 lock before it reads, so a read-then-write never fails on a lock upgrade (SQLITE_BUSY_SNAPSHOT ignores the busy
 timeout). PostgreSQL keeps its defaults (synchronous_commit on); a write transaction there serialises on rows
 (SELECT ... FOR UPDATE) or, for migrations, on an advisory lock.
+
+Two kinds of write (the `DURABLE` execution option, True unless a write says otherwise):
+
+* durable: the commit is on the disk before it returns (SQLite `synchronous=FULL`, the WAL fsynced; PostgreSQL
+  `synchronous_commit` on): it survives kill -9 and power loss.
+* crash-safe (`DURABLE` False): the commit is in the operating system before it returns (SQLite
+  `synchronous=NORMAL`; PostgreSQL `SET LOCAL synchronous_commit = off`): it survives kill -9 of the writer,
+  and on power loss at worst the latest crash-safe commits are missing, never half of one. The next durable
+  commit (SQLite: the next fsync of the WAL) carries every earlier one to the disk as well.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from ibbot.errors import JournalError
 BUSY_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 10
 WRITE = "ibbot_write"  # execution option: this connection's transaction will write
+DURABLE = "ibbot_durable"  # execution option of a write: fsynced (True, the default) or crash-safe (False)
+_SYNCHRONOUS = "ibbot_synchronous"  # the SQLite connection's current synchronous level, in its pool record
 
 
 def parse(url: str) -> URL:
@@ -71,7 +81,7 @@ def _sqlite_engine(url: URL) -> Engine:
             mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode != "wal" and url.database not in (None, "", ":memory:"):
                 raise JournalError(f"the journal {mask(url)} cannot use WAL (journal_mode={mode})")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA synchronous=FULL")  # every write sets its own level again (_on_begin)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         finally:
@@ -79,7 +89,22 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        writes = connection.get_execution_options().get(WRITE, False)
+        options = connection.get_execution_options()
+        writes = options.get(WRITE, False)
+        if writes:
+            # The level holds for the connection and cannot change inside a transaction: set it before BEGIN.
+            level = "FULL" if options.get(DURABLE, True) else "NORMAL"
+            record = connection.connection
+            if record.info.get(_SYNCHRONOUS) != level:
+                record.driver_connection.execute(f"PRAGMA synchronous={level}")  # type: ignore[union-attr]
+                record.info[_SYNCHRONOUS] = level
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
+
+
+def relax(connection: Connection) -> None:
+    """Inside a crash-safe write's transaction: PostgreSQL commits it without waiting for its WAL flush
+    (SQLite's level was set when the transaction began)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")

@@ -7,9 +7,17 @@ Write-ahead: the order manager calls `record_intent` before an order leaves; eve
 execution `record_fill`, keyed by IB's execId, so the same execution arriving live, again from
 reqExecutions after a reconnect, or from a replay is recorded once (`record_fill` says whether it was new).
 
-Every write is one transaction, committed durably before the call returns (see `ibbot.store.database`):
-what a call acknowledged survives kill -9. Two Journal objects or processes may share one database: SQLite
-serialises writers with BEGIN IMMEDIATE and a busy timeout; PostgreSQL with row locks and ON CONFLICT.
+Every write is one transaction, committed before the call returns: what a call acknowledged survives kill -9.
+What only the bot knows is durable, fsynced before the call returns (see `ibbot.store.database`): intents,
+risk events and state, reconciliation runs and acknowledgements, position snapshots. What IB reports (the
+order states, fills and commissions of `record_order`, `record_fill`, `record_commission`) is crash-safe by
+default: in the operating system before the call returns, fsynced with the next durable write; power loss can
+cost at most the latest reports, and the reconciliation at start-up asks IB for them again (open and completed
+orders, today's executions). `Journal.open(url, durable_reports=True)` fsyncs those too. The order path then
+pays one fsync per order, its intent's, before anything leaves (bench/orders.py).
+
+Two Journal objects or processes may share one database: SQLite serialises writers with BEGIN IMMEDIATE and a
+busy timeout; PostgreSQL with row locks and ON CONFLICT.
 
 An intent with no orders row is an order in status NEW: `orders()` lists it, and `intents_without_order()`
 lists those a restart must look for at the broker by orderRef (written ahead, never acknowledged).
@@ -22,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -58,11 +66,12 @@ _TERMINAL = [status.value for status in OrderStatus if status.is_terminal]
 class Journal:
     """The journal of one trading deployment. Open with `Journal.open(url)`; every method is synchronous."""
 
-    def __init__(self, engine: Engine, url: URL) -> None:
+    def __init__(self, engine: Engine, url: URL, *, durable_reports: bool = False) -> None:
         self._engine = engine
         self._url = url
         self._where = database.mask(url)
         self._sql = Statements.build(engine.dialect.name)
+        self.durable_reports = durable_reports  # IB's reports fsynced too (the default: crash-safe)
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -71,8 +80,9 @@ class Journal:
         return f"sqlite:///{Path(data_dir) / JOURNAL_FILE_NAME}"
 
     @classmethod
-    def open(cls, url: str) -> Journal:
-        """Connect, migrate to this code's schema (refusing a newer one) and return the journal."""
+    def open(cls, url: str, *, durable_reports: bool = False) -> Journal:
+        """Connect, migrate to this code's schema (refusing a newer one) and return the journal; with
+        `durable_reports` IB's reports (order states, fills, commissions) are fsynced like intents."""
         parsed = database.parse(url)
         where = database.mask(parsed)
         engine = database.engine_for(parsed)
@@ -88,7 +98,7 @@ class Journal:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, parsed)
+        return cls(engine, parsed, durable_reports=durable_reports)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -110,11 +120,17 @@ class Journal:
             return migrate.current(connection)
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self, *, durable: bool = True) -> Iterator[Connection]:
         with self._translate(), self._engine.connect() as plain:
-            connection = plain.execution_options(**{database.WRITE: True})
+            connection = plain.execution_options(**{database.WRITE: True, database.DURABLE: durable})
             with connection.begin():
+                if not durable:
+                    database.relax(connection)
                 yield connection
+
+    def _report(self) -> AbstractContextManager[Connection]:
+        """A write of what IB reported: crash-safe, or durable with `durable_reports`."""
+        return self._write(durable=self.durable_reports)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -147,34 +163,37 @@ class Journal:
         An order the journal has no intent for (an external order, or one recovered from the broker) gets its
         intent from `order.request`. A changed request must differ only in amendable fields (a modify).
         """
+        with self._report() as connection:
+            return self._record_order(connection, order, ib_status)
+
+    def _record_order(self, connection: Connection, order: Order, ib_status: str) -> bool:
         wanted = codec.intent_row(order.request, order.created)
         row = codec.order_row(order)
         ref = {"ref": order.order_ref}
-        with self._write() as connection:
-            # The intent row is the per-order lock on PostgreSQL, so concurrent writers see each other's events.
-            stored = connection.execute(self._sql.intent_for_update, ref).one_or_none()
-            amended: list[str] = []
-            if stored is None:
-                connection.execute(self._sql.new_intent, wanted)
-                connection.execute(self._sql.intent_for_update, ref).one()
-            else:
-                amended = self._amend(connection, stored._mapping, wanted)
-            previous = connection.execute(self._sql.order, ref).one_or_none()
-            changed = bool(amended) or previous is None or bool(codec.same_terms(previous._mapping, row, _CHANGES))
-            if previous is None or codec.same_terms(previous._mapping, row, tuple(row)):
-                connection.execute(self._sql.upsert_order, row)
-            if changed:
-                event = {
-                    "order_ref": order.order_ref,
-                    "time": row["updated"],
-                    "status": row["status"],
-                    "ib_status": ib_status,
-                    "filled": order.filled,
-                    "avg_fill_price": order.avg_fill_price,
-                    "reason": order.reason,
-                    "amended": codec.amendment_json(wanted, amended),
-                }
-                connection.execute(self._sql.order_event, event)
+        # The intent row is the per-order lock on PostgreSQL, so concurrent writers see each other's events.
+        stored = connection.execute(self._sql.intent_for_update, ref).one_or_none()
+        amended: list[str] = []
+        if stored is None:
+            connection.execute(self._sql.new_intent, wanted)
+            connection.execute(self._sql.intent_for_update, ref).one()
+        else:
+            amended = self._amend(connection, stored._mapping, wanted)
+        previous = connection.execute(self._sql.order, ref).one_or_none()
+        changed = bool(amended) or previous is None or bool(codec.same_terms(previous._mapping, row, _CHANGES))
+        if previous is None or codec.same_terms(previous._mapping, row, tuple(row)):
+            connection.execute(self._sql.upsert_order, row)
+        if changed:
+            event = {
+                "order_ref": order.order_ref,
+                "time": row["updated"],
+                "status": row["status"],
+                "ib_status": ib_status,
+                "filled": order.filled,
+                "avg_fill_price": order.avg_fill_price,
+                "reason": order.reason,
+                "amended": codec.amendment_json(wanted, amended),
+            }
+            connection.execute(self._sql.order_event, event)
         return changed
 
     @staticmethod
@@ -261,13 +280,13 @@ class Journal:
     def record_fill(self, fill: Fill, source: FillSource) -> bool:
         """Record an execution once: True the first time its exec_id is seen, False (nothing written) after."""
         row = codec.fill_row(fill, source)
-        with self._write() as connection:
+        with self._report() as connection:
             return connection.execute(self._sql.new_fill, row).first() is not None
 
     def record_commission(self, exec_id: str, commission: Decimal, currency: str) -> bool:
         """Attach a commission report to its fill; False when the journal has no fill with that exec_id."""
         values = {"key": exec_id, "commission": commission, "commission_currency": currency}
-        with self._write() as connection:
+        with self._report() as connection:
             return bool(connection.execute(self._sql.commission, values).rowcount == 1)
 
     def fills(self, *, order_ref: str | None = None, since: datetime | None = None) -> list[Fill]:

@@ -68,3 +68,23 @@ def test_sqlite_is_durable_shared_and_checks_foreign_keys(tmp_path: Path) -> Non
     assert pragma == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 10_000}
     with closing(sqlite3.connect(tmp_path / "new" / "dir" / "journal.sqlite")) as plain:  # WAL: a property of the file
         assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_crash_safe_writes_skip_the_fsync_and_durable_ones_wait_for_it(journal_url: str) -> None:
+    url = database.parse(journal_url)
+    sqlite = url.get_backend_name() == "sqlite"
+    engine = database.engine_for(url)
+    seen = []
+    try:
+        with engine.connect() as plain:
+            for durable in (False, True, False, True):
+                connection = plain.execution_options(**{database.WRITE: True, database.DURABLE: durable})
+                with connection.begin():
+                    if not durable:
+                        database.relax(connection)
+                    query = "PRAGMA synchronous" if sqlite else "SHOW synchronous_commit"
+                    seen.append(connection.execute(text(query)).scalar())
+    finally:
+        engine.dispose()
+    # SQLite: NORMAL (1) commits to the WAL without fsync, FULL (2) fsyncs it; PostgreSQL: synchronous_commit.
+    assert seen == ([1, 2, 1, 2] if sqlite else ["off", "on", "off", "on"])
