@@ -65,30 +65,6 @@ class BacktestSettings:
     seed: int = 1  # order refs' random part
 
 
-def rebuild_history(listing: Listing, count: int) -> list[Bar]:
-    """The last `count` bars delivered for `listing`, rebuilt from its columns (a history() that grew)."""
-    series = listing.series
-    if not isinstance(series, BarSeries) or listing.row < 0:
-        return []
-    first = max(0, listing.row - count + 1)
-    size = series.bar_size.text
-    return [
-        _build_bar(
-            instrument=listing.instrument,
-            time=micros_to_datetime(int(series.times[i])),
-            open=float(series.open[i]),
-            high=float(series.high[i]),
-            low=float(series.low[i]),
-            close=float(series.close[i]),
-            volume=float(series.volume[i]),
-            wap=float("nan"),
-            count=0,
-            bar_size=size,
-        )
-        for i in range(first, listing.row + 1)
-    ]
-
-
 class Backtest:
     """One strategy over one or more series (module doc); `run()` returns the `BacktestResult`."""
 
@@ -176,7 +152,16 @@ class Backtest:
         self.host.stop()
         self.engine.pending.clear()
         elapsed = time.perf_counter() - started
-        return summarize(self, elapsed)
+        return summarize(
+            engine=self.engine,
+            strategy=self.strategy,
+            failure=self.host.failure,
+            equity=self.equity.copy(),
+            starts=self._times[: len(self._equity)],
+            ends=self.bar_ends,
+            exposed_rows=self._exposed,
+            elapsed=elapsed,
+        )
 
     def _walk_collecting(self, listings: list[Listing]) -> None:
         """The walk with the cyclic garbage collector's automatic runs paused: they cost the loop 10-15 % (each

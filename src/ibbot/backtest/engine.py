@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ibbot.backtest.data import to_micros
+from ibbot.backtest.data import BarSeries, micros_to_datetime, to_micros
 from ibbot.backtest.fill_model import decimal, turn_quote
 from ibbot.backtest.orders import ledger_terms, order_spec
 from ibbot.backtest.trades import Trade, TradeBook
@@ -61,6 +61,7 @@ _new_update = fast_constructor(OrderUpdate)
 _new_quote = fast_constructor(Quote)
 _new_pnl = fast_constructor(PnL)
 _new_execution = fast_constructor(Execution)
+_build_bar = fast_constructor(Bar)
 
 
 class CountingRefs(OrderRefs):
@@ -104,6 +105,30 @@ class Listing:
         self.history: deque[Bar] = deque(maxlen=1)
         self.history_rows = 1
         self.row = -1  # the series row delivered last
+
+
+def rebuild_history(listing: Listing, count: int) -> list[Bar]:
+    """The last `count` bars delivered for `listing`, rebuilt from its columns (a history() that grew)."""
+    series = listing.series
+    if not isinstance(series, BarSeries) or listing.row < 0:
+        return []
+    first = max(0, listing.row - count + 1)
+    size = series.bar_size.text
+    return [
+        _build_bar(
+            instrument=listing.instrument,
+            time=micros_to_datetime(int(series.times[i])),
+            open=float(series.open[i]),
+            high=float(series.high[i]),
+            low=float(series.low[i]),
+            close=float(series.close[i]),
+            volume=float(series.volume[i]),
+            wap=float("nan"),
+            count=0,
+            bar_size=size,
+        )
+        for i in range(first, listing.row + 1)
+    ]
 
 
 class BacktestEngine:
@@ -222,9 +247,7 @@ class BacktestEngine:
         return list(bars)[-count:]
 
     def _grow_history(self, listing: Listing, count: int) -> None:
-        """Keep `count` bars from now on, refilled from the columns so far (driver.rebuild_history)."""
-        from ibbot.backtest.driver import rebuild_history  # the driver owns the columns
-
+        """Keep `count` bars from now on, refilled from the columns so far."""
         listing.history = deque(rebuild_history(listing, count), maxlen=count)
         listing.history_rows = count
 

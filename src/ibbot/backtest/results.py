@@ -11,17 +11,17 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ibbot.backtest.data import micros_to_datetime
+from ibbot.backtest.engine import BacktestEngine
 from ibbot.backtest.metrics import Metrics, compute
 from ibbot.backtest.trades import Trade
 from ibbot.errors import StrategyError
-
-if TYPE_CHECKING:
-    from ibbot.backtest.driver import Backtest
+from ibbot.strategy.base import Strategy
+from ibbot.strategy.host import StrategyFailure
 
 log = logging.getLogger(__name__)
 
@@ -97,33 +97,37 @@ class BacktestResult:
             raise StrategyError(self.error)
 
 
-def summarize(backtest: Backtest, elapsed: float) -> BacktestResult:
-    engine = backtest.engine
-    equity = backtest.equity.copy()
-    ends = backtest.bar_ends
+def summarize(
+    *,
+    engine: BacktestEngine,
+    strategy: Strategy,
+    failure: StrategyFailure | None,
+    equity: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    exposed_rows: int,
+    elapsed: float,
+) -> BacktestResult:
+    """The result of a finished run: the ledger's money, the curve's figures, the trades."""
     account = engine.account()
     final = account.equity
     if equity.size and abs(float(final) - float(equity[-1])) > max(0.01, 1e-9 * abs(float(final))):
         log.warning("equity curve ends at %.2f, the ledger at %s", equity[-1], final)
-    times = backtest._times
-    start = micros_to_datetime(int(times[0])) if times.size else None
-    end = micros_to_datetime(int(ends[-1])) if ends.size else None
     trades = tuple(engine.trades())
     metrics = compute(
         equity=equity,
         ends=ends,
-        starts_at=int(times[0]) if times.size else 0,
+        starts_at=int(starts[0]) if starts.size else 0,
         initial=float(engine.initial_cash),
         final=float(final),
         trades=trades,
-        exposed_rows=backtest.exposed_rows,
+        exposed_rows=exposed_rows,
     )
-    failure = backtest.host.failure
     return BacktestResult(
-        strategy=backtest.strategy.name,
-        params=backtest.strategy.params,
-        start=start,
-        end=end,
+        strategy=strategy.name,
+        params=strategy.params,
+        start=micros_to_datetime(int(starts[0])) if starts.size else None,
+        end=micros_to_datetime(int(ends[-1])) if ends.size else None,
         bars=int(equity.size),
         orders=engine.orders_placed,
         fills=engine.fill_count,
@@ -134,8 +138,8 @@ def summarize(backtest: Backtest, elapsed: float) -> BacktestResult:
         commissions=engine.commissions,
         metrics=metrics,
         elapsed=elapsed,
-        positions={str(p.instrument): f"{p.quantity:f}" for p in engine.positions() if p.quantity},
-        error=failure.describe(backtest.strategy.name) if failure is not None else None,
+        positions={str(p.instrument): f"{p.quantity.normalize():f}" for p in engine.positions() if p.quantity},
+        error=failure.describe(strategy.name) if failure is not None else None,
         equity=equity,
         times=ends,
     )
