@@ -48,6 +48,63 @@ class Registered:
     mark: Decimal | None = None  # the last price seen (a quote's mid or last, a bar's close)
 
 
+class Discovery:
+    """A context that only notes which instruments `on_start` asks for (the runner qualifies them before the real
+    `on_start` runs, so an order placed there is gated with the instrument's hours); everything else is inert."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.instruments: dict[str, Instrument] = {}
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def instrument(self, instrument: Instrument) -> Instrument:
+        return self.instruments.setdefault(instrument.key, instrument)
+
+    def subscribe_bars(self, instrument: Instrument, bar_size: BarSize) -> None:
+        return None
+
+    def subscribe_quotes(self, instrument: Instrument) -> None:
+        return None
+
+    def submit(self, request: OrderRequest) -> Order:
+        now = self._clock.now()
+        return Order(request=request, status=OrderStatus.NEW, created=now, updated=now)
+
+    def submit_bracket(
+        self, entry: OrderRequest, take_profit: Decimal | OrderRequest, stop_loss: Decimal | OrderRequest
+    ) -> BracketOrders:
+        built = build_bracket(entry, take_profit, stop_loss, refs=None) if entry.order_ref else None
+        legs = built.requests if built is not None else (entry, entry, entry)
+        parent, profit, loss = (self.submit(leg) for leg in legs)
+        return BracketOrders(entry=parent, take_profit=profit, stop_loss=loss)
+
+    def modify(self, order_ref: str, request: OrderRequest) -> Order:
+        return self.submit(request)
+
+    def cancel(self, order_ref: str) -> None:
+        return None
+
+    def order(self, order_ref: str) -> Order | None:
+        return None
+
+    def working_orders(self) -> Sequence[Order]:
+        return ()
+
+    def position(self, instrument: Instrument) -> Position:
+        return Position(account="", instrument=instrument, quantity=ZERO)
+
+    def positions(self) -> Sequence[Position]:
+        return ()
+
+    def account(self) -> Account:
+        return Account(cash=ZERO, equity=ZERO)
+
+    def history(self, instrument: Instrument, count: int) -> Sequence[Bar]:
+        return ()
+
+
 class LiveContext:
     """`ibbot.strategy.context.Context` over an `OrderService` (paper and live trading)."""
 
@@ -71,6 +128,8 @@ class LiveContext:
         found = self.registered.get(instrument.key)
         if found is None:
             found = self.registered[instrument.key] = Registered(handle=instrument)
+        elif not found.bar_sizes and not found.quotes and found.handle is not instrument:
+            found.handle = instrument  # qualified ahead by the discovery pass: the strategy's own object from now
         return found.handle
 
     def qualified(self, registered: Registered, instrument: Instrument) -> None:

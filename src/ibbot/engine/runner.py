@@ -5,8 +5,10 @@
 
 Theory of operation
 -------------------
-* Start: `on_start` registers instruments and subscriptions (`LiveContext`); the runner then qualifies every
-  instrument (the contract cache keeps restarts cheap) and opens the feeds: bars built from IB's 5-second bars
+* Start: a discovery pass runs `on_start` on a copy of the strategy bound to an inert context, to learn its
+  instruments and qualify them first (an order placed in `on_start` is then gated with the instrument's hours).
+  The real `on_start` registers instruments and subscriptions (`LiveContext`); the runner then qualifies every
+  other instrument (the contract cache keeps restarts cheap) and opens the feeds: bars built from IB's 5-second bars
   (N-second and N-minute sizes up to an hour: each bar is delivered as soon as it is complete) or keepUpToDate
   history for larger ones, and quotes for every instrument (the risk gate values orders by them; `on_quote`
   sees them only if the strategy subscribed). Continuity keeps them alive across every reconnect.
@@ -37,7 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from ibbot.broker.base import StreamValue
-from ibbot.engine.context import LiveContext, Registered
+from ibbot.engine.context import Discovery, LiveContext, Registered
 from ibbot.engine.orders import RISK_STATE_KEY, OrderService
 from ibbot.engine.session import TradingSession
 from ibbot.model import AccountValue, Bar, BarSize, Fill, Order, Quote
@@ -76,6 +78,7 @@ class StrategyRunner:
         quotes: dict[str, Quote] | None = None,
         stop_timeout: float = 10.0,
         halt_poll: float = 1.0,
+        first_quote_wait: float = 5.0,
     ) -> None:
         self.session = session
         self.service = service
@@ -83,6 +86,9 @@ class StrategyRunner:
         self.quotes = quotes if quotes is not None else {}  # by the qualified key: the risk gate's price band
         self._stop_timeout = stop_timeout
         self._halt_poll = halt_poll
+        self._first_quote_wait = first_quote_wait
+        self._quoting: set[str] = set()  # qualified keys with a quote feed open
+        self._quoted = asyncio.Event()
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self.context = LiveContext(service, session.clock, spawn=self._spawn)
@@ -99,6 +105,7 @@ class StrategyRunner:
         self._listening = [self.service.add_listener(self), self.session.add_listener(self._on_session_event)]
         self._seed_account()
         try:
+            await self._discover()
             async with self.service.lock:
                 started = self.host.start()
             if started:
@@ -179,15 +186,40 @@ class StrategyRunner:
 
     # --- feeds -----------------------------------------------------------------------------------------------
 
+    async def _discover(self) -> None:
+        """Run `on_start` once on a copy bound to an inert context, to learn and qualify its instruments first."""
+        discovery = Discovery(self.session.clock)
+        try:
+            probe = type(self.strategy)(self.strategy.params, name=self.strategy.name)
+            probe.bind(discovery)
+            probe.on_start()
+        except Exception:  # the real on_start meets the same error (the host reports it), or qualifies late
+            log.debug("the discovery pass of %s.on_start raised", self.strategy.name, exc_info=True)
+        for instrument in discovery.instruments.values():
+            entry = self.context.registered.setdefault(instrument.key, Registered(handle=instrument))
+            self.context.qualified(entry, await self.session.contracts.qualify(instrument))
+            await self._open_quotes(entry)
+        # The risk gate bands and values on_start's orders by the quotes: give the first ones a moment to come.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._first_quote_wait):
+                while any(e.qualified.key not in self.quotes for e in self.context.registered.values() if e.qualified):
+                    await self._quoted.wait()
+                    self._quoted.clear()
+
+    async def _open_quotes(self, entry: Registered) -> None:
+        if entry.qualified is None or entry.qualified.key in self._quoting:
+            return
+        self._quoting.add(entry.qualified.key)
+        # Quotes for every instrument, asked for or not: the risk gate values orders and bands prices by them.
+        await self.session.feeds.quotes(entry.qualified, callback=functools.partial(self._on_quote, entry))
+
     async def _open_feeds(self) -> None:
-        feeds = self.session.feeds
         for entry in list(self.context.registered.values()):
-            qualified = await self.session.contracts.qualify(entry.handle)
+            qualified = entry.qualified or await self.session.contracts.qualify(entry.handle)
             self.context.qualified(entry, qualified)
             for size in entry.bar_sizes:
                 await self._open_bars(entry, qualified, size)
-            # Quotes for every instrument, asked for or not: the risk gate values orders and bands prices by them.
-            await feeds.quotes(qualified, callback=functools.partial(self._on_quote, entry))
+            await self._open_quotes(entry)
 
     async def _open_bars(self, entry: Registered, qualified: Any, size: BarSize) -> None:
         def deliver(value: StreamValue) -> None:
@@ -204,8 +236,9 @@ class StrategyRunner:
     def _on_quote(self, entry: Registered, value: StreamValue) -> None:
         if not isinstance(value, Quote):
             return
-        if entry.qualified is not None:
+        if entry.qualified is not None and not (math.isnan(value.bid) and math.isnan(value.last)):
             self.quotes[entry.qualified.key] = value
+            self._quoted.set()
         price = value.mid if math.isnan(value.last) else value.last  # NaN where IB has sent nothing yet
         if not math.isnan(price):
             entry.mark = Decimal(str(price))

@@ -31,8 +31,8 @@ class Flip(Strategy):
 
     bars: int = 4
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.done = asyncio.Event()
 
     def on_start(self) -> None:
@@ -74,7 +74,7 @@ class Raiser(Strategy):
     def on_start(self) -> None:
         self.stock = self.instrument("AAPL")
         self.subscribe_bars(self.stock, "5 secs")
-        self.resting = self.buy(self.stock, 1, limit="1.00")
+        self.resting = self.buy(self.stock, 1, limit="180.00")  # below the market, inside the price band
         self.count = 0
 
     def on_bar(self, bar: Bar) -> None:
