@@ -16,11 +16,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from integration.web import support  # noqa: E402
-from integration.web.support import limit, market, running_bot  # noqa: E402
-
 from ibbot.clock import OffsetClock  # noqa: E402
 from ibbot.model import Side  # noqa: E402
+from integration.web import support  # noqa: E402
+from integration.web.support import limit, market, running_bot  # noqa: E402
 
 OUT = ROOT / "docs" / "img"
 
