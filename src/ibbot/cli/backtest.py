@@ -216,7 +216,7 @@ def _single(args: Namespace, params: dict[str, object], settings: BacktestSettin
     if args.report is not None:
         paths = write_report(result, args.report)
         if not stdout_json:
-            Console().print(f"report: {paths['report.html']}")
+            print(f"report: {paths['report.html']}")
     if not stdout_json:
         Console().print(summary_table(summary))
     if result.error is not None:
