@@ -118,6 +118,11 @@ class Backtest:
             listing.series, listing.bar_size = series, series.bar_size
             listing.bar_us, listing.bar_text = series.bar_size.seconds * 1_000_000, series.bar_size.text
             attached.append(listing)
+        if not attached:
+            raise StrategyError(
+                f"{self.strategy.name} declares no instrument the bars are for: call self.instrument(...) and "
+                "self.subscribe_bars(...) in on_start"
+            )
         missing = [str(x.instrument) for x in listings if x.bars is not None and x.series is None]
         if missing:
             have = ", ".join(str(s.instrument) for s in self.series if s.instrument is not None) or "unnamed bars"

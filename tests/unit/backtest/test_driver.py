@@ -193,6 +193,15 @@ def test_a_subscription_without_bars_is_a_clear_error() -> None:
         run_backtest(TwoSymbols(), series(flat(3)), SPREAD)
 
 
+def test_a_strategy_without_instruments_is_a_clear_error() -> None:
+    class Idle(Script):
+        def on_start(self) -> None:
+            pass
+
+    with pytest.raises(StrategyError, match="declares no instrument the bars are for"):
+        run_backtest(Idle(), series(flat(3)), SPREAD)
+
+
 def test_a_bar_size_the_data_does_not_have_is_a_clear_error() -> None:
     class Hourly(Script):
         def on_start(self) -> None:
