@@ -14,11 +14,15 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from ibbot.cli import common
 from ibbot.clock import LiveClock
 from ibbot.errors import ConfigError
-from ibbot.ops import JournalView, dashboard_token
+from ibbot.model import Quote
+from ibbot.notify import from_config
+from ibbot.ops import JournalView, Operations, dashboard_token
 from ibbot.ops.token import DashboardToken
 from ibbot.web import parse_address, serve
 
@@ -32,6 +36,40 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="serve this long, then stop (default: until Ctrl-C or SIGTERM)")  # fmt: skip
     common.add_state_arguments(p)
     p.set_defaults(func=main)
+
+
+def add_web_arguments(p: argparse.ArgumentParser) -> None:
+    """`ibbot run`'s --web and --view-token (the dashboard of the bot it runs)."""
+    p.add_argument("--web", default=None, metavar="[HOST:]PORT",
+                   help="serve the dashboard there (127.0.0.1 unless a host is given; e.g. --web 8080)")  # fmt: skip
+    p.add_argument("--view-token", action="store_true", help="viewing the dashboard needs its token too")
+
+
+@contextlib.asynccontextmanager
+async def attached(
+    args: argparse.Namespace, session: Any, service: Any, quotes: Mapping[str, Quote]
+) -> AsyncIterator[Operations]:
+    """The operations of a bot `ibbot run` runs: monitor, audit trail, notifications ([notifications]), and with
+    --web the dashboard. Enter it before `service.start()`, so the start-up reconciliation is audited too."""
+    config = common.load_config(args)
+    ops = Operations(session, service, data_dir=common.data_dir(args), notify=from_config(config.notifications),
+                     quotes=lambda: quotes)  # fmt: skip
+    await ops.start()
+    server = None
+    try:
+        if getattr(args, "web", None) is not None:
+            host, port = parse_address(args.web, default_port=config.web.port)
+            token = token_of(args)
+            server = await serve(ops.monitor, host, port, token, view_requires_token=bool(args.view_token),
+                                 clock=session.clock)  # fmt: skip
+            if token.created:
+                show_new_token(token, server.host, server.port)
+            print(f"ibbot: dashboard on {server.url}", file=sys.stderr, flush=True)
+        yield ops
+    finally:
+        if server is not None:
+            await server.stop()
+        await ops.close()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -72,22 +110,22 @@ async def watch(args: argparse.Namespace) -> int:
         clock = LiveClock()
         view = JournalView(journal, common.data_dir(args), clock)
         view.refresh()
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform, nor off the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # before the URL is shown
         server = await serve(view, host, port, token, view_requires_token=args.view_token, clock=clock)
         try:
             if token.created:
                 show_new_token(token, server.host, server.port)
             print(f"ibbot web: {server.url} (read-only view of {common.data_dir(args)}; Ctrl-C to stop)", flush=True)
-            await _until_stopped(view, args.duration)
+            await _until_stopped(view, args.duration, stop)
         finally:
             await server.stop()
     return common.OK
 
 
-async def _until_stopped(view: JournalView, duration: float | None) -> None:
-    stop = asyncio.Event()
+async def _until_stopped(view: JournalView, duration: float | None, stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform, nor off the main thread
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
     deadline = None if duration is None else loop.time() + duration
     while not stop.is_set() and (deadline is None or loop.time() < deadline):
         view.refresh()

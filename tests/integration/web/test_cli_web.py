@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
@@ -10,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ibbot.model import Fill, Instrument, Side
 from ibbot.ops import write_status
@@ -84,3 +86,33 @@ async def test_ibbot_web_without_a_journal_says_so(tmp_path: Path) -> None:
     )  # fmt: skip
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 5 and b"no journal" in err
+
+
+async def test_ibbot_runs_attach_point_audits_the_start_and_serves_the_dashboard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ibbot.cli import web
+    from ibbot.engine.orders import OrderService
+    from ibbot.engine.session import SessionSettings, TradingSession
+    from ibbot.ops.audit import read
+    from ibbot.risk import RiskGate
+    from ibbot.sim.config import SimConfig
+
+    from .support import LIMITS
+
+    data_dir = tmp_path / "data"
+    args = argparse.Namespace(config=None, data_dir=data_dir, journal=None, web="127.0.0.1:0", view_token=False)
+    settings = SessionSettings(data_dir=data_dir, sim=SimConfig(ephemeral=True), startup_wait=10.0, seed=3)
+    async with TradingSession(settings) as session:
+        with Journal.open(Journal.default_url(data_dir)) as journal:
+            service = OrderService(session, journal, RiskGate(LIMITS), clock=session.clock)
+            async with web.attached(args, session, service, {}) as ops:
+                await service.start()
+                url = capsys.readouterr().err.split("dashboard on ")[1].split()[0]
+                async with httpx.AsyncClient(base_url=url) as client:
+                    assert (await client.get("/ready")).status_code == 200
+                    assert (await client.get("/api/state")).json()["actions"] is True
+            await service.close()
+    assert ops.audit.path == data_dir / "audit.jsonl"
+    assert [line["kind"] for line in read(ops.audit.path)][:1] == ["reconciliation"]
+    assert (data_dir / "web-token").exists() and (data_dir / "status.json").exists()
