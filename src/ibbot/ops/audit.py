@@ -10,7 +10,7 @@ person's action, and the system ("ibbot") for what the framework decided by itse
 kill switch it pulled). `hash` is the SHA-256 of the line without it, and `prev` the previous line's hash, so a
 line changed, removed or reordered later breaks the chain `verify` walks. A restarted bot reads the last line
 and continues its sequence and chain. Lines are written with one `write` and flushed at once (a crash loses
-nothing written); `fsync=True` also survives a power cut, at about a millisecond a decision.
+nothing written); `fsync=True` also survives a power cut (a disk flush per decision).
 
 `record(decision)` never raises into the order path: a trail that cannot be written logs the error and counts
 it in `failures` (the dashboard shows it); `verify` and `read` raise `AuditError`.
