@@ -27,8 +27,8 @@ from ibbot.connection.supervisor import HealthChanged
 from ibbot.model import Fill, OrderStatus
 from ibbot.notify import Notification, NotifySettings, Severity
 from ibbot.ops.decisions import OrderRecorded, ReconciliationRecorded, RiskChecked, RiskStateSaved
-from ibbot.ops.monitor import is_rejected, quantity_text
 from ibbot.ops.snapshot import DOWN_STATES, Snapshot
+from ibbot.ops.views import is_rejected, quantity_text
 
 REPEAT = timedelta(minutes=5)
 RELOGIN = (

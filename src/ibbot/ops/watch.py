@@ -22,7 +22,6 @@ from typing import Any
 from ibbot.clock import Clock
 from ibbot.errors import RiskStateError
 from ibbot.oms import PositionBook
-from ibbot.ops.monitor import fill_view, summarize
 from ibbot.ops.snapshot import (
     Counters,
     HealthView,
@@ -34,6 +33,7 @@ from ibbot.ops.snapshot import (
     from_json,
     to_json,
 )
+from ibbot.ops.views import fill_view, summarize
 from ibbot.risk import RiskState
 from ibbot.store import Journal
 

@@ -17,7 +17,7 @@ from ibbot.errors import DashboardError, RiskRefusedError
 from ibbot.model import Fill, OrderStatus, Side
 from ibbot.oms import PositionBook
 from ibbot.ops import Monitor, dashboard_token
-from ibbot.ops.monitor import is_rejected
+from ibbot.ops.views import is_rejected
 from ibbot.web import serve
 
 from .support import LIMITS, Bot, limit, market, running_bot
