@@ -69,11 +69,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="what happens to working orders when the strategy stops or raises")  # fmt: skip
     p.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the JSON summary to FILE (- stdout)")
     p.add_argument("--report", type=Path, metavar="DIR", help="write summary.json, trades.csv, equity.png, report.html")
-    p.add_argument("--data-dir", type=Path, default=None, help="where the history cache lives")
     p.add_argument("--target", default=None, help="fetch bars missing from the cache: sim, tws-paper, HOST:PORT ...")
     p.add_argument("--live", action="store_true", help="allow a live account as --target")
     p.add_argument("--client-id", type=int, default=None)
-    p.add_argument("--log-level", default="WARNING")
+    common.add_state_arguments(p)  # --config (its [risk] and [strategy] apply), --data-dir, --journal, --log-level
     p.set_defaults(func=main)
 
 
@@ -84,7 +83,7 @@ def main(args: Namespace) -> int:
 async def _main(args: Namespace) -> int:
     settings = _settings(args)
     data = await _data(args)
-    params: dict[str, object] = dict(parse_assignments(args.param))
+    params = _params(args)
     sweeps = parse_sweeps(args.sweep)
     if args.ray is not None and not sweeps:
         raise ConfigError("--ray runs a sweep: give at least one --sweep K=V1,V2")
@@ -103,6 +102,19 @@ def _decimal(text: str, option: str) -> Decimal:
     return value
 
 
+def _params(args: Namespace) -> dict[str, object]:
+    """The configuration's `[strategy]` values (the shared ones the class declares, then its own table), then
+    the command line's `--param`s over them."""
+    cls = load_strategy_class(args.strategy)
+    configured = common.load_config(args).strategy
+    declared = cls.parameters()
+    own = next((t for k, t in configured.per_class.items() if k.lower() == cls.__name__.lower()), {})
+    params: dict[str, object] = {k: v for k, v in configured.shared.items() if k in declared}
+    params.update(own)
+    params.update(parse_assignments(args.param))
+    return params
+
+
 def _settings(args: Namespace) -> BacktestSettings:
     cash = _decimal(args.cash, "--cash")
     if cash <= 0:
@@ -110,9 +122,13 @@ def _settings(args: Namespace) -> BacktestSettings:
     if not 0 < args.volume_share <= 1:
         raise ConfigError(f"--volume-share must be in (0, 1], got {args.volume_share}")
     spread = None if args.spread is None else _decimal(args.spread, "--spread")
+    # The configured limits, with the trading-hours check off: the bars are the sessions, and a contract's hours
+    # from the contract cache describe the days around its qualification, not the backtest's.
+    limits = replace(common.load_config(args).risk, allow_outside_hours=True)
     return BacktestSettings(
-        cash=cash, spread=spread, volume_share=args.volume_share, working_orders=WorkingOrders(args.working_orders)
-    )
+        cash=cash, spread=spread, volume_share=args.volume_share, limits=limits,
+        working_orders=WorkingOrders(args.working_orders),
+    )  # fmt: skip
 
 
 # --- the bars -----------------------------------------------------------------------------------------------
@@ -131,7 +147,7 @@ async def _data(args: Namespace) -> DataSpec:
         size = BarSize.parse(args.bar)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    data_dir = args.data_dir if args.data_dir is not None else common.default_data_dir()
+    data_dir = common.data_dir(args)
     wanted = instrument_of(args)
     instrument = _qualified(data_dir, wanted)
     what = args.what.upper()

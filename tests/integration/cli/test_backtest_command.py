@@ -73,6 +73,21 @@ def test_a_sweep_ranks_its_runs_in_json(bars_csv: Path, capsys: pytest.CaptureFi
     assert returns == sorted(returns, reverse=True)
 
 
+def test_the_configurations_strategy_and_risk_tables_apply(
+    bars_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "ibbot.toml"
+    config.write_text("[strategy]\nquantity = 2\nunrelated = 'x'\n\n[strategy.smacross]\nfast = 4\n\n"
+                      "[risk]\nmax_order_quantity = 3\n")  # fmt: skip
+    code, out, err = run(capsys, EXAMPLE, "--data", str(bars_csv), "--config", str(config), "--param", "slow=12",
+                         "--json")  # fmt: skip
+    summary = json.loads(out)
+    assert summary["params"] == {"symbol": "AAPL", "bar_size": "1 min", "fast": 4, "slow": 12, "quantity": 2}
+    # the first order opens 2; the flip (4) is over the configured limit: the strategy did not catch the refusal
+    assert code == 1 and summary["orders"] == 1 and summary["refused"] == 1
+    assert "refused by order_quantity: order quantity 4 exceeds max_order_quantity 3" in err
+
+
 def test_bars_from_the_history_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     span = ("--bar", "1 min", "--start", "2025-01-13", "--end", "2025-01-14", "--data-dir", str(tmp_path))
     assert main(["history", "AAPL", *span, "--json"]) == 0  # the embedded simulator fills the cache
