@@ -15,7 +15,7 @@ import contextlib
 import signal
 from typing import Any
 
-from ibbot.cli import common, live_view, render
+from ibbot.cli import common, live_view, render, web
 from ibbot.clock import Clock, OffsetClock
 from ibbot.engine.orders import OrderService
 from ibbot.engine.runner import RunResult, StrategyRunner
@@ -44,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--speed", type=float, default=1.0,
                    help="--replay only: simulated seconds per real second (default 1)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the run's summary as JSON (no live view)")
+    web.add_web_arguments(p)
     common.add_session_arguments(p)
     p.set_defaults(func=main)
 
@@ -74,17 +75,24 @@ async def run(args: argparse.Namespace) -> int:
             service = OrderService(session, journal, RiskGate(config.risk), clock=session.clock,
                                    quotes=lambda: quotes)  # fmt: skip
             try:
-                verdict = await service.start()
-                if verdict.verdict is not Verdict.SAFE:
-                    render.note(f"reconciliation: {verdict.verdict.name} ({'; '.join(verdict.reasons)}); no order "
-                                "leaves until `ibbot reconcile --acknowledge`")  # fmt: skip
-                runner = StrategyRunner(session, service, strategy, working_orders=WorkingOrders(args.on_stop),
-                                        quotes=quotes)  # fmt: skip
-                result = await _run(runner, args)
+                async with web.attached(args, session, service, quotes):  # audit, notifications, --web
+                    result = await _trade(args, session, service, strategy, quotes)
             finally:
                 await service.close()
     _summarise(args, result)
     return common.OK if result.ok else common.FAILED
+
+
+async def _trade(
+    args: argparse.Namespace, session: TradingSession, service: OrderService, strategy: Strategy,
+    quotes: dict[str, Quote],
+) -> RunResult:  # fmt: skip
+    verdict = await service.start()
+    if verdict.verdict is not Verdict.SAFE:
+        render.note(f"reconciliation: {verdict.verdict.name} ({'; '.join(verdict.reasons)}); no order "
+                    "leaves until `ibbot reconcile --acknowledge`")  # fmt: skip
+    runner = StrategyRunner(session, service, strategy, working_orders=WorkingOrders(args.on_stop), quotes=quotes)
+    return await _run(runner, args)
 
 
 def _replay_clock(args: argparse.Namespace, *, embedded: bool) -> Clock | None:

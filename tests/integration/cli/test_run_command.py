@@ -23,9 +23,13 @@ class Raiser(Strategy):
     def on_start(self):
         self.stock = self.instrument("AAPL")
         self.subscribe_bars(self.stock, "5 secs")
-        self.buy(self.stock, 1, limit="180.00")  # rests below the market (AAPL near 186), inside the price band
+        self.rested = False
 
     def on_bar(self, bar):
+        if not self.rested:  # 3% below the market: rests, inside the risk gate's 5% price band
+            self.buy(self.stock, 1, limit=round(bar.close * 0.97, 2))
+            self.rested = True
+            return
         raise RuntimeError("boom")
 """
 
@@ -83,3 +87,17 @@ def test_a_file_that_is_not_a_strategy_is_refused(hermetic: Path, capsys: pytest
     (hermetic / "empty.py").write_text("x = 1\n")
     code, _, err = run(capsys, "run", str(hermetic / "empty.py"), "--data-dir", str(hermetic / "data"))
     assert code == common.USAGE and "defines no Strategy subclass" in err
+
+
+def test_the_dashboard_comes_with_the_run_and_its_audit_trail(
+    hermetic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "run", str(EXAMPLE), *REPLAY, "--for", "6", "--param", "bar_size=30 secs", "--param", "fast=2",
+        "--param", "slow=3", "--data-dir", str(hermetic / "data"), "--web", "127.0.0.1:0", "--json",
+    )  # fmt: skip
+    assert code == common.OK, err
+    assert "dashboard on http://127.0.0.1:" in err
+    assert json.loads(out)["ok"]
+    audit = list((hermetic / "data").rglob("*.jsonl"))
+    assert audit and any("reconciliation" in path.read_text() for path in audit)

@@ -69,18 +69,27 @@ class Flip(Strategy):
 
 
 class Raiser(Strategy):
-    """Rests a limit far below the market, then raises on its second bar."""
+    """Rests a limit 3% below the market on its first bar (inside the gate's 5% band), raises on its second."""
 
     def on_start(self) -> None:
         self.stock = self.instrument("AAPL")
         self.subscribe_bars(self.stock, "5 secs")
-        self.resting = self.buy(self.stock, 1, limit="180.00")  # below the market, inside the price band
         self.count = 0
 
     def on_bar(self, bar: Bar) -> None:
         self.count += 1
-        if self.count == 2:
+        if self.count == 1:
+            self.resting = self.buy(self.stock, 1, limit=round(bar.close * 0.97, 2))
+        elif self.count == 2:
             raise ValueError("a bug in the strategy")
+
+
+class Rester(Raiser):
+    """Rests its limit on the first bar and then only watches."""
+
+    def on_bar(self, bar: Bar) -> None:
+        if not self.count:
+            super().on_bar(bar)
 
 
 async def test_a_strategy_trades_on_bars_and_sees_each_fill_once(tmp_path: Path) -> None:
@@ -136,8 +145,7 @@ async def test_a_strategy_that_raises_is_stopped_cleanly(tmp_path: Path, policy:
 async def test_the_kill_switch_thrown_from_another_process_halts_the_run(tmp_path: Path) -> None:
     url = Journal.default_url(tmp_path / "journal")
     async with running_session(tmp_path / "data", rate=RATE) as (session, _), service_on(session, url) as stack:
-        strategy = Raiser()
-        strategy.on_bar = lambda bar: None  # type: ignore[method-assign]  # keeps running
+        strategy = Rester()
         runner = StrategyRunner(session, stack.service, strategy, halt_poll=0.05)
         stop = asyncio.Event()
         run = asyncio.create_task(runner.run(stop=stop))
