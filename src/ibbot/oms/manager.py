@@ -39,6 +39,7 @@ class OrderManager:
         self._refs = refs  # None: every request must come with its order_ref (reconciliation, replays)
         self._rules = rules
         self._orders: dict[str, Order] = {}
+        self._working: dict[str, Order] = {}  # the orders not over yet: the gate asks for them on every order
         self._by_id: dict[tuple[int, int], str] = {}  # (client id, order id): IB's order ids are per client
         self._by_perm: dict[int, str] = {}
         self._exec_ids: set[str] = set()
@@ -69,11 +70,9 @@ class OrderManager:
 
     def working(self, strategy: str | None = None) -> tuple[Order, ...]:
         """Orders not over yet (NEW included), of one strategy or of all."""
-        return tuple(
-            order
-            for order in self._orders.values()
-            if order.status.is_working and (strategy is None or order.request.strategy == strategy)
-        )
+        if strategy is None:
+            return tuple(self._working.values())
+        return tuple(order for order in self._working.values() if order.request.strategy == strategy)
 
     def cancel_targets(self, strategy: str | None = None) -> tuple[Order, ...]:
         """What cancel-all must send a cancel for: sent, not over, no cancel pending."""
@@ -227,6 +226,10 @@ class OrderManager:
 
     def _store(self, order: Order) -> None:
         self._orders[order.order_ref] = order
+        if order.status.is_working:
+            self._working[order.order_ref] = order
+        else:
+            self._working.pop(order.order_ref, None)
         if order.order_id:
             self._by_id[(order.client_id, order.order_id)] = order.order_ref
         if order.perm_id:

@@ -29,6 +29,7 @@ database error becomes a `JournalError` naming the URL with its password masked.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -72,6 +73,8 @@ class Journal:
         self._where = database.mask(url)
         self._sql = Statements.build(engine.dialect.name)
         self.durable_reports = durable_reports  # IB's reports fsynced too (the default: crash-safe)
+        self._writer: Connection | None = None
+        self._write_lock = threading.Lock()
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -101,6 +104,10 @@ class Journal:
         return cls(engine, parsed, durable_reports=durable_reports)
 
     def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self._engine.dispose()
 
     def __enter__(self) -> Self:
@@ -121,12 +128,22 @@ class Journal:
 
     @contextmanager
     def _write(self, *, durable: bool = True) -> Iterator[Connection]:
-        with self._translate(), self._engine.connect() as plain:
-            connection = plain.execution_options(**{database.WRITE: True, database.DURABLE: durable})
-            with connection.begin():
-                if not durable:
-                    database.relax(connection)
-                yield connection
+        # Writes share one kept connection (checking one out of the pool per write, and PostgreSQL's pre-ping,
+        # cost as much as a write itself); the lock keeps writes from threads apart.
+        with self._write_lock, self._translate():
+            connection = self._writer
+            if connection is None or connection.closed or connection.invalidated:
+                connection = self._writer = self._engine.connect()
+            connection.execution_options(**{database.WRITE: True, database.DURABLE: durable})
+            try:
+                with connection.begin():
+                    if not durable:
+                        database.relax(connection)
+                    yield connection
+            except SQLAlchemyError:
+                self._writer = None  # a broken connection is not kept; the next write connects afresh
+                connection.close()
+                raise
 
     def _report(self) -> AbstractContextManager[Connection]:
         """A write of what IB reported: crash-safe, or durable with `durable_reports`."""
