@@ -43,7 +43,11 @@ async def test_ib_async_qualifies_and_describes_contracts() -> None:
             chains = await ib.reqSecDefOptParamsAsync("SPY", "", "STK", 756733)
             assert chains and chains[0].multiplier == "100"
             chain = chains[0]
-            option = Option("SPY", chain.expirations[0], chain.strikes[len(chain.strikes) // 2], "C", "SMART")
+            # reqSecDefOptParams lists every expiry's strikes together: an expiry's own come from its contracts
+            calls = await ib.reqContractDetailsAsync(Option("SPY", chain.expirations[0], right="C", exchange="SMART"))
+            strikes = sorted(d.contract.strike for d in calls if d.contract is not None)
+            assert set(strikes) <= set(chain.strikes)
+            option = Option("SPY", chain.expirations[0], strikes[len(strikes) // 2], "C", "SMART")
             (qualified,) = await ib.qualifyContractsAsync(option)
             assert qualified.conId > 0 and qualified.multiplier == "100"
 

@@ -56,7 +56,13 @@ async def test_an_option_line_has_greeks() -> None:
     async with market() as (_, ib, _errors):
         chains = await ib.reqSecDefOptParamsAsync("SPY", "", "STK", 756733)
         chain = chains[0]
-        option = Option("SPY", chain.expirations[1], chain.strikes[len(chain.strikes) // 2], "C", "SMART")
+        # reqSecDefOptParams lists every expiry's strikes together: an expiry's own come from its contracts
+        calls = await ib.reqContractDetailsAsync(Option("SPY", chain.expirations[1], right="C", exchange="SMART"))
+        strikes = sorted(d.contract.strike for d in calls if d.contract is not None)
+        assert set(strikes) <= set(chain.strikes)
+        (spy,) = await ib.qualifyContractsAsync(Stock("SPY", "SMART", "USD"))
+        (under,) = await asyncio.wait_for(ib.reqTickersAsync(spy), 5)
+        option = Option("SPY", chain.expirations[1], min(strikes, key=lambda k: abs(k - under.marketPrice())), "C", "SMART")
         (qualified,) = await ib.qualifyContractsAsync(option)
         ticker = ib.reqMktData(qualified)
         await until(lambda: ticker.modelGreeks is not None and ticker.bidGreeks is not None and priced(ticker.ask))

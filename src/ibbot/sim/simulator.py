@@ -26,6 +26,7 @@ from ibbot.sim.history.service import HistoryService
 from ibbot.sim.instruments.catalog import build_security_master
 from ibbot.sim.instruments.instrument import instruments_from_config
 from ibbot.sim.link import Link
+from ibbot.sim.market.listing import ListingSpots
 from ibbot.sim.market.prices import Prices
 from ibbot.sim.marketdata.service import MarketDataService
 from ibbot.sim.outbox import Outbox
@@ -53,7 +54,11 @@ class Simulator:
         self.config = config
         self.limits = limits_from(config.extra.get("limits"))
         self.pacing = ServerPacing(self.limits)
-        self.securities = build_security_master(now, instruments_from_config(config.extra.get("instruments", ())))
+        self.securities = build_security_master(
+            now,
+            instruments_from_config(config.extra.get("instruments", ())),
+            spots=ListingSpots(config.seed, around_the_clock=not config.exchange_hours),
+        )
         self.sessions: dict[int, ClientSession] = {}
         self.warnings = LogThrottle(log)  # about clients' bad requests: rate-limited, junk cannot fill a disk
         self.link = Link()
@@ -209,6 +214,7 @@ class Simulator:
 
     def handle(self, session: ClientSession, request: Request | UnknownRequest | BadRequest, now: datetime) -> Outbox:
         out = Outbox()
+        self.securities.advance(now)  # a new listing day lists new strikes and expiries
         ctx = Context(self, session, now, out)
         verdict = session.pacing.check_message(now)
         if verdict.code:
@@ -246,6 +252,7 @@ class Simulator:
         out = Outbox()
         if not self.connected_to_ib:
             return out  # between 1100 and 1101/1102 nothing moves
+        self.securities.advance(now)
         quotes = self.prices.step(now)
         if self.farms_up["market"] and not self.competing_session:
             self.market.step(now, quotes, out)

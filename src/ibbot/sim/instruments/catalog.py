@@ -8,29 +8,27 @@ options expire, so their listing depends on `now`: `build_instruments(now)` list
 - CL: the next 6 monthly contracts; trading ends 3 business days before the 25th of the month before the
   contract month (4 when the 25th is not a business day);
 - GC: the next 6 even-month contracts; trading ends on the third-last business day of the contract month;
-- options on SPY, QQQ, IWM, AAPL, TSLA: the next 4 weekly Fridays and the next 3 monthly (third-Friday)
-  expiries beyond them (Thursday when the Friday is a holiday), 41 strikes around the reference price,
-  calls and puts, multiplier 100, OCC local symbols (`AAPL  240726C00200000`).
+- option chains on the underlyings of `chains.CHAIN_SPECS` (SPY, QQQ, IWM, AAPL, TSLA ...), listed by the
+  security master per listing day (`ibbot.sim.instruments.chains`: expiries as IB lists them, strikes
+  around the underlying's price at each listing).
 So the security master is built for a given `now` (`build_security_master(now)`); rebuild it when the
-simulated date moves past an expiry.
+simulated date moves past a future's expiry (the option chains move with `SecurityMaster.advance`).
 
 Synthetic conIds are derived from the contract alone, so the same contract always has the same conId
-whatever `now` is: a future is 1,950,000,000 + 10,000 x its root's slot + 12 x (year - 2000) + month; an
-option packs (underlying slot < 16, expiry day mod 1024, strike in half points < 4096, right) into
-2,010,000,000 + ((slot x 1024 + day) x 4096 + half_points) x 2 + put, which stays below 2**31 and cannot
-collide while all listed expiries lie within 1024 days of each other.
+whatever `now` is: a future is 1,950,000,000 + 10,000 x its root's slot + 12 x (year - 2000) + month; options
+are numbered from 2,010,000,000 by `chains.option_con_id`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ibbot.errors import ConfigError
 from ibbot.sim.instruments import holidays as hol
+from ibbot.sim.instruments.chains import CHAIN_SPECS, SpotSource
 from ibbot.sim.instruments.instrument import (
     ENERGY_FUTURE_RULE,
     EQUITY_INDEX_FUTURE_RULE,
@@ -40,12 +38,8 @@ from ibbot.sim.instruments.instrument import (
     FUTURE_ORDER_TYPES,
     INDEX_RULE,
     METAL_FUTURE_RULE,
-    OPTION_EXCHANGES,
-    OPTION_ORDER_TYPES,
-    PENNY_OPTION_RULE,
     SEC_TYPE_DEFAULTS,
     TSE_RULE,
-    US_OPTION_RULE,
     XETRA_RULE,
     Instrument,
 )
@@ -53,10 +47,8 @@ from ibbot.sim.instruments.master import SecurityMaster
 
 SYNTHETIC_CON_ID_BASE = 1_900_000_000  # stocks whose real conId we could not confirm
 FUTURE_CON_ID_BASE = 1_950_000_000
-OPTION_CON_ID_BASE = 2_010_000_000
 _NEW_YORK = ZoneInfo("US/Eastern")
 _MONTH_CODES = "FGHJKMNQUVXZ"  # futures month letters, January to December
-_OPTION_EPOCH = date(2020, 1, 1)
 
 # --- stocks and ETFs: symbol, conId, primary exchange, long name, industry, category, price, volatility ---
 _STOCKS: tuple[tuple[str, int, str, str, str, str, float, float], ...] = (
@@ -209,17 +201,6 @@ FUTURE_ROOTS: tuple[FutureRoot, ...] = (
                last_trade_time="13:30", reference_price=2650.0, volatility=0.16),
 )  # fmt: skip
 
-# Option underlyings: symbol, slot (fixes the conId range), strike step, penny pilot (0.01 at every price)
-OPTION_UNDERLYINGS: tuple[tuple[str, int, float, bool], ...] = (
-    ("SPY", 0, 1.0, True),
-    ("QQQ", 1, 1.0, True),
-    ("IWM", 2, 1.0, True),
-    ("AAPL", 3, 2.5, False),
-    ("TSLA", 4, 5.0, False),
-)
-STRIKES_EACH_SIDE = 20
-WEEKLY_EXPIRIES = 4
-MONTHLY_EXPIRIES = 3
 QUARTERLY_CONTRACTS = 5
 MONTHLY_CONTRACTS = 6
 
@@ -288,43 +269,11 @@ def future_expiries(root: FutureRoot, today: date, count: int) -> tuple[tuple[in
     return tuple(found)
 
 
-def option_expiries(now: datetime) -> tuple[date, ...]:
-    """The next weekly Fridays and the monthly expiries after them (Thursday if the Friday is a holiday)."""
-    local = now.astimezone(_NEW_YORK)
-    today = local.date()
-    if local.time() >= time(16, 0):  # today's expiries stopped trading at the close
-        today += timedelta(days=1)
-    friday = today + timedelta(days=(hol.FRIDAY - today.weekday()) % 7)
-    fridays = [friday + timedelta(weeks=n) for n in range(WEEKLY_EXPIRIES)]
-    monthly: list[date] = []
-    year, month = fridays[-1].year, fridays[-1].month
-    while len(monthly) < MONTHLY_EXPIRIES:
-        candidate = third_friday(year, month)
-        if candidate > fridays[-1]:
-            monthly.append(candidate)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return tuple(_business_day_on_or_before(d) for d in (*fridays, *monthly))
-
-
 # --- conIds ---------------------------------------------------------------------------------------------
 
 
 def future_con_id(root: FutureRoot, year: int, month: int) -> int:
     return FUTURE_CON_ID_BASE + 10_000 * root.slot + 12 * (year - 2000) + month
-
-
-def option_con_id(slot: int, expiry: date, strike: float, right: str) -> int:
-    """The synthetic conId of an option: a pure function of (underlying slot, expiry, strike, right)."""
-    half_points = round(strike * 2)
-    if not 0 <= slot < 16 or not 0 < half_points < 4096 or abs(half_points / 2 - strike) > 1e-9:
-        raise ConfigError(f"option slot {slot} strike {strike} cannot be encoded in a synthetic conId")
-    day = (expiry - _OPTION_EPOCH).days % 1024
-    return OPTION_CON_ID_BASE + ((slot * 1024 + day) * 4096 + half_points) * 2 + (right == "P")
-
-
-def occ_symbol(root: str, expiry: date, right: str, strike: float) -> str:
-    """The OCC option symbol IB uses as localSymbol: root padded to 6, YYMMDD, C/P, strike x 1000 in 8."""
-    return f"{root:<6}{expiry:%y%m%d}{right}{round(strike * 1000):08d}"
 
 
 # --- building ---------------------------------------------------------------------------------------------
@@ -412,42 +361,21 @@ def _futures(now: datetime) -> Iterator[Instrument]:
             )  # fmt: skip
 
 
-def _options(now: datetime, underlyings: dict[str, Instrument]) -> Iterator[Instrument]:
-    expiries = option_expiries(now)
-    for symbol, slot, step, penny in OPTION_UNDERLYINGS:
-        under = underlyings[symbol]
-        center = round(under.reference_price / step) * step
-        strikes = [center + step * n for n in range(-STRIKES_EACH_SIDE, STRIKES_EACH_SIDE + 1)]
-        for expiry in expiries:
-            for strike in (s for s in strikes if s > 0):
-                for right in ("C", "P"):
-                    yield Instrument(
-                        con_id=option_con_id(slot, expiry, strike, right), symbol=symbol, sec_type="OPT",
-                        exchange="SMART", currency="USD", calendar="US_OPTIONS",
-                        local_symbol=occ_symbol(symbol, expiry, right, strike), trading_class=symbol,
-                        market_name=symbol, multiplier="100", last_trade_date=f"{expiry:%Y%m%d}",
-                        last_trade_time="16:00", contract_month=f"{expiry:%Y%m}", strike=strike, right=right,
-                        min_tick=0.01, market_rule_ids=(PENNY_OPTION_RULE if penny else US_OPTION_RULE,),
-                        valid_exchanges=OPTION_EXCHANGES, order_types=OPTION_ORDER_TYPES,
-                        long_name=under.long_name, industry=under.industry, category=under.category,
-                        under_con_id=under.con_id, under_symbol=symbol, under_sec_type="STK",
-                        volatility=under.volatility,
-                    )  # fmt: skip
-
-
 def build_instruments(now: datetime) -> tuple[Instrument, ...]:
     """Every built-in instrument listed as of `now` (a UTC-aware datetime): same `now`, same instruments."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     now = now.astimezone(UTC)
     spot = (*_us_stocks(), *_foreign_stocks(), *_indices(), *_forex())
-    underlyings = {i.symbol: i for i in spot if i.sec_type == "STK"}
-    return (*spot, *_futures(now), *_options(now, underlyings))
+    return (*spot, *_futures(now))
 
 
-def build_security_master(now: datetime, extra: Iterable[Instrument] = ()) -> SecurityMaster:
-    """The security master as of `now`: the catalog plus `extra` (e.g. instruments_from_config(...)).
+def build_security_master(
+    now: datetime, extra: Iterable[Instrument] = (), *, spots: SpotSource | None = None
+) -> SecurityMaster:
+    """The security master as of `now`: the catalog plus `extra` (e.g. instruments_from_config(...)), with
+    the option chains centred on `spots` (the underlyings' prices; their reference prices without it).
 
     A conId used twice (a user instrument clashing with the catalog) raises ConfigError.
     """
-    return SecurityMaster((*build_instruments(now), *extra))
+    return SecurityMaster((*build_instruments(now), *extra), chains=CHAIN_SPECS, spots=spots, now=now)

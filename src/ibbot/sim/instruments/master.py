@@ -13,7 +13,15 @@ Theory of operation (IB's matching rules for reqContractDetails, message 9):
 - an ambiguous request answers every match (IB sends them all before contractDetailsEnd), sorted;
   a request that matches nothing answers an empty tuple: the caller sends error 200.
 A request naming another valid exchange than the instrument's own (ISLAND instead of SMART) gets the
-contract with that exchange, as TWS echoes it. Text comparisons ignore case.
+contract with that exchange, as TWS echoes it. Text comparisons ignore case. A SMART (or unrouted) stock
+request's primaryExchange is a hint, as TWS takes it: it matches the listing exchange or any exchange the
+stock trades on (its validExchanges; ISLAND names NASDAQ), and contracts whose listing it names exactly win
+over those it only names a venue of.
+
+The catalog's option chains (`ibbot.sim.instruments.chains`) are listed per listing day and built on demand:
+`advance(now)` moves them (the simulator calls it with every request and step), `generation` counts the
+moves so callers that memoise lookups know when to forget them. Iterating the master gives the other
+instruments; `options_of` gives an underlying's listed options.
 """
 
 from __future__ import annotations
@@ -21,10 +29,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ibbot.errors import ConfigError
 from ibbot.protocol.types import Contract, ContractDescription, ContractDetails, PriceIncrement
+from ibbot.sim.instruments.chains import ChainSpec, OptionChains, SpotSource
 from ibbot.sim.instruments.instrument import DERIVATIVE_SEC_TYPES, Instrument, market_rule, to_contract_details
 
 MAX_SYMBOL_SAMPLES = 16  # reqMatchingSymbols answers at most 16 descriptions
@@ -32,6 +41,8 @@ _ANY_RIGHT = {"", "?", "0"}
 _RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
 _STRIKE_TOLERANCE = 1e-6
 _SEARCHABLE = frozenset({"STK", "IND"})  # what reqMatchingSymbols lists
+_PRIMARY_ALIASES = {"ISLAND": "NASDAQ"}  # a venue name TWS takes for a listing exchange
+_NO_CHAINS_NOW = datetime(2000, 1, 3, tzinfo=UTC)  # the listing day of a master without chains: any will do
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,9 +60,26 @@ class OptionChain:
 class SecurityMaster:
     """An immutable, indexed set of instruments (built once for a given `now`, see ibbot.sim.instruments.catalog)."""
 
-    __slots__ = ("_by_con_id", "_by_local_symbol", "_by_sec_id", "_by_symbol", "_options_by_under")
+    __slots__ = (
+        "_by_con_id",
+        "_by_local_symbol",
+        "_by_sec_id",
+        "_by_symbol",
+        "_options_by_under",
+        "chains",
+        "generation",
+    )
 
-    def __init__(self, instruments: Iterable[Instrument]) -> None:
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        *,
+        chains: Iterable[ChainSpec] = (),
+        spots: SpotSource | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """`chains`: the option chains to list (their underlyings among `instruments`), as of `now`, centred
+        on `spots` (the reference prices without it)."""
         self._by_con_id: dict[int, Instrument] = {}
         by_symbol: defaultdict[str, list[Instrument]] = defaultdict(list)
         by_local: defaultdict[str, list[Instrument]] = defaultdict(list)
@@ -72,6 +100,22 @@ class SecurityMaster:
         self._by_local_symbol = {k: tuple(v) for k, v in by_local.items()}
         self._by_sec_id = {k: tuple(v) for k, v in by_sec_id.items()}
         self._options_by_under = {k: tuple(v) for k, v in options.items()}
+        specs = tuple(chains)
+        if specs and now is None:
+            raise ValueError("option chains are listed as of a moment: pass now")
+        pairs = []
+        for spec in specs:
+            under = next((i for i in self._by_symbol.get(spec.symbol, ()) if i.sec_type == "STK"), None)
+            if under is None:
+                raise ConfigError(f"option chain {spec.symbol}: no stock of that symbol to list it on")
+            pairs.append((spec, under))
+        self.chains = OptionChains(pairs, spots, now or _NO_CHAINS_NOW)
+        self.generation = 0
+
+    def advance(self, now: datetime) -> None:
+        """List the option chains as of `now` (a new listing day adds strikes and expiries, drops the expired)."""
+        if self.chains.advance(now):
+            self.generation += 1
 
     def __len__(self) -> int:
         return len(self._by_con_id)
@@ -80,11 +124,17 @@ class SecurityMaster:
         return iter(self._by_con_id.values())
 
     def by_con_id(self, con_id: int) -> Instrument | None:
-        return self._by_con_id.get(con_id)
+        """Any instrument by conId, options of the chains also for a while after they expired."""
+        found = self._by_con_id.get(con_id)
+        return found if found is not None else self.chains.by_con_id(con_id)
 
     def options_of(self, underlying_con_id: int) -> tuple[Instrument, ...]:
-        """Every option (or future option) on an underlying, in chain order."""
-        return tuple(sorted(self._options_by_under.get(underlying_con_id, ()), key=_sort_key))
+        """Every listed option (or future option) on an underlying, in chain order."""
+        listed = self.chains.select(underlying_con_id) if underlying_con_id in self.chains else []
+        return tuple(sorted((*self._options_by_under.get(underlying_con_id, ()), *listed), key=_sort_key))
+
+    def has_options(self, underlying_con_id: int) -> bool:
+        return underlying_con_id in self.chains or underlying_con_id in self._options_by_under
 
     # --- reqContractDetails ----------------------------------------------------------------------------
 
@@ -92,8 +142,8 @@ class SecurityMaster:
         """Every instrument a reqContractDetails request describes (empty: the caller sends error 200)."""
         exchange = request.exchange.strip().upper()
         if request.con_id > 0:
-            found = self._by_con_id.get(request.con_id)
-            if found is None or (exchange and not _trades_on(found, exchange)):
+            found = self.by_con_id(request.con_id)
+            if found is None or (exchange and not _trades_on(found, exchange)) or self._expired(found):
                 return ()
             return (found.on_exchange(exchange) if exchange else found,)
         if request.sec_type.strip().upper() == "CONTFUT":
@@ -102,9 +152,22 @@ class SecurityMaster:
         if candidates is None:
             return ()
         matches = [i for i in candidates if _passes(i, request)]
+        primary = request.primary_exchange.strip().upper()
+        if primary and any(i.primary_exchange.upper() == primary for i in matches):
+            matches = [i for i in matches if i.primary_exchange.upper() == primary]  # named exactly: those win
         if exchange:
             matches = [i.on_exchange(exchange) for i in matches]
         return tuple(sorted(matches, key=_sort_key))
+
+    def tradable(self, con_id: int) -> bool:
+        """Whether `con_id` is a listed contract (not an unknown one, nor an option past its last day)."""
+        found = self.by_con_id(con_id)
+        return found is not None and not self._expired(found)
+
+    def _expired(self, instrument: Instrument) -> bool:
+        """An option of a chain past its last day (resolvable by conId, no longer listed)."""
+        expiry = instrument.expiry
+        return instrument.under_con_id in self.chains and expiry is not None and expiry < self.chains.day
 
     def _continuous(self, request: Contract) -> tuple[Instrument, ...]:
         """CONTFUT: the front future of each trading class, typed CONTFUT (it shares the front's conId)."""
@@ -116,12 +179,26 @@ class SecurityMaster:
 
     def _candidates(self, request: Contract) -> tuple[Instrument, ...] | None:
         if request.symbol.strip():
-            return self._by_symbol.get(request.symbol.strip().upper(), ())
+            found = self._by_symbol.get(request.symbol.strip().upper(), ())
+            return (*found, *self._chain_options(request)) if request.sec_type.strip().upper() == "OPT" else found
         if request.local_symbol.strip():
-            return self._by_local_symbol.get(request.local_symbol.strip().upper(), ())
+            found = self._by_local_symbol.get(request.local_symbol.strip().upper(), ())
+            option = self.chains.by_local_symbol(request.local_symbol.strip())
+            return found if option is None else (*found, option)
         if request.sec_id_type.strip() and request.sec_id.strip():
             return self._by_sec_id.get((request.sec_id_type.strip().upper(), request.sec_id.strip().upper()), ())
         return None  # nothing to look up by
+
+    def _chain_options(self, request: Contract) -> list[Instrument]:
+        """A chain's options the request's expiry, strike and right select (the other fields filter later)."""
+        under = self.chains.underlying_of(request.symbol)
+        if under is None:
+            return []
+        right = request.right.strip().upper()
+        if right not in _ANY_RIGHT and right not in _RIGHTS:
+            return []
+        expiry = request.last_trade_date_or_contract_month.strip().split(" ")[0]
+        return self.chains.select(under, expiry, request.strike, "" if right in _ANY_RIGHT else _RIGHTS[right])
 
     def contract_details(self, instrument: Instrument, now: datetime) -> ContractDetails:
         return to_contract_details(instrument, now)
@@ -150,7 +227,7 @@ class SecurityMaster:
 
     def _describe(self, instrument: Instrument) -> ContractDescription:
         derivatives = list(instrument.derivative_sec_types)
-        if instrument.con_id in self._options_by_under and "OPT" not in derivatives:
+        if self.has_options(instrument.con_id) and "OPT" not in derivatives:
             derivatives.append("OPT")
         return ContractDescription(
             contract=Contract(
@@ -180,12 +257,26 @@ class SecurityMaster:
         by_class: defaultdict[tuple[str, str], list[Instrument]] = defaultdict(list)
         for option in self._options_by_under.get(under.con_id, ()):
             by_class[(option.trading_class, option.multiplier)].append(option)
+        # (trading class, multiplier) -> (exchanges, expirations, strikes)
+        classes: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...], tuple[float, ...]]] = {}
+        for key, options in by_class.items():
+            exchanges = options[0].valid_exchanges or (options[0].exchange,)
+            classes[key] = (
+                exchanges,
+                tuple(sorted({o.last_trade_date for o in options})),
+                tuple(sorted({o.strike for o in options})),
+            )
+        if under.con_id in self.chains:
+            listing = self.chains.listing(under.con_id)
+            sample = self.chains.option(under.con_id, listing.expiries[0], listing.strikes[listing.expiries[0]][0], "C")
+            classes[(sample.trading_class, sample.multiplier)] = (
+                sample.valid_exchanges,
+                tuple(f"{e:%Y%m%d}" for e in listing.expiries),
+                listing.all_strikes,
+            )
         wanted = fut_fop_exchange.strip().upper()
         chains = []
-        for (trading_class, multiplier), options in sorted(by_class.items()):
-            exchanges = options[0].valid_exchanges or (options[0].exchange,)
-            expirations = tuple(sorted({o.last_trade_date for o in options}))
-            strikes = tuple(sorted({o.strike for o in options}))
+        for (trading_class, multiplier), (exchanges, expirations, strikes) in sorted(classes.items()):
             for exchange in exchanges:
                 if not wanted or exchange == wanted:
                     chains.append(
@@ -205,7 +296,7 @@ class SecurityMaster:
             return self._by_con_id.get(con_id)
         wanted = sec_type.strip().upper()
         for instrument in self._by_symbol.get(symbol.strip().upper(), ()):
-            if instrument.con_id in self._options_by_under and (not wanted or instrument.sec_type == wanted):
+            if self.has_options(instrument.con_id) and (not wanted or instrument.sec_type == wanted):
                 return instrument
         return None
 
@@ -235,9 +326,10 @@ def _passes(instrument: Instrument, request: Contract) -> bool:
     exchange = request.exchange.strip().upper()
     if exchange and not _trades_on(instrument, exchange):
         return False
+    if not _primary_passes(instrument, request.primary_exchange.strip().upper(), exchange):
+        return False
     for wanted, have in (
         (request.currency, instrument.currency),
-        (request.primary_exchange, instrument.primary_exchange),
         (request.trading_class, instrument.trading_class),
         (request.local_symbol, instrument.local_symbol or instrument.symbol),
     ):
@@ -252,6 +344,18 @@ def _passes(instrument: Instrument, request: Contract) -> bool:
     if right not in _ANY_RIGHT and _RIGHTS.get(right) != instrument.right:
         return False
     return not (request.multiplier.strip() and not _same_number(request.multiplier, instrument.multiplier))
+
+
+def _primary_passes(instrument: Instrument, primary: str, exchange: str) -> bool:
+    """A request's primaryExchange: exact, or for a SMART-routed stock any exchange it is listed or traded on."""
+    if not primary:
+        return True
+    listing = instrument.primary_exchange.upper()
+    if primary == listing:
+        return True
+    if instrument.sec_type != "STK" or exchange not in ("", "SMART"):
+        return False
+    return _PRIMARY_ALIASES.get(primary) == listing or primary in instrument.valid_exchanges
 
 
 def _expiry_matches(instrument: Instrument, expiry: str) -> bool:

@@ -257,7 +257,8 @@ class MarketDataService:
         if group.profile.delayed:
             self._delayed_book.unsubscribe(group.priced)
         else:
-            self.prices.unsubscribe(group.instrument.con_id)
+            self.prices.unsubscribe(group.priced)  # the same count (an option's is its underlying's), and
+            # found even once the option has expired
 
     def _emit(self, group: _Group, quote: Quote, chunks: defaultdict[int, list[bytes]]) -> None:
         """Render a group's changes once and copy them to each of its lines."""

@@ -1,5 +1,6 @@
 """The contracts of orders: which instrument a placeOrder's contract means, and the contract TWS reports with an
-order, both memoised (the security master never changes, and matching a bare symbol scans its option chain)."""
+order, both memoised (matching a bare symbol scans its option chain) until the security master lists a new
+day's chains."""
 
 from __future__ import annotations
 
@@ -11,17 +12,19 @@ RESOLVED_CACHE = 4096  # placeOrder contracts remembered by `resolve`
 
 
 class OrderContracts:
-    __slots__ = ("_reported", "_resolved", "securities")
+    __slots__ = ("_generation", "_reported", "_resolved", "securities")
 
     def __init__(self, securities: SecurityMaster) -> None:
         self.securities = securities
         self._resolved: dict[Contract, Instrument | None] = {}
         self._reported: dict[tuple[int, str], Contract] = {}  # (conId, exchange routed to) -> its contract
+        self._generation = securities.generation
 
     def resolve(self, contract: Contract) -> Instrument | None:
         """The one instrument a placeOrder's contract means (None: unknown or ambiguous)."""
-        if len(self._resolved) >= RESOLVED_CACHE:
-            self._resolved = {}
+        if len(self._resolved) >= RESOLVED_CACHE or self._generation != self.securities.generation:
+            self._resolved = {}  # a new listing day: strikes were added, options expired
+            self._generation = self.securities.generation
         try:
             return self._resolved[contract]  # one hash of the contract on the usual path
         except KeyError:

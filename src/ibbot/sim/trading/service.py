@@ -167,6 +167,7 @@ class TradingService:
         self._tie = itertools.count()
         self.contracts = OrderContracts(securities)
         self._day: date | None = None  # today's date in TWS's zone, once known
+        self._generation = securities.generation  # the security master's listing day last checked
         self._perm_ids = IdBlock(self.store, PERM_IDS, first=PERM_ID_BASE)
         self._exec_ids = IdBlock(self.store, EXEC_IDS)
         self._order_ids = IdBlock(self.store, ORDER_IDS)  # above every order id a client used
@@ -319,6 +320,8 @@ class TradingService:
         self.catch_up(now)
         self._roll_day(now)
         events: list[Event] = []
+        if self._generation != self.securities.generation:  # a new listing day: expired options are gone
+            events += self._untradable(now)
         for con_id, quote, rth in self.watch.updates(quotes, now):
             events += self.engine.on_quote(con_id, quote, now, in_rth=rth)
         events += self._due(now)
@@ -511,16 +514,22 @@ class TradingService:
             return
         self._day = now.astimezone(self.zone).date()
         self._forget_before(self.midnight(now))
-        gone: list[Event] = []
-        for view in self.engine.open_orders():
-            if self.securities.by_con_id(view.spec.con_id) is None:
-                gone += self.engine.cancel(view.order_id, now, client_id=view.client_id)
+        gone = self._untradable(now)
         if gone:
             log.warning("cancelled %d restored orders on contracts that no longer trade", len(gone))
             self._commit(gone, now, Outbox())  # clients learn of it from reqCompletedOrders
         for view in self.engine.open_orders():
             self.watch.add(view_key(view), view.spec.con_id, now)
             self._schedule(self.records[view_key(view)])
+
+    def _untradable(self, now: datetime) -> list[Event]:
+        """Cancel the working orders whose contract no longer trades (an option past its last day)."""
+        self._generation = self.securities.generation
+        gone: list[Event] = []
+        for view in self.engine.open_orders():
+            if not self.securities.tradable(view.spec.con_id):
+                gone += self.engine.cancel(view.order_id, now, client_id=view.client_id)
+        return gone
 
     def _forget_before(self, midnight: datetime) -> None:
         """Earlier days' executions and finished orders leave the store (and the executions memory)."""

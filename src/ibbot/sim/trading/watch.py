@@ -44,6 +44,7 @@ class OrderWatch:
         self._unsized: set[int] = set()  # watched con_ids whose displayed sizes do not limit fills (forex)
         self._idle: dict[int, datetime] = {}  # con_id -> when its last order ended (still subscribed)
         self._book_quotes: dict[int, tuple[FeedQuote, Quote]] = {}  # con_id -> live quote, its engine quote
+        self._priced: dict[int, int] = {}  # subscribed con_id -> the con_id whose quote prices it
 
     def __bool__(self) -> bool:
         return bool(self._keys)
@@ -52,7 +53,7 @@ class OrderWatch:
         keys = self._keys.get(con_id)
         if keys is None:
             if self._idle.pop(con_id, None) is None:
-                self.prices.subscribe(con_id, now)
+                self._subscribe(con_id, now)
             keys = self._keys[con_id] = set()
             instrument = self.prices.instrument(con_id)
             if instrument.sec_type in OPTION_TYPES:
@@ -83,15 +84,20 @@ class OrderWatch:
         if con_id in self._keys:
             return
         if self._idle.pop(con_id, None) is None:
-            self.prices.subscribe(con_id, now)
+            self._subscribe(con_id, now)
         self._idle[con_id] = now
+
+    def _subscribe(self, con_id: int, now: datetime) -> None:
+        self.prices.subscribe(con_id, now)
+        self._priced[con_id] = self.prices.priced_con_id(con_id)
 
     def _release_idle(self, now: datetime) -> None:
         for con_id, since in list(self._idle.items()):
             if now - since >= IDLE_HOLD or now < since:
                 del self._idle[con_id]
                 self._book_quotes.pop(con_id, None)
-                self.prices.unsubscribe(con_id)
+                # by the priced conId: an option that has expired meanwhile is no longer in the master
+                self.prices.unsubscribe(self._priced.pop(con_id, con_id))
 
     def market(self, instrument: Instrument, now: datetime) -> Quote:
         """The current market of a subscribed instrument: the quote last matched if it has working orders

@@ -13,16 +13,14 @@ from ibbot.errors import ConfigError
 from ibbot.protocol.types import Contract
 from ibbot.sim.instruments.catalog import (
     FUTURE_ROOTS,
-    OPTION_CON_ID_BASE,
     build_instruments,
     build_security_master,
     crude_last_trade,
     equity_index_last_trade,
     gold_last_trade,
-    occ_symbol,
-    option_con_id,
-    option_expiries,
 )
+from ibbot.sim.instruments.chains import OPTION_CON_ID_BASE, occ_symbol, option_con_id
+from ibbot.sim.instruments.expiries import EQUITY, expiries, listing_day
 from ibbot.sim.instruments.instrument import (
     OPTION_EXCHANGES,
     USER_CON_ID_BASE,
@@ -53,8 +51,9 @@ def only(found: tuple[Instrument, ...]) -> Instrument:
 
 def test_catalog_has_every_kind_and_at_least_60_instruments_besides_options(master: SecurityMaster) -> None:
     kinds = {i.sec_type for i in master}
-    assert kinds == {"STK", "IND", "FUT", "OPT", "CASH"}
+    assert kinds == {"STK", "IND", "FUT", "CASH"}  # options are listed per day by the chains
     assert sum(1 for i in master if i.sec_type != "OPT") >= 60
+    assert master.has_options(756733) and {o.sec_type for o in master.options_of(756733)} == {"OPT"}
 
 
 @pytest.mark.parametrize(
@@ -103,7 +102,10 @@ def test_stock_smart_usd_is_unique(master: SecurityMaster) -> None:
     aapl = only(master.match(Contract(symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD")))
     assert aapl.con_id == 265598 and aapl.exchange == "SMART"
     assert only(master.match(Contract(symbol="AAPL", sec_type="STK", primary_exchange="NASDAQ"))).con_id == 265598
-    assert master.match(Contract(symbol="AAPL", sec_type="STK", primary_exchange="NYSE")) == ()
+    # SMART: primaryExchange is a hint that resolves when it names a venue the stock trades on (TWS's rule)
+    assert only(master.match(Contract(symbol="AAPL", sec_type="STK", primary_exchange="NYSE"))).con_id == 265598
+    assert master.match(Contract(symbol="AAPL", sec_type="STK", primary_exchange="IBIS")) == ()
+    assert master.match(Contract(symbol="AAPL", sec_type="STK", exchange="ISLAND", primary_exchange="NYSE")) == ()
 
 
 def test_a_future_by_symbol_returns_every_expiry(master: SecurityMaster) -> None:
@@ -134,14 +136,15 @@ def aapl_option(expiry: str = "", strike: float = 0.0, right: str = "") -> Contr
 
 
 def test_options_filter_by_expiry_strike_and_right(master: SecurityMaster) -> None:
-    assert len(master.match(aapl_option())) == 7 * 41 * 2
+    listing = master.chains.listing(265598)
+    assert len(master.match(aapl_option())) == 2 * sum(len(listing.strikes[e]) for e in listing.expiries)
     call = only(master.match(aapl_option("20240802", 230.0, "C")))
     assert call.local_symbol == "AAPL  240802C00230000" and call.multiplier == "100"
     assert only(master.match(aapl_option("20240802", 230, "CALL"))) == call
     calls = master.match(aapl_option("20240802", right="C"))
-    assert len(calls) == 41 and {c.right for c in calls} == {"C"}
+    assert len(calls) == len(listing.strikes[date(2024, 8, 2)]) and {c.right for c in calls} == {"C"}
     august = master.match(aapl_option("202408", 230.0))
-    assert sorted({o.last_trade_date for o in august}) == ["20240802", "20240809", "20240816"]
+    assert sorted({o.last_trade_date for o in august}) == ["20240802", "20240809", "20240816", "20240823", "20240830"]
     assert only(master.match(Contract(sec_type="OPT", local_symbol="AAPL  240802P00230000"))).right == "P"
     assert master.match(aapl_option(strike=231.0)) == ()
 
@@ -175,14 +178,14 @@ def test_nothing_matches(master: SecurityMaster, request_: Contract) -> None:
 
 
 def test_option_expiries_from_a_fixed_now() -> None:
-    assert option_expiries(NOW) == (
+    assert [e for e, _ in expiries(EQUITY, listing_day(NOW))][:7] == [
         date(2024, 7, 26), date(2024, 8, 2), date(2024, 8, 9), date(2024, 8, 16),
-        date(2024, 9, 20), date(2024, 10, 18), date(2024, 11, 15),
-    )  # fmt: skip
-    good_friday_week = option_expiries(datetime(2024, 3, 25, 14, tzinfo=UTC))
-    assert good_friday_week[0] == date(2024, 3, 28)  # Thursday: Friday is a holiday
+        date(2024, 8, 23), date(2024, 8, 30), date(2024, 9, 20),
+    ]  # fmt: skip
+    good_friday_week = expiries(EQUITY, listing_day(datetime(2024, 3, 25, 14, tzinfo=UTC)))
+    assert good_friday_week[0][0] == date(2024, 3, 28)  # Thursday: Friday is a holiday
     friday_after_close = datetime(2024, 7, 26, 16, 30, tzinfo=NY).astimezone(UTC)
-    assert option_expiries(friday_after_close)[0] == date(2024, 8, 2)
+    assert expiries(EQUITY, listing_day(friday_after_close))[0][0] == date(2024, 8, 2)
 
 
 def test_option_con_ids_are_stable_across_nows_and_distinct() -> None:
@@ -190,7 +193,7 @@ def test_option_con_ids_are_stable_across_nows_and_distinct() -> None:
     earlier = build_security_master(NOW)
     request = Contract(symbol="SPY", sec_type="OPT", last_trade_date_or_contract_month="20240816", strike=570.0)
     assert [o.con_id for o in earlier.match(request)] == [o.con_id for o in later.match(request)]
-    ids = [i.con_id for i in earlier if i.sec_type == "OPT"]
+    ids = [i.con_id for under in (756733, 265598) for i in earlier.options_of(under)]
     assert len(ids) == len(set(ids)) and min(ids) >= OPTION_CON_ID_BASE and max(ids) < 2**31
     assert (
         option_con_id(3, date(2024, 8, 2), 230.0, "C")
@@ -233,11 +236,13 @@ def test_sec_def_opt_params(master: SecurityMaster) -> None:
     assert [c.exchange for c in chains] == list(OPTION_EXCHANGES)
     smart = chains[0]
     assert (smart.underlying_con_id, smart.trading_class, smart.multiplier) == (756733, "SPY", "100")
-    assert len(smart.expirations) == 7 and smart.expirations[0] == "20240726"
-    assert smart.strikes == tuple(float(s) for s in range(550, 591))
+    listing = master.chains.listing(756733)
+    assert smart.expirations == tuple(f"{e:%Y%m%d}" for e in listing.expiries)
+    assert smart.expirations[0] == "20240722" and smart.strikes == listing.all_strikes  # a daily: expires today
+    assert {float(s) for s in range(550, 591)} <= set(smart.strikes)
     assert [c.exchange for c in master.sec_def_opt_params("SPY", "CBOE", "STK", 756733)] == ["CBOE"]
     assert master.sec_def_opt_params("AAPL", "", "STK", 0)[0].underlying_con_id == 265598
-    assert master.sec_def_opt_params("MSFT", "", "STK", 272093) == ()
+    assert master.sec_def_opt_params("KO", "", "STK", 8894) == ()
 
 
 # --- reqMatchingSymbols, market rules ----------------------------------------------------------------------
