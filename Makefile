@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench sim clean
+.PHONY: demo demo-ib-async test lint typecheck pytest bench sim clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	cd examples && ../$(BIN)/python demo.py
+
+demo-ib-async: $(STAMP)
+	cd examples && ../$(BIN)/python ib_async_demo.py
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

@@ -1,49 +1,69 @@
-"""`make demo`: start `ibbot sim` in-process and run the plain-ib_async example bot against it.
+"""`make demo`: one strategy, run live against the embedded simulator, then backtested on the history it serves.
 
-The simulator's clock replays the most recent regular trading session from 10:00 New York time, so the bot sees
-a moving market whatever the hour it is run at.
+1. `ibbot run examples/sma_cross.py --target sim --replay DAY --speed 20 --for 60`: the embedded simulator
+   replays the last US trading session from 10:00 New York time at 20 times the wall clock's pace, and the
+   SMA cross trades it with the live terminal view (connection, quotes, orders, fills, positions, PnL).
+2. `ibbot backtest examples/sma_cross.py --symbol AAPL --bar "1 min" --start DAY --end DAY --target sim
+   --report DIR`: that day's bars are fetched into the history cache and the same file is backtested on them;
+   the summary table is printed and the report (JSON, trades CSV, equity PNG, HTML) written.
+
+Everything lives in ./demo-data (the journal, the caches, the report), so a second run starts from there.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import sys
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from rich.console import Console
 
-from bracket_bot import run
-from ibbot.clock import OffsetClock
+from ibbot.cli import main as ibbot
 from ibbot.sim.instruments.calendar import calendar_named
-from ibbot.testing import running_simulator
+
+HERE = Path(__file__).resolve().parent
+STRATEGY = HERE / "sma_cross.py"
+PARAMS = ("--param", "bar_size=1 min", "--param", "fast=2", "--param", "slow=5")
 
 
-def last_session_morning(now: datetime) -> datetime:
-    """10:00 New York time on the most recent US trading day before today."""
+def last_session(today: date) -> date:
+    """The most recent US trading day before `today`."""
     calendar = calendar_named("US_EQUITY")
-    day = now.astimezone(calendar.zone).date() - timedelta(days=1)
+    day = today - timedelta(days=1)
     while not calendar.sessions_on(day, liquid=True):
         day -= timedelta(days=1)
-    return datetime.combine(day, time(10, 0), tzinfo=calendar.zone)
+    return day
 
 
-async def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replay", type=date.fromisoformat, help="replay this day (YYYY-MM-DD) instead")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the live run lasts (default 60)")
+    parser.add_argument("--data-dir", type=Path, default=Path("demo-data"), help="where the demo keeps its state")
     args = parser.parse_args(argv)
-    logging.getLogger("ib_async").setLevel(logging.CRITICAL)  # the bot prints what matters itself
     console = Console()
-    today = (
-        datetime.now(UTC) if args.replay is None else datetime.combine(args.replay + timedelta(days=1), time(12), UTC)
-    )
-    start = last_session_morning(today)
-    console.print(f"[bold]ibbot demo[/]: simulated TWS replaying {start:%A %Y-%m-%d %H:%M} New York time")
-    async with running_simulator(clock=OffsetClock(start)) as sim:
-        console.print(f"simulator listening on 127.0.0.1:{sim.port}")
-        return await run(sim.port, console=console)
+    day = args.replay or last_session(datetime.now(UTC).date())
+    data = ("--data-dir", str(args.data_dir))
+    console.rule(f"[bold]1. ibbot run[/] {STRATEGY.name}: the simulator replays {day:%a %Y-%m-%d}")
+    code = ibbot([
+        "run", str(STRATEGY), "--target", "sim", "--replay", f"{day.isoformat()}T10:00", "--speed", "20",
+        "--for", f"{args.seconds:g}", *PARAMS, *data,
+    ])  # fmt: skip
+    if code:
+        return code
+    report = args.data_dir / "report"
+    console.rule(f"[bold]2. ibbot backtest[/] {STRATEGY.name}: {day:%Y-%m-%d}, 1-minute bars")
+    code = ibbot([
+        "backtest", str(STRATEGY), "--symbol", "AAPL", "--bar", "1 min", "--start", day.isoformat(),
+        "--end", day.isoformat(), "--target", "sim", *PARAMS, "--report", str(report), *data,
+    ])  # fmt: skip
+    if code:
+        return code
+    console.print(f"report: {report / 'report.html'} (and summary.json, trades.csv, equity.png beside it)")
+    console.print("next: `ibbot run examples/sma_cross.py --target gateway-paper` trades an IB paper account")
+    return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main(sys.argv[1:])))
+    raise SystemExit(main(sys.argv[1:]))

@@ -10,7 +10,10 @@ from __future__ import annotations
 import grimp
 import pytest
 
-FRAMEWORK = ("model", "broker", "data", "connection", "oms", "risk", "store", "engine", "web", "cli")
+FRAMEWORK = (
+    "model", "broker", "data", "connection", "oms", "risk", "store", "strategy", "backtest", "engine", "ops",
+    "notify", "web", "cli",
+)  # fmt: skip
 SIM_PARTS = ("instruments", "market", "marketdata", "history", "trading", "accounts")
 
 # (importer, imported): nothing under `importer` imports anything under `imported`, directly or through others.
@@ -22,6 +25,21 @@ FORBIDDEN: tuple[tuple[str, str], ...] = (
     *(("ibbot.sim", f"ibbot.{layer}") for layer in FRAMEWORK if layer != "model"),
     # the simulator's parts are built by the composition root and never reach back for it, the shell or handlers
     *((f"ibbot.sim.{part}", f"ibbot.sim.{outer}") for part in SIM_PARTS for outer in ("simulator", "server", "api")),
+    # a strategy sees only its Context: the same class in every mode
+    *(
+        ("ibbot.strategy", f"ibbot.{outer}")
+        for outer in ("backtest", "engine", "broker", "store", "data", "web", "cli")
+    ),
+    # the backtester: pure cores and the simulator's fill engine, no sockets, journal or broker
+    *(("ibbot.backtest", f"ibbot.{outer}") for outer in ("engine", "broker", "store", "connection", "web", "ops")),
+    # the pure cores never reach for a shell
+    *(
+        (f"ibbot.{core}", f"ibbot.{shell}")
+        for core in ("oms", "risk")
+        for shell in ("engine", "broker", "store", "data")
+    ),
+    # entry points are outermost: nothing below them imports them
+    *((f"ibbot.{inner}", f"ibbot.{outer}") for inner in ("engine", "ops", "notify") for outer in ("web", "cli")),
     # the fill engine the backtester drives: no simulator, sessions, store or wire types
     *(
         ("ibbot.sim.trading.fills", outer)
@@ -60,7 +78,7 @@ SIM_LAYERS: tuple[tuple[str, ...], ...] = (
     ("faults", "pacing"),
     ("market",),  # noise, paths, bars, ticks, the live book, options
     ("instruments",),  # the security master, calendars
-    ("errors", "store", "link", "outbox"),
+    ("errors", "store", "link", "outbox", "throttle"),
 )
 
 # (package, may import): the only other ibbot modules `package` imports (directly).

@@ -31,4 +31,4 @@ def test_testing_surface() -> None:
 
 
 def test_supported_versions_are_the_two_clients_meeting_points() -> None:
-    assert (ibbot.protocol.MIN_SUPPORTED_VERSION, ibbot.protocol.MAX_SUPPORTED_VERSION) == (157, 178)
+    assert (ibbot.protocol.MIN_SUPPORTED_VERSION, ibbot.protocol.MAX_SUPPORTED_VERSION) == (157, 200)
