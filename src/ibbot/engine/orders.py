@@ -420,14 +420,15 @@ class OrderService:
         if not outcome.new:
             return False
         linked = outcome.fill
-        self.journal.record_fill(linked, source)
+        with self.journal.reports():  # the fill and the state it moved its order to: one commit
+            self.journal.record_fill(linked, source)
+            if outcome.change is not None:
+                self._record(outcome.change.order)
         self._fills[linked.exec_id] = linked
         if linked.commission is not None:
             self._charged.add(linked.exec_id)
         if not outcome.external:
             self.book.apply(linked)
-        if outcome.change is not None:
-            self._record(outcome.change.order)
         self._checkpoint("fill-recorded")
         for listener in list(self._listeners):
             listener.on_fill(linked)

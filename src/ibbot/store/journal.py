@@ -74,6 +74,7 @@ class Journal:
         self._sql = Statements.build(engine.dialect.name)
         self.durable_reports = durable_reports  # IB's reports fsynced too (the default: crash-safe)
         self._writer: Connection | None = None
+        self._batch: tuple[int, Connection] | None = None  # the thread in a reports() block, and its connection
         self._write_lock = threading.Lock()
 
     # --- lifecycle ------------------------------------------------------------------------------------------
@@ -130,6 +131,8 @@ class Journal:
     def _write(self, *, durable: bool = True) -> Iterator[Connection]:
         # Writes share one kept connection (checking one out of the pool per write, and PostgreSQL's pre-ping,
         # cost as much as a write itself); the lock keeps writes from threads apart.
+        if self._batch is not None and self._batch[0] == threading.get_ident():
+            raise JournalError("a durable write cannot join a reports() block; write it before or after the block")
         with self._write_lock, self._translate():
             connection = self._writer
             if connection is None or connection.closed or connection.invalidated:
@@ -146,8 +149,30 @@ class Journal:
                 raise
 
     def _report(self) -> AbstractContextManager[Connection]:
-        """A write of what IB reported: crash-safe, or durable with `durable_reports`."""
+        """A write of what IB reported: crash-safe, or durable with `durable_reports`; inside `reports()`, a
+        part of that block's transaction."""
+        if self._batch is not None and self._batch[0] == threading.get_ident():
+            return self._joined(self._batch[1])
         return self._write(durable=self.durable_reports)
+
+    @contextmanager
+    def _joined(self, connection: Connection) -> Iterator[Connection]:
+        with self._translate():
+            yield connection
+
+    @contextmanager
+    def reports(self) -> Iterator[None]:
+        """The reports written inside the block (`record_order`, `record_fill`, `record_commission`) are one
+        transaction, committed when the block ends: a fill and the order state it moved, one commit."""
+        if self._batch is not None and self._batch[0] == threading.get_ident():
+            yield  # nested: the outer block commits
+            return
+        with self._report() as connection:
+            self._batch = (threading.get_ident(), connection)
+            try:
+                yield
+            finally:
+                self._batch = None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

@@ -174,6 +174,27 @@ def test_a_fill_is_recorded_once_and_round_trips_exactly(journal: Journal) -> No
     assert journal.fill_sources() == {fill().exec_id: FillSource.LIVE}  # the path that recorded it first
 
 
+def test_reports_written_in_one_block_are_one_transaction(journal: Journal) -> None:
+    journal.record_intent(request(), T0)
+    moved = order(request(), OrderStatus.PARTIALLY_FILLED, filled=Decimal("1.00"), avg_fill_price=Decimal("4.15"))
+    with journal.reports():
+        assert journal.record_fill(fill(), FillSource.LIVE) is True
+        assert journal.record_order(moved, ib_status="Submitted") is True
+        with journal.reports():  # nested: still the outer block's transaction
+            assert journal.record_commission(fill().exec_id, Decimal("0.65"), "USD") is True
+    assert journal.order(moved.order_ref) == moved and [f.exec_id for f in journal.fills()] == [fill().exec_id]
+    # A failure inside the block takes back every report of it.
+    with pytest.raises(RuntimeError), journal.reports():
+        journal.record_fill(fill("second"), FillSource.LIVE)
+        journal.record_order(replace(moved, status=OrderStatus.FILLED, filled=Decimal("3.0")))
+        raise RuntimeError("the process would have died here")
+    assert journal.order(moved.order_ref) == moved and not journal.has_fill("second")
+    # What only the bot knows is fsynced on its own, never inside a block of crash-safe reports.
+    with pytest.raises(JournalError, match="durable write"), journal.reports():
+        journal.record_intent(request("s1-0002"), T0)
+    assert journal.order("s1-0002") is None
+
+
 def test_a_commission_report_completes_its_fill(journal: Journal) -> None:
     journal.record_fill(fill(commission=None, commission_currency=""), FillSource.LIVE)
     assert journal.fills()[0].commission is None
