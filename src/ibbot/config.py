@@ -101,11 +101,19 @@ class WebSettings:
     token: Secret | None = None  # what the dashboard's operator actions ask for, when set
 
 
+NOTIFY_EVENTS = ("fill", "reject", "risk_refusal", "halt", "disconnect", "verdict", "daily_summary")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotificationSettings:
     telegram_token: Secret | None = None
     telegram_chat_id: str = ""
     webhook_url: Secret | None = None
+    telegram_base_url: str = ""  # "": Telegram's own API (tests point it at a local server)
+    disconnect_after: float = 120.0  # seconds down (outside IB's reset windows) before "disconnected" is sent
+    daily_summary: str = "16:30"  # local time in `zone`; "" for none
+    zone: str = "America/New_York"
+    events: tuple[str, ...] = NOTIFY_EVENTS
 
     @property
     def enabled(self) -> bool:
@@ -376,11 +384,24 @@ def _web(raw: Any) -> WebSettings:
 
 
 def _notifications(raw: Any) -> NotificationSettings:
-    table = _table("notifications", raw, frozenset({"telegram_token", "telegram_chat_id", "webhook_url"}))
+    known = frozenset({"telegram_token", "telegram_chat_id", "webhook_url", "telegram_base_url", "disconnect_after",
+                       "daily_summary", "zone", "events"})  # fmt: skip
+    table = _table("notifications", raw, known)
+    after = table.get("disconnect_after", 120.0)
+    if isinstance(after, bool) or not isinstance(after, int | float) or not 0 < after < math.inf:
+        raise ConfigError(f"notifications.disconnect_after must be a positive number of seconds, got {after!r}")
+    events = table.get("events", NOTIFY_EVENTS)
+    if not isinstance(events, list | tuple) or not all(isinstance(e, str) for e in events):
+        raise ConfigError("notifications.events must be a list of event names")
     settings = NotificationSettings(
         telegram_token=_secret("notifications.telegram_token", table.get("telegram_token")),
         telegram_chat_id=_text("notifications.telegram_chat_id", table.get("telegram_chat_id", ""), empty=True),
         webhook_url=_secret("notifications.webhook_url", table.get("webhook_url")),
+        telegram_base_url=_text("notifications.telegram_base_url", table.get("telegram_base_url", ""), empty=True),
+        disconnect_after=float(after),
+        daily_summary=_text("notifications.daily_summary", table.get("daily_summary", "16:30"), empty=True),
+        zone=_text("notifications.zone", table.get("zone", "America/New_York")),
+        events=tuple(events),
     )
     if settings.telegram_token is not None and not settings.telegram_chat_id:
         raise ConfigError("notifications.telegram_chat_id is needed with notifications.telegram_token")

@@ -164,3 +164,31 @@ def test_environment_values_are_read_as_toml_or_else_as_text() -> None:
         "IBBOT_RISK_MAX_WORKING_ORDERS": 5, "IBBOT_CONNECTION_ALLOW_LIVE": True,
         "IBBOT_CONNECTION_CLIENT_ID_RANGE": [3, 4], "IBBOT_CONNECTION_TARGET": "10", "IBBOT_RISK_CURRENCY": "EUR",
     }  # fmt: skip
+
+
+def test_the_alert_settings_of_notifications_reach_the_notifier(tmp_path: Path) -> None:
+    from ibbot.notify.config import from_config
+
+    path = tmp_path / "ibbot.toml"
+    path.write_text(
+        '[notifications]\nwebhook_url = "https://hooks.example.com/x"\ndisconnect_after = 30\n'
+        'daily_summary = ""\nzone = "Europe/Berlin"\nevents = ["fill", "halt"]\n'
+    )
+    settings = from_config(load(path, environ={}, cwd=tmp_path).notifications)
+    assert settings.disconnect_after == 30.0 and settings.daily_summary is None and settings.zone == "Europe/Berlin"
+    assert settings.events == frozenset({"fill", "halt"})
+    assert settings.webhook is not None and settings.webhook.url == "https://hooks.example.com/x"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("disconnect_after = -1", "disconnect_after must be a positive"),
+        ('events = "fill"', "events must be a list"),
+    ],
+)
+def test_bad_alert_settings_are_refused(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "ibbot.toml"
+    path.write_text(f"[notifications]\n{body}\n")
+    with pytest.raises(ConfigError, match=message):
+        load(path, environ={}, cwd=tmp_path)

@@ -208,8 +208,16 @@ def from_config(notifications: Any, **alerts: Any) -> NotifySettings:
     base = str(getattr(notifications, "telegram_base_url", "") or TELEGRAM_API)
     if token and not chat:
         raise ConfigError("notifications.telegram_chat_id is needed with notifications.telegram_token")
+    configured: dict[str, Any] = {}
+    if hasattr(notifications, "disconnect_after"):  # the alert settings of ibbot.toml's [notifications]
+        configured = {
+            "disconnect_after": float(notifications.disconnect_after),
+            "daily_summary": _clock_time("notifications.daily_summary", notifications.daily_summary),
+            "zone": str(notifications.zone),
+            "events": frozenset(notifications.events),
+        }
     return NotifySettings(
         webhook=WebhookSettings(url=url) if url else None,
         telegram=TelegramSettings(token=token, chat_id=chat, base_url=base) if token else None,
-        **alerts,
+        **{**configured, **alerts},
     )
