@@ -298,6 +298,9 @@ class OptionChains:
     def spec(self, under_con_id: int) -> ChainSpec:
         return self._by_under[under_con_id][0]
 
+    def underlying(self, under_con_id: int) -> Instrument:
+        return self._by_under[under_con_id][1]
+
     def listing(self, under_con_id: int) -> Listing:
         found = self._listings.get(under_con_id)
         if found is None:

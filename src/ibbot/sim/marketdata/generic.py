@@ -4,8 +4,9 @@ Theory of operation: TWS validates the whole list first; one id it does not know
 321 and its list of the legal ones (IB's text, `refusal`). "mdoff" switches the top of book off (only the
 generic ticks stream). Accepted ids fall in three groups:
 
-* static values, sent once when the line opens (`static_ticks`): 100/101/105 option volume and open
-  interest of a stock with options (ticks 29/30, 27/28, 87), 106 implied volatility (24), 165 the 13-, 26-
+* static values, sent once when the line opens (`static_ticks`): 100/101/105 option volume, open interest
+  and average option volume (ticks 29/30, 27/28, 87: an underlying's sums over its chain, an option's own
+  figures in the ticks of its right; `ibbot.sim.marketdata.interest`), 106 implied volatility (24), 165 the 13-, 26-
   and 52-week lows and highs and the average volume (15..21), 236 shortable (46 = 3.0, "available") and
   shortable shares (89), 258 fundamental ratios (47), 411 real-time historical volatility (58), 456
   dividends (59), 588 futures open interest (86);
@@ -35,6 +36,7 @@ from ibbot.sim.market.model import LOTS_PER_PRINT
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.profile import REGULAR
 from ibbot.sim.market.ticks import Trade
+from ibbot.sim.marketdata.interest import Activity
 
 # TWS's list, in its words and order ("id/tick(name)" where the tick type differs from the id).
 LEGAL: tuple[tuple[str, str], ...] = (
@@ -129,23 +131,24 @@ def static_ticks(
     req_id: int,
     *,
     size_div: int,
-    has_options: bool,
+    activity: Activity | None,
     implied_vol: float | None,
 ) -> list[Response]:
-    """The values of the static generic ticks asked for, in the order TWS tends to send them."""
+    """The values of the static generic ticks asked for, in the order TWS tends to send them; `activity`: the
+    option figures of an optionable underlying or an option (None: it has none)."""
     out: list[Response] = []
     con_id = instrument.con_id
     stock = instrument.sec_type == "STK"
-    if has_options and 100 in ids:
-        base = 50_000 + int(400_000 * _unit(con_id, 1))
-        out.append(TickSize(req_id=req_id, tick_type=29, size=base))
-        out.append(TickSize(req_id=req_id, tick_type=30, size=int(base * (0.6 + 0.5 * _unit(con_id, 2)))))
-    if has_options and 101 in ids:
-        base = 500_000 + int(4_000_000 * _unit(con_id, 3))
-        out.append(TickSize(req_id=req_id, tick_type=27, size=base))
-        out.append(TickSize(req_id=req_id, tick_type=28, size=int(base * (0.7 + 0.6 * _unit(con_id, 4)))))
-    if has_options and 105 in ids:
-        out.append(TickSize(req_id=req_id, tick_type=87, size=80_000 + int(500_000 * _unit(con_id, 5))))
+    if activity is not None:
+        for generic, tick, value in (
+            (100, 29, activity.call_volume),
+            (100, 30, activity.put_volume),
+            (101, 27, activity.call_open_interest),
+            (101, 28, activity.put_open_interest),
+            (105, 87, activity.average_volume),
+        ):
+            if generic in ids and value is not None:
+                out.append(TickSize(req_id=req_id, tick_type=tick, size=value))
     if 106 in ids and implied_vol is not None:
         out.append(TickGeneric(req_id=req_id, tick_type=24, value=round(implied_vol, 6)))
     if 165 in ids and path is not None and path.model.has_trades:

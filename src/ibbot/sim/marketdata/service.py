@@ -45,6 +45,7 @@ from ibbot.sim.market.profile import CLOSED
 from ibbot.sim.market.ticks import trades_between
 from ibbot.sim.marketdata.frames import SENTINEL, FrameTemplate, request_id_text
 from ibbot.sim.marketdata.generic import SNAPSHOT_GENERIC, GenericStream, parse_generic_ticks, refusal, static_ticks
+from ibbot.sim.marketdata.interest import Activity, ChainActivity, legacy_activity
 from ibbot.sim.marketdata.render import Kind, Profile, Shown, option_market, render_option, render_top, size_divisor
 from ibbot.sim.marketdata.streams import BBO_EXCHANGE
 from ibbot.sim.marketdata.streams_service import StreamService
@@ -54,6 +55,7 @@ from ibbot.sim.permissions import grant_market_data
 from ibbot.sim.session import ClientSession
 
 DELAY = timedelta(minutes=15)
+OPTION_ACTIVITY = frozenset({100, 101, 105})  # the generic ticks of option volume and open interest
 AMBIGUOUS = "The contract description specified for {symbol} is ambiguous."
 SNAPSHOT_PERMISSIONS = 3
 
@@ -108,6 +110,7 @@ class MarketDataService:
         self._live: dict[int, list[_Group]] = {}  # driving con_id -> live groups
         self._delayed: dict[int, list[_Group]] = {}  # driving con_id -> delayed groups
         self._delayed_book = LiveBook()
+        self.activity = ChainActivity(prices.seed)  # open interest and option volume (ticks 27..30, 87)
 
     # --- reqMktData / cancelMktData --------------------------------------------------------------------
 
@@ -305,9 +308,18 @@ class MarketDataService:
             at,
             req_id,
             size_div=profile.size_div,
-            has_options=bool(self.securities.options_of(instrument.con_id)),
+            activity=self._activity(instrument, ids, at) if ids & OPTION_ACTIVITY else None,
             implied_vol=implied,
         )
+
+    def _activity(self, instrument: Instrument, ids: frozenset[int], at: datetime) -> Activity | None:
+        """The figures of 100/101/105: an option's own, an optionable underlying's sums over its chain."""
+        chains = self.securities.chains
+        if instrument.sec_type == "OPT" and instrument.under_con_id in chains:
+            return self.activity.of_option(chains, instrument, at)
+        if instrument.con_id in chains:
+            return self.activity.of_underlying(chains, instrument.con_id, at)
+        return legacy_activity(instrument.con_id) if self.securities.has_options(instrument.con_id) else None
 
     def _quote_now(self, instrument: Instrument, delayed: bool, now: datetime) -> Quote:
         """The driving quote of a snapshot: the live book's when it has it, else the path's at that instant."""

@@ -23,6 +23,7 @@ from ibbot.sim.market.prices import Prices
 from ibbot.sim.market.ticks import Trade
 from ibbot.sim.marketdata.frames import SENTINEL, FrameTemplate, request_id_text
 from ibbot.sim.marketdata.generic import GenericStream, parse_generic_ticks, refusal, static_ticks
+from ibbot.sim.marketdata.interest import ChainActivity
 from ibbot.sim.marketdata.render import (
     DELAYED_IDS,
     LIVE_IDS,
@@ -203,7 +204,7 @@ def test_static_generic_ticks_of_a_stock() -> None:
         T0,
         9,
         size_div=1,
-        has_options=True,
+        activity=ChainActivity(1).of_underlying(securities.chains, AAPL, T0),
         implied_vol=0.3,
     )
     by_tick = {m.tick_type: m for m in messages}  # type: ignore[attr-defined]
