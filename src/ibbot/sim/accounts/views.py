@@ -14,8 +14,10 @@ Theory of operation
   the base currency (or without one); `$LEDGER` selects the per-currency ledger keys of the BASE row,
   `$LEDGER:EUR` those of one currency, `$LEDGER:ALL` every currency and BASE. `Leverage` is reported as TWS's
   `Leverage-S`. Ledger keys are the ones TWS also sends for BASE (CashBalance, RealizedPnL ...).
-* updatePortfolio carries the listing exchange in its primaryExchange slot and position/positionMulti in their
-  exchange slot (AAPL shows NASDAQ, ES shows CME), as TWS fills them.
+* updatePortfolio carries the listing exchange in its primaryExchange slot (AAPL shows NASDAQ, EUR.USD
+  IDEALPRO, ES CME, a US equity option AMEX: the options exchange TWS names, never the routing SMART), and
+  position/positionMulti the stock's listing in their exchange slot (NASDAQ) and nothing for futures and
+  options, which trade on several exchanges (IB: "the exchange field will not be populated"), as TWS fills them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ibbot.protocol.responses.account import PnL, PnLSingle, PortfolioValue, Pos
 from ibbot.protocol.types import Contract
 from ibbot.sim.accounts import ledger
 from ibbot.sim.accounts.ledger import PortfolioRow, Terms
+from ibbot.sim.instruments.chains import LISTING_EXCHANGE
 from ibbot.sim.instruments.instrument import Instrument
 
 Row = tuple[str, str, str]  # (key, value, currency) as updateAccountValue carries it
@@ -239,8 +242,15 @@ _NOTHING = object()
 # --- wire messages -------------------------------------------------------------------------------------------
 
 
+_SEVERAL_EXCHANGES = frozenset({"FUT", "FOP", "OPT", "CONTFUT"})  # position's exchange stays empty
+
+
 def _listing(instrument: Instrument) -> str:
-    return instrument.primary_exchange or instrument.exchange
+    if instrument.primary_exchange:
+        return instrument.primary_exchange
+    if instrument.sec_type == "OPT" and instrument.exchange == "SMART":
+        return LISTING_EXCHANGE
+    return instrument.exchange
 
 
 def portfolio_contract(instrument: Instrument) -> Contract:
@@ -248,7 +258,8 @@ def portfolio_contract(instrument: Instrument) -> Contract:
 
 
 def position_contract(instrument: Instrument) -> Contract:
-    return replace(instrument.to_contract(), exchange=_listing(instrument), primary_exchange="")
+    exchange = "" if instrument.sec_type in _SEVERAL_EXCHANGES else _listing(instrument)
+    return replace(instrument.to_contract(), exchange=exchange, primary_exchange="")
 
 
 def portfolio_value(account: str, instrument: Instrument, row: PortfolioRow) -> PortfolioValue:
