@@ -49,6 +49,40 @@ class Market:
         finally:
             prices.unsubscribe(con_id)
 
+    def ahead(self, seconds: int = 1800, con_id: int = AAPL) -> tuple[float, float, float, float]:
+        """Where the market goes in the next `seconds` (read from the deterministic path, as a test may):
+        (lowest ask, highest bid, lowest last, highest last). A test picks levels the market will reach
+        from these instead of hoping a few cents' move happens within its steps."""
+        path = self.server.sim.prices.path(con_id)
+        start = int(self.clock.now().timestamp())
+        asks, bids, lasts = [], [], []
+        for mi in range(start // 60, (start + seconds) // 60 + 1):
+            minute = path.minute(mi)
+            asks.append(min(minute.ask[:60]))
+            bids.append(max(minute.bid[:60]))
+            lasts += [min(minute.last), max(minute.last)]
+        price = path.price
+        return price(min(asks)), price(max(bids)), price(min(lasts)), price(max(lasts))
+
+    def resting_limit(self, seconds: int = 1800, con_id: int = AAPL) -> tuple[str, float]:
+        """(action, limit) of a limit order that rests now and fills within `seconds`: a buy below the bid if
+        the market comes down, else a sell above the ask (it goes up)."""
+        low_ask, high_bid, *_ = self.ahead(seconds, con_id)
+        quote = self.quote(con_id)
+        if low_ask < quote.bid - 0.01:
+            return "BUY", round((low_ask + quote.bid) / 2, 2)
+        assert high_bid > quote.ask + 0.01, "the market neither comes down nor goes up"
+        return "SELL", round((quote.ask + high_bid) / 2, 2)
+
+    def touched_level(self, seconds: int = 1800, con_id: int = AAPL) -> tuple[str, float]:
+        """("down", level) or ("up", level): a last price the market trades through within `seconds`."""
+        *_, low, high = self.ahead(seconds, con_id)
+        last = self.last(con_id)
+        if low < last - 0.02:
+            return "down", round((low + last) / 2, 2)
+        assert high > last + 0.02, "the market neither comes down nor goes up"
+        return "up", round((high + last) / 2, 2)
+
     def last(self, con_id: int = AAPL) -> float:
         """The last trade price of `con_id` now."""
         last = self.quote(con_id).last
@@ -79,7 +113,9 @@ class Market:
     async def run_until(
         self, client: Client, condition: Callable[[], bool], *, seconds: float = 1.0, limit: int = 900
     ) -> int:
-        """Advance `seconds` at a time until `condition` holds; how many steps it took."""
+        """Advance `seconds` at a time until `condition` holds; how many steps it took. What the client sent
+        before is handled first, at the time it was sent (not after the first advance)."""
+        await self.sync(client)
         for taken in range(limit):
             if condition():
                 return taken

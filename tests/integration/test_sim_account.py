@@ -221,11 +221,13 @@ async def test_marks_refresh_the_portfolio_every_three_minutes() -> None:
         try:
             fill(sim, AAPL, buy=True, quantity=100, price="170.00")
             await until(lambda: len(ib.portfolio()) == 1)
-            first = ib.portfolio()[0]
+            assert ib.portfolio()[0].position == 100
             times: list[str] = []
             ib.wrapper.updateAccountTime = times.append
             clock.advance(181)
-            await until(lambda: ib.portfolio()[0].marketPrice != first.marketPrice and bool(times))
+            path = sim.sim.prices.path(AAPL)  # the last price three minutes later (it may be the same)
+            mark = path.price(path.last_ticks(int(clock.now().timestamp())))
+            await until(lambda: bool(times) and ib.portfolio()[0].marketPrice == mark)
             item = ib.portfolio()[0]
             assert item.unrealizedPNL == round(item.marketValue - 17_001, 2)
             assert times[-1] == "11:03"  # TWS's zone (US/Eastern), HH:MM

@@ -50,12 +50,13 @@ async def test_resting_limit_fills_when_the_market_comes_to_it() -> None:
     async with market() as m:
         c = await m.connect()
         aapl = await qualified(c)
-        limit = round(m.quote().bid - 0.05, 2)
-        trade = c.ib.placeOrder(aapl, LimitOrder("BUY", 10, limit))
+        action, limit = m.resting_limit()  # a buy below the bid or a sell above the ask, that the market reaches
+        trade = c.ib.placeOrder(aapl, LimitOrder(action, 10, limit))
         await m.sync(c)
         assert trade.orderStatus.status == "Submitted" and not trade.fills
-        await m.run_until(c, lambda: trade.orderStatus.status == "Filled")
-        assert trade.fills[0].execution.price <= limit
+        await m.run_until(c, lambda: trade.orderStatus.status == "Filled", limit=1800)
+        price = trade.fills[0].execution.price
+        assert price <= limit if action == "BUY" else price >= limit
 
 
 async def test_modify_price_and_size_then_cancel() -> None:

@@ -183,15 +183,16 @@ async def test_ibapi_market_and_limit_orders() -> None:
         assert [s for i, s, *_ in app.open_orders if i == market_id] == ["Submitted", "Filled"]
 
         limit_id = market_id + 1
-        limit = round(m.quote().bid - 0.05, 2)
-        app.placeOrder(limit_id, aapl(), order("BUY", 10, "LMT", lmtPrice=limit))
+        action, limit = m.resting_limit()  # a buy below the bid or a sell above the ask, that the market reaches
+        app.placeOrder(limit_id, aapl(), order(action, 10, "LMT", lmtPrice=limit))
         await app.sync()
         assert app.status(limit_id) == "Submitted"
-        for _ in range(900):
+        for _ in range(1800):
             if app.status(limit_id) == "Filled":
                 break
             m.step()
             await app.sync()
         assert app.status(limit_id) == "Filled"
-        assert app.executions[-1].orderId == limit_id and app.executions[-1].price <= limit
+        price = app.executions[-1].price
+        assert app.executions[-1].orderId == limit_id and (price <= limit if action == "BUY" else price >= limit)
         assert app.open_orders[-1][2].lmtPrice == limit

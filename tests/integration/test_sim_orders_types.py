@@ -14,7 +14,7 @@ async def works_then_fills(m: Market, c: Client, order: Order, *, first: str = "
     trade = c.ib.placeOrder(await qualified(c), order)
     await m.sync(c)
     assert trade.orderStatus.status == first, (order.orderType, trade.orderStatus.status, c.errors)
-    await m.run_until(c, lambda: trade.orderStatus.status == "Filled")
+    await m.run_until(c, lambda: trade.orderStatus.status == "Filled", limit=1800)
     assert not c.errors or all(code >= 2100 for _, code, _ in c.errors), c.errors
     return float(trade.fills[-1].execution.price)
 
@@ -30,10 +30,13 @@ async def test_stop_triggers_on_the_last_price_then_fills_as_market() -> None:
 async def test_stop_limit_triggers_and_respects_its_limit() -> None:
     async with market() as m:
         c = await m.connect()
-        stop = round(m.last() - 0.03, 2)
-        limit = round(stop - 0.05, 2)
-        price = await works_then_fills(m, c, StopLimitOrder("SELL", 10, limit, stop))
-        assert price >= limit
+        way, stop = m.touched_level()  # a stop the market trades through: a sell below, or a buy above
+        if way == "down":
+            limit = round(stop - 0.05, 2)
+            assert await works_then_fills(m, c, StopLimitOrder("SELL", 10, limit, stop)) >= limit
+        else:
+            limit = round(stop + 0.05, 2)
+            assert await works_then_fills(m, c, StopLimitOrder("BUY", 10, limit, stop)) <= limit
 
 
 async def test_trailing_stop_by_amount_and_by_percent() -> None:
@@ -50,11 +53,14 @@ async def test_trailing_stop_by_amount_and_by_percent() -> None:
 async def test_if_touched_orders_wait_for_their_price() -> None:
     async with market() as m:
         c = await m.connect()
-        touch = round(m.last() - 0.03, 2)
-        await works_then_fills(m, c, Order(action="BUY", totalQuantity=10, orderType="MIT", auxPrice=touch))
-        touch = round(m.last() + 0.03, 2)
-        lit = Order(action="SELL", totalQuantity=10, orderType="LIT", auxPrice=touch, lmtPrice=round(touch - 0.05, 2))
-        assert await works_then_fills(m, c, lit) >= touch - 0.05
+        way, touch = m.touched_level()  # touched from above (a buy) or from below (a sell)
+        side = "BUY" if way == "down" else "SELL"
+        await works_then_fills(m, c, Order(action=side, totalQuantity=10, orderType="MIT", auxPrice=touch))
+        way, touch = m.touched_level()
+        side, limit = ("BUY", round(touch + 0.05, 2)) if way == "down" else ("SELL", round(touch - 0.05, 2))
+        lit = Order(action=side, totalQuantity=10, orderType="LIT", auxPrice=touch, lmtPrice=limit)
+        price = await works_then_fills(m, c, lit)
+        assert price <= limit if side == "BUY" else price >= limit
 
 
 async def test_immediate_or_cancel_and_fill_or_kill() -> None:

@@ -2,8 +2,11 @@
 
 Theory of operation: one task per client reads bytes into its `ServerConnection`, hands each decoded request to
 the `Simulator` and writes what comes back. A timer task calls `Simulator.step` every `tick_interval` and writes
-the streamed messages. Writes never wait: a client whose unread output passes `max_output_buffer` is dropped
-(the simulator must never stall the others, nor grow without bound, for one client that does not read).
+the streamed messages. A worker task does the simulator's waiting work (big history requests) a slice at a
+time, yielding to the loop after each, so no client waits for another's bars; a client's task yields too after
+a run of requests, so a burst from one client cannot hold the others up. Writes never wait: a client whose
+unread output passes `max_output_buffer` is dropped (the simulator must never stall the others, nor grow
+without bound, for one client that does not read).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from ibbot.sim.throttle import LogThrottle
 log = logging.getLogger(__name__)
 
 READ_SIZE = 64 * 1024
+WORK_SLICE = 10_000.0  # units (about microseconds) of the simulator's waiting work between two yields
+REQUESTS_PER_YIELD = 16  # a client's task lets the others run after this many requests of one read
 
 
 @dataclass(eq=False)
@@ -63,6 +68,8 @@ class SimServer:
         self._clients: set[_Client] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._work_ready = asyncio.Event()
         self.latency = 0.0  # seconds added before every write (a fault)
         self.port = config.port
         self.faults = FaultController(self)
@@ -75,14 +82,16 @@ class SimServer:
         self._server = await asyncio.start_server(self._on_connect, self.config.host, self.port, limit=READ_SIZE)
         self.port = self._server.sockets[0].getsockname()[1]
         self._ticker = asyncio.create_task(self._tick_loop(), name="ibbot-sim-ticker")
+        self._worker = asyncio.create_task(self._work_loop(), name="ibbot-sim-worker")
         log.info("ibbot sim listening on %s:%d", self.config.host, self.port)
 
     async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+        for task in (self._ticker, self._worker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._ticker = self._worker = None
         if self._server is not None:
             self._server.close()
         await self.drop_all()
@@ -154,6 +163,7 @@ class SimServer:
             else:
                 data = await reader.read(READ_SIZE)
             conn.receive_data(data)
+            handled = 0
             while not client.closing:
                 event = conn.next_event()
                 if isinstance(event, NeedData):
@@ -171,6 +181,9 @@ class SimServer:
                         self._refuse(client, *errors.BAD_CLIENT_ID(event.reason))
                     continue  # TWS ignores requests before startApi
                 self._handle(client.session, event)
+                handled += 1
+                if handled % REQUESTS_PER_YIELD == 0:
+                    await asyncio.sleep(0)
             if not data:
                 return
             await asyncio.sleep(0)  # a read that finds data buffered does not yield: let the others run
@@ -186,6 +199,8 @@ class SimServer:
             out = Outbox()
             out.error(session.client_id, _request_id(event), *errors.INTERNAL_ERROR)
         self.deliver(out)
+        if self.sim.busy:
+            self._work_ready.set()
 
     def _admit(self, client: _Client, start: StartApi) -> None:
         if client.refusal is not None:
@@ -279,6 +294,19 @@ class SimServer:
         return f"{client.session.client_id}@{client.peer}" if client.session else client.peer
 
     # --- time ------------------------------------------------------------------------------------------
+
+    async def _work_loop(self) -> None:
+        while True:
+            await self._work_ready.wait()
+            self._work_ready.clear()
+            while self.sim.busy:
+                try:
+                    self.deliver(self.sim.work(self.clock.now(), WORK_SLICE))
+                except Exception as exc:  # a bug of ours: recorded and logged, the others are still served
+                    log.exception("simulator work failed")
+                    self.failures.append(exc)
+                    break
+                await asyncio.sleep(0)  # the other clients, the timer, the sockets
 
     async def _tick_loop(self) -> None:
         interval = self.config.tick_interval

@@ -247,6 +247,17 @@ class Simulator:
         handler(ctx, request)
         return out
 
+    @property
+    def busy(self) -> bool:
+        """Whether work is waiting (`work`): history requests computing their bars."""
+        return self.history.busy
+
+    def work(self, now: datetime, budget: float) -> Outbox:
+        """Do about `budget` units (microseconds) of the waiting work; what it answered."""
+        out = Outbox()
+        self.history.work(now, budget, out)
+        return out
+
     def step(self, now: datetime) -> Outbox:
         """Advance to `now`: prices, then market data, order matching, bar updates and account updates."""
         out = Outbox()

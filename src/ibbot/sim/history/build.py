@@ -28,12 +28,16 @@ from decimal import Decimal
 from itertools import pairwise
 
 from ibbot.protocol.types import Bar as WireBar
-from ibbot.sim.history.window import format_bar_time
+from ibbot.protocol.types import fast_constructor
+from ibbot.sim.history.window import format_bar_time, zone_label
 from ibbot.sim.instruments.calendar import ExchangeCalendar
 from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
 from ibbot.sim.market.options import option_quote
 from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.profile import MINUTES_PER_DAY
 from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
+from ibbot.sim.market.spans import GRID_SPAN, grid_steps
+from ibbot.sim.market.tree import grid_nodes
 
 BarSource = Callable[[datetime, datetime], tuple[Bar, ...]]
 _SECONDS_PER_YEAR = 365.25 * 86_400
@@ -114,23 +118,65 @@ def wire_bar(bar: Bar, *, bar_size: BarSize, format_date: int, zone: tzinfo, lot
     )
 
 
+_build_wire_bar = fast_constructor(WireBar)
+
+
+class WireBars:
+    """`wire_bar` for every bar of one answer, about three times faster: the local date's text is made once a
+    day and the time of day by arithmetic, the zone's offset looked up once an hour (same texts, tested)."""
+
+    def __init__(self, *, bar_size: BarSize, format_date: int, zone: tzinfo, lot: int = 1) -> None:
+        self._bar_size, self._format_date, self._zone, self._lot = bar_size, format_date, zone, lot
+        self._label = f" {zone_label(zone)}"
+        self._hour = -1  # the UTC hour whose offset and local date text are in hand
+        self._offset = 0
+        self._day_text = ""
+        self._day_start = 0  # local seconds of the local midnight of _day_text
+
+    def __call__(self, bar: Bar) -> WireBar:
+        lot = self._lot
+        volume = bar.volume // lot if bar.volume >= 0 else -1
+        return _build_wire_bar(
+            date=self._date(bar.start), open=bar.open, high=bar.high, low=bar.low, close=bar.close,
+            volume=Decimal(volume), wap=Decimal(repr(bar.wap)), bar_count=bar.count,
+        )  # fmt: skip
+
+    def _date(self, start: datetime) -> str:
+        if not self._bar_size.intraday or self._format_date == 2:
+            return format_bar_time(start, bar_size=self._bar_size, format_date=self._format_date, zone=self._zone)
+        s = int(start.timestamp())
+        if s // 3600 != self._hour:  # zones change offset on whole hours (and quarters: re-read every hour)
+            self._hour = s // 3600
+            local = start.astimezone(self._zone)
+            offset = local.utcoffset()
+            self._offset = int(offset.total_seconds()) if offset is not None else 0
+            self._day_text = f"{local:%Y%m%d} "
+            self._day_start = (s + self._offset) // 86_400 * 86_400
+        seconds = s + self._offset - self._day_start
+        if not 0 <= seconds < 86_400:  # the local date changed within the hour
+            self._hour = -1
+            return self._date(start)
+        hours, rest = divmod(seconds, 3600)
+        return f"{self._day_text}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{self._label}"
+
+
 # --- slices ----------------------------------------------------------------------------------------------
 
 
 def cost_per_minute(bar_size: BarSize) -> float:
-    """Work units (about a microsecond of `historical_bars`) per minute of window, by bar size (measured)."""
+    """Work units (about a microsecond of `ibbot.sim.market.bars`) per minute of window, by bar size (measured
+    on a cold path: what a request pays when nothing it reads was drawn before)."""
     seconds = bar_size.seconds
     if seconds is None:
-        return 0.5  # a few points per session
+        return 0.15  # one session a day, from its grid points
     if seconds == 1:
         return 600.0
     if seconds < 60:
         return 150.0  # exact bars: every second of the path
-    if seconds == 60:
-        return 75.0
-    if seconds < 3600:
-        return 35.0  # a point every bar/60 seconds: one inside every minute
-    return 7.0  # points on minute boundaries only
+    if seconds < GRID_SPAN:
+        return 75.0  # a point every bar/60 seconds: one inside every minute
+    step, _volume = grid_steps(0, seconds)
+    return (2.0 * len(grid_nodes(step)) + 6.0 * MINUTES_PER_DAY * 60 / seconds) / MINUTES_PER_DAY
 
 
 def _first_session(calendar: ExchangeCalendar, day: date, sessions: SessionFilter) -> datetime | None:
@@ -214,6 +260,11 @@ class BarJob:
     @property
     def done(self) -> bool:
         return not self.slices
+
+    @property
+    def remaining(self) -> float:
+        """The work units still to spend."""
+        return sum(max(cost, 1.0) for _a, _b, cost in self.slices)
 
     def advance(self, budget: float) -> float:
         """Compute slices until `budget` units are spent (at least one slice); the units spent."""

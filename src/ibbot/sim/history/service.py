@@ -10,9 +10,12 @@ farm's 162 for a step size or a series it has not), the farm (below), pacing (`C
 2174 for an end named without a zone, then the data: 162 "HMDS query returned no data" when the window holds
 none. A request stays open in pacing until answered; a keepUpToDate request until cancelled.
 
-Bars are computed a slice at a time (`build.BarJob`): the handler spends one step's budget at once,
-which answers every ordinary request on the spot; a bigger one is finished over the following steps, so one
-client's year of 30-minute bars never stalls the others. keepUpToDate requests then become streams: each
+Bars are computed a slice at a time (`build.BarJob`): the handler computes a request on the spot when it is
+small (`IMMEDIATE_BUDGET`, a few milliseconds: a day of 5-minute bars, a week of hourly ones); a bigger one
+becomes a job, and `work` advances the jobs a slice at a time, the one with the least work left first, so
+concurrent requests do not wait for each other and a refusal is never queued behind bars. The server calls
+`work` between its other duties, yielding after each slice (no client waits for another's bars); `step` does
+one slice too, so the core alone also finishes its jobs. keepUpToDate requests then become streams: each
 second of simulator time `step` recomputes the bar still forming and sends historicalDataUpdate (90) when it
 changed, the finished bar once more and the new one when a bar boundary passes.
 
@@ -55,7 +58,7 @@ from ibbot.sim.history.answers import (
     ticks_answer,
     ticks_query,
 )
-from ibbot.sim.history.build import BarJob, BarSource, option_source, path_source, wire_bar
+from ibbot.sim.history.build import BarJob, BarSource, WireBars, option_source, path_source, wire_bar
 from ibbot.sim.history.rules import (
     IMPLIED_ZONE_CODE,
     IMPLIED_ZONE_TEXT,
@@ -73,7 +76,8 @@ from ibbot.sim.outbox import Outbox
 from ibbot.sim.pacing import HistoricalKey
 from ibbot.sim.session import ClientSession
 
-STEP_BUDGET = 150_000.0  # work units (about microseconds) of bars computed per handler call and per step
+IMMEDIATE_BUDGET = 3_000.0  # work units (about microseconds): a request costing less is answered at once
+WORK_SLICE = 10_000.0  # units per `work` call: the longest the server's loop is kept from its other clients
 UPDATE_INTERVAL = timedelta(seconds=1)  # keepUpToDate: TWS updates the forming bar every few seconds
 HMDS_LOST = (
     165,
@@ -169,17 +173,24 @@ class HistoryService:
             if isinstance(request, ReqHistoricalData):
                 out.error(session.client_id, request.req_id, *HMDS_BACK)
             self.handle(session, request, now, out)
-        budget = STEP_BUDGET
-        for key, job in list(self._jobs.items()):
-            if budget <= 0:
-                break
+        self.work(now, WORK_SLICE, out)
+        for stream in list(self._streams.values()):
+            if now >= stream.due:
+                self._update(stream, now, out)
+
+    @property
+    def busy(self) -> bool:
+        """Whether requests are waiting for their bars (`work` has something to do)."""
+        return bool(self._jobs)
+
+    def work(self, now: datetime, budget: float, out: Outbox) -> None:
+        """Advance the jobs by about `budget` units, least work left first; answer those that are done."""
+        while self._jobs and budget > 0:
+            key, job = min(self._jobs.items(), key=lambda item: item[1].work.remaining)
             budget -= job.work.advance(budget)
             if job.work.done:
                 del self._jobs[key]
                 self._answer(job, now, out)
-        for stream in list(self._streams.values()):
-            if now >= stream.due:
-                self._update(stream, now, out)
 
     def drop(self, session: ClientSession) -> None:
         """Forget `session`'s open requests (disconnect); the simulator gives back its pacing slots."""
@@ -279,7 +290,8 @@ class HistoryService:
             divisible=query.what_to_show is not WhatToShow.ADJUSTED_LAST,
         )
         job = _Job(session=session, req_id=req_id, query=query, target=target, window=window, source=source, work=work)
-        work.advance(STEP_BUDGET)
+        if work.remaining <= IMMEDIATE_BUDGET:
+            work.advance(IMMEDIATE_BUDGET)
         if work.done:
             self._answer(job, now, out)
         else:
@@ -313,7 +325,10 @@ class HistoryService:
             out.error(session.client_id, req_id, refusal.code, refusal.text)
             return
         zone = target.calendar.zone
-        wire = tuple(self._wire(bar, session, query, target) for bar in bars)
+        writer = WireBars(
+            bar_size=query.bar_size, format_date=query.format_date, zone=zone, lot=self._lot(session, target)
+        )
+        wire = tuple(map(writer, bars))
         start, end = job.window
         out.to(
             session.client_id,

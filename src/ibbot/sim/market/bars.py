@@ -34,13 +34,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
+from ibbot.protocol.types import fast_constructor
 from ibbot.sim.instruments.calendar import ExchangeCalendar, Session
-from ibbot.sim.market.model import LOTS_PER_PRINT
+from ibbot.sim.market.model import LOTS_PER_PRINT, prints_of
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
-from ibbot.sim.market.spans import TradeSpan, quote_points, time_average, trade_span
+from ibbot.sim.market.spans import GRID_SPAN, TradeSpan, grid_steps, quote_points, time_average, trade_span
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAY = 86_400
 _SECONDS = tuple(timedelta(seconds=k) for k in range(61))
 _YEAR_SECONDS = 365.25 * 86_400
 _HV_RETURNS = 20
@@ -77,6 +79,9 @@ class Bar:
     wap: float = -1.0
     count: int = -1
     trading_date: date | None = None  # daily and longer bars: the (first) trading date
+
+
+_new_bar = fast_constructor(Bar)  # the same Bar at a fraction of Bar(...)'s cost: long answers build thousands
 
 
 def _epoch(moment: datetime) -> int:
@@ -175,7 +180,75 @@ def historical_bars(
         return _exact_bars(path, [(first, *pieces[0]) for first, pieces, _day in groups], what, end=b)
     builder = _BUILDERS[what]
     context = _Context(path=path, end=b, exact=exact, daily=bar_size.unit is not BarUnit.SECOND)
+    if not context.daily and bar_size.seconds is not None and bar_size.seconds >= GRID_SPAN and what in _GRID_SERIES:
+        return _grid_bars(context, groups, what)
     return tuple(builder(context, first, pieces, day) for first, pieces, day in groups)
+
+
+_GRID_SERIES = frozenset({WhatToShow.TRADES, WhatToShow.MIDPOINT, WhatToShow.BID, WhatToShow.ASK, WhatToShow.BID_ASK})
+
+
+_Groups = list[tuple[int, list[tuple[int, int]], date]]
+
+
+def _grid_bars(ctx: _Context, groups: _Groups, what: WhatToShow) -> tuple[Bar, ...]:
+    """Intraday bars of 5 minutes and more, each read straight from its day's grid when its ends lie on the
+    grid (the builders' very values, without their per-bar objects); the others through the builder."""
+    path, builder = ctx.path, _BUILDERS[what]
+    tick, digits, lot, price = path.tick, path.decimals, path.model.lot_size, path.price
+    trades = what is WhatToShow.TRADES
+    out: list[Bar] = []
+    steps: dict[tuple[int, int], tuple[int, int]] = {}  # grid_steps depends on the ends' place in 8 hours
+    for first, pieces, day in groups:
+        (lo, hi), length = pieces[0], pieces[0][1] - pieces[0][0]
+        found = steps.get((lo % 28_800, length))
+        if found is None:
+            found = steps[(lo % 28_800, length)] = grid_steps(lo, hi)
+        step, volume_step = found
+        seconds, volume_seconds = step * 60, volume_step * 60
+        cut = length < GRID_SPAN or lo % volume_seconds or hi % volume_seconds  # a short or unaligned piece
+        if cut or len(pieces) > 1 or lo // _DAY != (hi - 1) // _DAY:
+            out.append(builder(ctx, first, pieces, day))
+            continue
+        grid = path.grid_day(lo // _DAY, step, volume_step)
+        k0 = (lo % _DAY) // seconds
+        k1 = k0 + length // seconds
+        start = _moment(first)
+        if trades:
+            ticks = grid.last[k0 : k1 + 1]
+            v0 = (lo % _DAY) // volume_seconds
+            lots = grid.cum_lots[v0 + length // volume_seconds] - grid.cum_lots[v0]
+            twap = (grid.cum_trapezoid[k1] - grid.cum_trapezoid[k0]) / (k1 - k0)
+            wap = lots * twap / lots if lots else float(ticks[-1])  # as _trades_bar divides the span's notional
+            out.append(
+                _new_bar(
+                    start=start,
+                    open=price(ticks[0]),
+                    high=price(max(ticks)),
+                    low=price(min(ticks)),
+                    close=price(ticks[-1]),
+                    volume=lots * lot,
+                    wap=round(wap * tick, digits + 2),
+                    count=prints_of(lots),
+                )
+            )
+            continue
+        bids, asks = grid.bid_ask()
+        if what is WhatToShow.BID_ASK:  # as _quote_bar_for computes it: time averages of open and close
+            bid_sum = sum(v * seconds for v in bids[k0:k1]) / length * length
+            ask_sum = sum(v * seconds for v in asks[k0:k1]) / length * length
+            high, low_ = max(asks[k0:k1]) * tick, min(bids[k0:k1]) * tick
+            values = (bid_sum / length * tick, high, low_, ask_sum / length * tick)
+            o, h, low, c = (round(v, digits + 2) for v in values)
+        else:
+            if what is WhatToShow.MIDPOINT:
+                series = [x + y for x, y in zip(bids[k0 : k1 + 1], asks[k0 : k1 + 1], strict=True)]
+                scale, places = tick / 2, digits + 1
+            else:
+                series, scale, places = (bids if what is WhatToShow.BID else asks)[k0 : k1 + 1], tick, digits
+            o, h, low, c = (round(v * scale, places) for v in (series[0], max(series), min(series), series[-1]))
+        out.append(_new_bar(start=start, open=o, high=h, low=low, close=c))
+    return tuple(out)
 
 
 def _exact_bars(path: PricePath, spans: list[tuple[int, int, int]], what: WhatToShow, *, end: int) -> tuple[Bar, ...]:

@@ -75,6 +75,17 @@ def normals(key: int, major: int, count: int) -> list[float]:
     return out
 
 
+def normal_at(key: int, major: int, index: int) -> float:
+    """Draw `index` of `normals(key, major, ...)` alone: the same value, for a caller that needs only a few."""
+    x = key ^ ((major & ((1 << _MAJOR_BITS) - 1)) << _MINOR_BITS) ^ (index >> 1)
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    x ^= x >> 31
+    radius = math.sqrt(-2.0 * math.log(((x >> 32) + 0.5) * _U32))
+    angle = _TWO_PI * (x & 0xFFFFFFFF) * _U32
+    return radius * (math.sin(angle) if index & 1 else math.cos(angle))
+
+
 def uniform(key: int, major: int, minor: int) -> float:
     """A uniform draw in [0, 1)."""
     return (bits(key, major, minor) >> 11) * 2.0**-53

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from math import isnan
 
 from ibbot.sim.market import noise
+from ibbot.sim.market.grid import GridDay
 from ibbot.sim.market.model import LOTS_PER_PRINT, Minute, PriceModel, print_sizes, prints_of
 from ibbot.sim.market.profile import (
     CLOSED,
@@ -47,10 +48,11 @@ from ibbot.sim.market.profile import (
     DayProfile,
     block_variance_cum,
     day_profile,
+    day_states,
     liquid_profile,
     uniform_block_cum,
 )
-from ibbot.sim.market.tree import CHAIN_NODES, NODES, Node, chain_nodes, grid_nodes
+from ibbot.sim.market.tree import CHAIN_NODES, NODES, STEPS, Node, chain_nodes, grid_nodes
 
 BLOCK_DAYS = 512
 TRADING_DAYS_PER_YEAR = 252
@@ -66,6 +68,7 @@ _NAN = float("nan")
 _MINUTE_CACHE = 4  # built minutes kept per path: the live minute, the next one, the previous one
 _DAY_CACHE = 8
 _DAY_NODES = 50_000  # memoised midnight values per path
+_GRID_CACHE = 400  # (day, step) grid days kept per path: a year of them, for the requests that follow
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +135,20 @@ class PricePath:
         self._day_vol: dict[int, int] = {}
         self._second_x: dict[int, array[float]] = {}
         self._minutes: dict[int, Minute] = {}
+        self._grid_days: dict[tuple[int, int, int], GridDay] = {}
         self._profiles: dict[int, DayProfile] = {}
         self._liquid = model.around_the_clock  # every hour trades like a liquid one: spreads and depth too
+        self._liquid_profile = liquid_profile(model.calendar)
+        self._states: dict[int, bytes] = {}
         self._spread_factor = dict.fromkeys(_SPREAD_FACTOR, 1) if self._liquid else _SPREAD_FACTOR
         self._depth_factor = dict.fromkeys(_DEPTH_FACTOR, 1.0) if self._liquid else _DEPTH_FACTOR
         self._floats: dict[int, float] = {}
 
     # --- prices ----------------------------------------------------------------------------------------
+
+    @property
+    def has_trades(self) -> bool:
+        return self.model.has_trades
 
     def price(self, ticks: int) -> float:
         """A price in ticks as the float IB sends (rounded to the tick's decimals; memoised: the live feed
@@ -173,17 +183,26 @@ class PricePath:
         return self.model.spread_ticks * self._spread_factor[state]
 
     def minute_state(self, mi: int) -> int:
-        """CLOSED, EXTENDED or REGULAR during minute `mi` (minutes since the epoch)."""
-        return self._profile(mi // MINUTES_PER_DAY).state[mi % MINUTES_PER_DAY]
+        """CLOSED, EXTENDED or REGULAR during minute `mi` (minutes since the epoch), by the calendar."""
+        day, m = divmod(mi, MINUTES_PER_DAY)
+        if self._liquid:  # the activity is liquid everywhere; the state is still the calendar's
+            states = self._states.get(day)
+            if states is None:
+                if len(self._states) >= _DAY_CACHE:
+                    del self._states[next(iter(self._states))]
+                states = self._states[day] = day_states(self._calendar, day)
+            return states[m]
+        return self._profile(day).state[m]
 
     def _profile(self, day: int) -> DayProfile:
         """The calendar's profile of a day, through a small per-path cache (the shared one hashes the calendar)."""
+        if self._liquid:
+            return self._liquid_profile
         profile = self._profiles.get(day)
         if profile is None:
             if len(self._profiles) >= _DAY_CACHE:
                 del self._profiles[next(iter(self._profiles))]
-            build = liquid_profile if self._liquid else day_profile
-            profile = self._profiles[day] = build(self._calendar, day)
+            profile = self._profiles[day] = day_profile(self._calendar, day)
         return profile
 
     def _anchor(self, block: int) -> float:
@@ -202,11 +221,12 @@ class PricePath:
         if offset == 0:
             value = memo[day] = self._anchor(block)
             return value
-        cum = (
-            uniform_block_cum(BLOCK_DAYS)
-            if self._liquid
-            else block_variance_cum(self._calendar, first, BLOCK_DAYS)
-        )
+        # Around the clock every day counts as a trading day, with a trading day's variance from close to close:
+        # the level keeps the model's volatility, only the minutes inside a day move as regular ones do.
+        if self._liquid:
+            cum = uniform_block_cum(BLOCK_DAYS, 1.0)
+        else:
+            cum = block_variance_cum(self._calendar, first, BLOCK_DAYS)
         lo, hi = 0, BLOCK_DAYS
         x_lo, x_hi = self._x_day(first), memo.get(first + BLOCK_DAYS)
         if x_hi is None:
@@ -260,34 +280,55 @@ class PricePath:
         self._draw(day, tree, grid_nodes(step))
         return tree[::step]
 
+    def grid_day(self, day: int, step: int, volume_step: int) -> GridDay:
+        """Day `day`, prices on the `step`-minute grid and volume on the `volume_step` one (kept for the next
+        caller: a bigger request after a smaller one, or a keepUpToDate stream, reads the same days)."""
+        key = (day, step, volume_step)
+        found = self._grid_days.get(key)
+        if found is None:
+            if len(self._grid_days) >= _GRID_CACHE:
+                del self._grid_days[next(iter(self._grid_days))]
+            found = self._grid_days[key] = GridDay(self, day, step, volume_step)
+        return found
+
     def _draw(self, day: int, tree: array[float], nodes: tuple[Node, ...]) -> None:
-        """Compute the nodes' points of `day` still missing from its tree (parents come first in `nodes`)."""
+        """Compute the nodes' points of `day` still missing from its tree (parents come first in `nodes`).
+
+        Node i's draw is draw i of `noise.normals(key, day, ...)`: a whole grid (nodes 0 .. n - 1) is drawn
+        in one batch, the few nodes of one minute's chain one by one (`noise.normal_at`, the same values)."""
         profile = self._profile(day)
+        if profile.uniform and isnan(tree[NODES[0].mid]) and nodes and nodes[-1] is NODES[len(nodes) - 1]:
+            # a day nothing was drawn of (every chain starts at node 0), a whole grid asked: the hot loop
+            scale = math.sqrt(self._day_var * profile.variance_scale * MINUTES_PER_DAY)
+            zs = noise.normals(self._k_minute, day, len(nodes))
+            for (lo, mid, hi, frac, spread), z in zip(STEPS[: len(nodes)], zs, strict=True):
+                x_lo = tree[lo]
+                tree[mid] = x_lo + frac * (tree[hi] - x_lo) + scale * spread * z
+            return
+        missing = [node for node in nodes if isnan(tree[node.mid])]
+        if not missing:
+            return
         key = self._k_minute
-        normal = noise.normal
+        if len(missing) > 16:
+            batch = noise.normals(key, day, missing[-1].index + 1)
+            draws = [batch[node.index] for node in missing]
+        else:
+            draws = [noise.normal_at(key, day, node.index) for node in missing]
         if profile.uniform:  # around the clock: the nodes' own weights, no variance arithmetic
-            scale = math.sqrt(self._day_var)
-            for node in nodes:
-                mid = node.mid
-                if isnan(tree[mid]):
-                    x_lo = tree[node.lo]
-                    tree[mid] = x_lo + node.frac * (tree[node.hi] - x_lo) + scale * node.spread * normal(key, day, mid)
+            scale = math.sqrt(self._day_var * profile.variance_scale * MINUTES_PER_DAY)
+            for node, z in zip(missing, draws, strict=True):
+                x_lo = tree[node.lo]
+                tree[node.mid] = x_lo + node.frac * (tree[node.hi] - x_lo) + scale * node.spread * z
             return
         cum = profile.var_cum
         scale = math.sqrt(self._day_var * profile.variance_scale)
-        for node in nodes:
-            mid = node.mid
-            if not isnan(tree[mid]):
-                continue
-            lo, hi = node.lo, node.hi
+        for node, z in zip(missing, draws, strict=True):
+            lo, mid, hi = node.lo, node.mid, node.hi
             c0, cm, c1 = cum[lo], cum[mid], cum[hi]
             span = c1 - c0
             x_lo = tree[lo]
-            tree[mid] = (
-                x_lo
-                + (cm - c0) / span * (tree[hi] - x_lo)
-                + scale * math.sqrt((cm - c0) * (c1 - cm) / span) * normal(key, day, mid)
-            )
+            bridge = math.sqrt((cm - c0) * (c1 - cm) / span)
+            tree[mid] = x_lo + (cm - c0) / span * (tree[hi] - x_lo) + scale * bridge * z
 
     def seconds(self, mi: int) -> array[float]:
         """Log prices at the 61 whole seconds of minute `mi` (both ends included)."""
@@ -353,26 +394,31 @@ class PricePath:
         root = self._day_volume(day)
         if a <= 0 and b >= MINUTES_PER_DAY:
             return root
-        segments = self._segments(day, root, chain_nodes(a, b))
-        return sum(lots for start, lots in segments.items() if a <= start < b)
+        return sum(self._segments(day, root, chain_nodes(a, b))[a:b])
 
     def grid_volume(self, day: int, step: int) -> list[int]:
         """Lots traded in each cell [k step, (k + 1) step) of UTC day `day` (`step` one of tree.LEVELS)."""
         segments = self._segments(day, self._day_volume(day), grid_nodes(step))
         return [segments[start] for start in range(0, MINUTES_PER_DAY, step)]
 
-    def _segments(self, day: int, root: int, nodes: tuple[Node, ...]) -> dict[int, int]:
-        """The day cut at the nodes' points: {segment start: its lots}. Node (lo, mid, hi) splits the segment
-        [lo, hi) in two (parents first, so that segment exists when its node comes)."""
-        segments = {0: root}
+    def _segments(self, day: int, root: int, nodes: tuple[Node, ...]) -> list[int]:
+        """The day cut at the nodes' points: lots of the segment starting at each minute (cuts elsewhere hold
+        no segment). Node (lo, mid, hi) splits the segment [lo, hi) in two (parents first, so it exists)."""
+        segments = [0] * (MINUTES_PER_DAY + 1)
+        segments[0] = root
         if not root:
-            for node in nodes:
-                segments[node.mid] = 0
             return segments
         tree = self._volume_tree(day)  # tree[mid]: lots of the node's left part [lo, mid)
+        missing = [node for node in nodes if tree[node.mid] < 0]
+        key = self._k_minute_volume
+        if len(missing) > 16:
+            batch = noise.normals(key, day, missing[-1].index + 1)
+            draws = {node.index: batch[node.index] for node in missing}
+        else:
+            draws = {node.index: noise.normal_at(key, day, node.index) for node in missing}
         profile = self._profile(day)
         cum, uniform = profile.vol_cum, profile.uniform
-        key = self._k_minute_volume
+        exp = math.exp
         for node in nodes:
             lo, mid = node.lo, node.mid
             lots = segments[lo]
@@ -383,7 +429,9 @@ class PricePath:
                 else:
                     c0 = cum[lo]
                     share = (cum[mid] - c0) / (cum[node.hi] - c0)
-                left = tree[mid] = _split(lots, share, _MINUTE_VOLUME_NOISE * noise.normal(key, day, mid))
+                tilt = exp(_MINUTE_VOLUME_NOISE * draws[node.index])
+                weighted = share * tilt
+                left = tree[mid] = int(lots * (weighted / (weighted + (1.0 - share) / tilt)) + 0.5)  # _split
             segments[lo] = left
             segments[mid] = lots - left
         return segments

@@ -134,32 +134,26 @@ def day_profile(calendar: ExchangeCalendar, day: int) -> DayProfile:
 
 
 @lru_cache(maxsize=64)
-def _liquid_base(calendar: ExchangeCalendar) -> tuple[array[float], array[float], float]:
+def liquid_profile(calendar: ExchangeCalendar) -> DayProfile:
+    """Any UTC day when the market trades around the clock: every minute as busy as a liquid one.
+
+    Each minute has the variance and the volume rate of an average regular minute: inside a day the path moves
+    and trades as in a regular session all day long (a 24-hour day's range is wider than a regular one's and
+    its volume 1,440 / regular_minutes times as large), while from one midnight to the next it moves by a
+    trading day's variance, so closes keep the model's volatility and prices stay near the reference.
+    `state` is the activity, REGULAR everywhere; the minutes' calendar states (what useRTH asks for) are
+    `day_states`'.
+    """
     minutes = max(1, regular_minutes(calendar))
     rate = _regular_total(calendar) / minutes
-    var_cum = array("d", [float(m) for m in range(MINUTES_PER_DAY + 1)])
-    vol_cum = array("d", [rate * m for m in range(MINUTES_PER_DAY + 1)])
-    return var_cum, vol_cum, MINUTES_PER_DAY / minutes
-
-
-@lru_cache(maxsize=1024)
-def liquid_profile(calendar: ExchangeCalendar, day: int) -> DayProfile:
-    """UTC day `day` when the market trades around the clock: every minute as busy as a liquid one.
-
-    Each minute has the variance of an average minute of the day (a day keeps a trading day's variance, so
-    daily moves keep the model's volatility) and the volume rate of an average regular minute (a day trades
-    1,440 / regular_minutes times a regular session's volume). The minutes' states stay the calendar's, so
-    what asks for regular hours (useRTH) still finds them.
-    """
-    var_cum, vol_cum, weight = _liquid_base(calendar)
     return DayProfile(
-        day=day,
-        trading_day=calendar.is_trading_day(day_date(day)),
-        state=day_states(calendar, day),
-        var_cum=var_cum,
-        vol_cum=vol_cum,
-        variance_scale=1.0 / MINUTES_PER_DAY,
-        volume_weight=weight,
+        day=-1,
+        trading_day=True,
+        state=bytes([REGULAR]) * MINUTES_PER_DAY,
+        var_cum=array("d", [float(m) for m in range(MINUTES_PER_DAY + 1)]),
+        vol_cum=array("d", [rate * m for m in range(MINUTES_PER_DAY + 1)]),
+        variance_scale=1.0 / minutes,  # a day: 1,440 regular minutes' variance
+        volume_weight=MINUTES_PER_DAY / minutes,
         uniform=True,
     )
 
@@ -179,10 +173,10 @@ def day_states(calendar: ExchangeCalendar, day: int) -> bytes:
     return bytes(state)
 
 
-@lru_cache(maxsize=8)
-def uniform_block_cum(days: int) -> tuple[float, ...]:
-    """Cumulative day variances when every day counts as a trading day (around the clock)."""
-    return tuple(float(d) for d in range(days + 1))
+@lru_cache(maxsize=64)
+def uniform_block_cum(days: int, per_day: float) -> tuple[float, ...]:
+    """Cumulative day variances when every day is alike (around the clock: `per_day` trading days' each)."""
+    return tuple(per_day * d for d in range(days + 1))
 
 
 def _clip(start: datetime, end: datetime, day_start: int) -> tuple[int, int]:

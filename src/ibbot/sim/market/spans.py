@@ -1,11 +1,16 @@
 """Statistics of one span [a, b) of a price path, in ticks and lots: what a bar is made of.
 
 Theory of operation: a span looks at the path's points P(a) .. P(b) (`ibbot.sim.market.path`). Exact spans read
-every second from built minutes (volumes, notional and print counts per second). Sampled spans, for bars of
-a minute and longer, keep open, close and volume exact but take high/low from points every (b - a) / 60
-seconds (whole minutes above a minute, so a daily bar reads only minute points), the notional from the
-volume of at most `_WAP_SEGMENTS` segments between those points (a time average below a minute's
-resolution) and the trade count as volume / LOTS_PER_PRINT.
+every second from built minutes (volumes, notional and print counts per second). Sampled spans keep open,
+close and volume exact and take the high and low from points inside:
+- spans of 5 minutes and more read the path's own grids (`ibbot.sim.market.tree`, `ibbot.sim.market.grid`):
+  the points of the coarsest grid giving at least `GRID_POINTS` intervals (a 30-minute bar reads the 5-minute
+  points, an hour's the 15-minute ones, a regular session's the hourly ones) and a time-weighted WAP over
+  them; the grids are the ones the path draws first, so a year of 30-minute bars costs a few hundred draws a
+  day;
+- shorter ones take points every (b - a) / 60 seconds (every second for a minute) and a time-weighted WAP.
+The trade count is volume / LOTS_PER_PRINT. High and low are those of the points read: slightly inside the
+true range, never outside it.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ from itertools import pairwise
 
 from ibbot.sim.market.model import prints_of
 from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.tree import LEVELS, level_at_most
 
 _WAP_SEGMENTS = 12  # long bars weight their WAP by the volume of at most this many segments
+GRID_SPAN = 300  # seconds: spans this long and longer read the path's grids
+GRID_POINTS = 4  # ... the coarsest grid that cuts them into at least this many intervals
+_DAY = 86_400
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,10 +70,76 @@ def _sample_x(path: PricePath, times: list[int]) -> list[float]:
     return out
 
 
+def grid_steps(a: int, b: int) -> tuple[int, int]:
+    """(price grid, volume grid) in minutes for a span [a, b) of GRID_SPAN seconds or more: prices on the
+    coarsest grid cutting it into GRID_POINTS intervals or more, volume on the coarsest grid both ends lie on."""
+    step = level_at_most((b - a) / 60 / GRID_POINTS)
+    volume_step = step
+    for level in LEVELS:
+        if level <= (b - a) // 60 and a % (level * 60) == 0 and b % (level * 60) == 0:
+            volume_step = max(level, step)
+            break
+    return step, volume_step
+
+
+def grid_points(path: PricePath, a: int, b: int, step: int) -> tuple[list[int], list[float]]:
+    """(times, log prices) at a, at every point of the `step`-minute grid inside (a, b), and at b."""
+    seconds = step * 60
+    times, xs = [a], [path.x(a)]
+    t = (a // seconds + 1) * seconds
+    while t < b:
+        day = t // _DAY
+        grid = path.grid_x(day, step)
+        last = min(b - 1, (day + 1) * _DAY - 1)  # grid points of this day strictly before b
+        first_k, last_k = (t - day * _DAY) // seconds, (last - day * _DAY) // seconds
+        times.extend(range(t, day * _DAY + last_k * seconds + 1, seconds))
+        xs.extend(grid[first_k : last_k + 1])
+        t = day * _DAY + (last_k + 1) * seconds
+    times.append(b)
+    xs.append(path.x(b))
+    return times, xs
+
+
+def _grid_part(path: PricePath, a: int, b: int, step: int, volume_step: int) -> tuple[list[int], int, float]:
+    """(ticks, lots, sum of trapezoids) of [a, b) inside one UTC day: slices of the day's grids when both ends
+    lie on them, else point by point (the time-weighted mean price is the trapezoids' sum / intervals)."""
+    if a % (volume_step * 60) == 0 and b % (volume_step * 60) == 0:
+        grid = path.grid_day(a // _DAY, step, volume_step)
+        k0, k1 = (a % _DAY) // (step * 60), (b - a) // (step * 60)
+        v0 = (a % _DAY) // (volume_step * 60)
+        lots = grid.cum_lots[v0 + (b - a) // (volume_step * 60)] - grid.cum_lots[v0]
+        return grid.last[k0 : k0 + k1 + 1], lots, grid.cum_trapezoid[k0 + k1] - grid.cum_trapezoid[k0]
+    _times, xs = grid_points(path, a, b, step)
+    inv, exp = path.inv_tick, math.exp
+    ticks = [max(1, int(exp(x) * inv + 0.5)) for x in xs]
+    trapezoids = sum((ticks[i] + ticks[i + 1]) * 0.5 for i in range(len(ticks) - 1))
+    return ticks, path.volume(a, b), trapezoids
+
+
+def _trade_grid(path: PricePath, a: int, b: int) -> TradeSpan:
+    step, volume_step = grid_steps(a, b)
+    cuts = [a, *range((a // _DAY + 1) * _DAY, b, _DAY), b]
+    parts = [_grid_part(path, lo, hi, step, volume_step) for lo, hi in pairwise(cuts)]
+    lots = sum(p[1] for p in parts)
+    intervals = sum(len(p[0]) - 1 for p in parts)
+    twap = sum(p[2] for p in parts) / intervals
+    return TradeSpan(
+        open=parts[0][0][0],
+        high=max(max(p[0]) for p in parts),
+        low=min(min(p[0]) for p in parts),
+        close=parts[-1][0][-1],
+        lots=lots,
+        notional=lots * twap,
+        count=prints_of(lots),
+    )
+
+
 def trade_span(path: PricePath, a: int, b: int, *, exact: bool) -> TradeSpan:
     """TRADES statistics of [a, b): exact at one second, or sampled (module doc)."""
     if exact:
         return _trade_exact(path, a, b)
+    if b - a >= GRID_SPAN:
+        return _trade_grid(path, a, b)
     times = _sample_times(a, b, _resolution(a, b))
     inv, exp = path.inv_tick, math.exp
     ticks = [max(1, int(exp(x) * inv + 0.5)) for x in _sample_x(path, times)]
@@ -119,10 +194,14 @@ def quote_points(path: PricePath, a: int, b: int, *, exact: bool) -> tuple[list[
             bids.extend(minute.bid[lo : hi + closing])
             asks.extend(minute.ask[lo : hi + closing])
         return list(range(a, b + 1)), bids, asks
-    times = _sample_times(a, b, _resolution(a, b))
+    if b - a >= GRID_SPAN:
+        times, xs = grid_points(path, a, b, grid_steps(a, b)[0])
+    else:
+        times = _sample_times(a, b, _resolution(a, b))
+        xs = _sample_x(path, times)
     inv, exp, floor = path.inv_tick, math.exp, math.floor
     bids, asks = [], []
-    for s, x in zip(times, _sample_x(path, times), strict=True):
+    for s, x in zip(times, xs, strict=True):
         n = path.spread(path.minute_state(s // 60))
         bid = max(1, floor(exp(x) * inv - (n - 1) / 2))
         bids.append(bid)

@@ -24,8 +24,10 @@ LEVELS = (480, 240, 120, 60, 30, 15, 5, 1)  # minutes between the points of each
 @dataclass(frozen=True, slots=True)
 class Node:
     """Point `mid`, drawn between `lo` and `hi` (minutes of the day); `frac` and `spread` are the bridge's
-    weights under a uniform variance clock: mean lo + frac (hi - lo), stdev spread * sqrt(day variance)."""
+    weights under a uniform variance clock: mean lo + frac (hi - lo), stdev spread * sqrt(day variance).
+    `index` is its place in NODES: the coordinate of its random draws."""
 
+    index: int
     lo: int
     mid: int
     hi: int
@@ -45,7 +47,7 @@ def _nodes() -> tuple[tuple[Node, ...], tuple[int, ...]]:
             for j in range(1, radix):
                 lo, mid, hi = points[j - 1], points[j], s1
                 spread = ((mid - lo) * (hi - mid) / (hi - lo) / MINUTES_PER_DAY) ** 0.5
-                nodes.append(Node(lo, mid, hi, (mid - lo) / (hi - lo), spread))
+                nodes.append(Node(len(nodes), lo, mid, hi, (mid - lo) / (hi - lo), spread))
             finer.extend(pairwise(points))
         spans = finer
         ends.append(len(nodes))
@@ -53,11 +55,13 @@ def _nodes() -> tuple[tuple[Node, ...], tuple[int, ...]]:
 
 
 NODES, _LEVEL_ENDS = _nodes()
+STEPS = tuple((n.lo, n.mid, n.hi, n.frac, n.spread) for n in NODES)  # NODES unpacked, for the hot loops
 NODE_OF = {node.mid: index for index, node in enumerate(NODES)}  # every inner minute is one node's mid
 
 
 def grid_nodes(step: int) -> tuple[Node, ...]:
-    """The nodes that draw every point of the grid of `step` minutes (one of LEVELS), parents first."""
+    """The nodes that draw every point of the grid of `step` minutes (one of LEVELS), parents first: the first
+    nodes of NODES, so their indexes run from 0."""
     return NODES[: _LEVEL_ENDS[LEVELS.index(step)]]
 
 

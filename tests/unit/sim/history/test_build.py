@@ -13,6 +13,7 @@ from ibbot.sim.history.answers import head_timestamp_text, histogram, parse_hist
 from ibbot.sim.history.build import (
     BarJob,
     OptionTerms,
+    WireBars,
     cut_points,
     option_bar,
     option_source,
@@ -196,3 +197,19 @@ def test_schedule_sessions_and_head_timestamp_text() -> None:
     assert head_timestamp_text(moment, 1) == "20040102-14:30:00"
     assert head_timestamp_text(moment, 2) == "1073053800"
     assert date(2024, 3, 29) not in {datetime.strptime(s.ref_date, "%Y%m%d").date() for s in sessions}
+
+
+@pytest.mark.parametrize("zone_name", ["US/Eastern", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"])
+@pytest.mark.parametrize(("size", "format_date"), [("30 mins", 1), ("1 min", 2), ("1 hour", 1), ("1 day", 1)])
+def test_wire_bars_of_an_answer_are_wire_bar_each(zone_name: str, size: str, format_date: int) -> None:
+    zone = ZoneInfo(zone_name)
+    start = datetime(2024, 3, 30, tzinfo=UTC)  # across the northern and southern daylight-saving changes
+    step = BAR_SIZES[size].seconds or 86_400
+    bars = [
+        Bar(start=start + timedelta(seconds=step * k), open=1.0, high=2.0, low=0.5, close=1.5, volume=1234 + k,
+            wap=1.25 + k / 1000, count=7)
+        for k in range(24 * 9 * 3600 // step)
+    ]  # fmt: skip
+    writer = WireBars(bar_size=BAR_SIZES[size], format_date=format_date, zone=zone, lot=100)
+    expected = [wire_bar(b, bar_size=BAR_SIZES[size], format_date=format_date, zone=zone, lot=100) for b in bars]
+    assert [writer(b) for b in bars] == expected

@@ -60,9 +60,13 @@ class Harness:
         assert session is not None
         return session
 
-    def send(self, request: Any, session: ClientSession | None = None) -> list[Response]:
+    def send(self, request: Any, session: ClientSession | None = None, *, work: bool = True) -> list[Response]:
+        """The answer to `request`; with `work`, also what the server's worker computes right after."""
         session = session or self.session
-        return self.sim.handle(session, request, self.now).for_client(session.client_id)
+        answer = self.sim.handle(session, request, self.now).for_client(session.client_id)
+        if work:
+            answer += self.sim.work(self.now, float("inf")).for_client(session.client_id)
+        return answer
 
     def step(self, seconds: float = 0.25, client_id: int = 1) -> list[Response]:
         self.now += timedelta(seconds=seconds)
@@ -77,8 +81,9 @@ def test_a_big_request_is_answered_over_several_steps_with_the_same_bars(monkeyp
     h = Harness()
     (whole,) = h.send(bars_request(1, duration_str="1 W", bar_size_setting="5 mins"))
     assert isinstance(whole, HistoricalData)
-    monkeypatch.setattr(history_service, "STEP_BUDGET", 1_000.0)
-    assert h.send(bars_request(2, duration_str="1 W", bar_size_setting="5 mins")) == []
+    monkeypatch.setattr(history_service, "IMMEDIATE_BUDGET", 1_000.0)
+    monkeypatch.setattr(history_service, "WORK_SLICE", 1_000.0)
+    assert h.send(bars_request(2, duration_str="1 W", bar_size_setting="5 mins"), work=False) == []
     assert h.sim.pacing.open_historical == 1  # open until answered
     steps, answer = 0, list[Response]()
     while not answer:
@@ -88,7 +93,7 @@ def test_a_big_request_is_answered_over_several_steps_with_the_same_bars(monkeyp
     assert isinstance(sliced, HistoricalData) and sliced.bars == whole.bars and sliced.start == whole.start
     assert h.sim.pacing.open_historical == 0
     # A cancelled big request is never answered.
-    assert h.send(bars_request(3, duration_str="1 W", bar_size_setting="5 mins")) == []
+    assert h.send(bars_request(3, duration_str="1 W", bar_size_setting="5 mins"), work=False) == []
     assert h.send(CancelHistoricalData(req_id=3)) == []
     assert [h.step() for _ in range(20)] == [[]] * 20
     assert h.sim.pacing.open_historical == 0
@@ -138,11 +143,11 @@ def test_hmds_outage_holds_requests_ends_streams_and_answers_on_recovery() -> No
     assert codes(h.send(bars_request(6, bar_size_setting="1 secs"))) == [162]  # refused before the farm
     assert h.step(10) == []
     h.sim.set_farm("hmds", up=True)
-    back = h.step()
-    assert [type(m).__name__ for m in back] == ["ErrorMessage", "HistoricalData", "HeadTimestamp"]
+    back = h.step() + h.sim.work(h.now, float("inf")).for_client(1)  # the bars come from the server's worker
+    assert [type(m).__name__ for m in back] == ["ErrorMessage", "HeadTimestamp", "HistoricalData"]
     assert codes(back) == [165] and "successful" in back[0].text  # type: ignore[attr-defined]
-    assert isinstance(back[1], HistoricalData) and back[1].req_id == 3
-    assert isinstance(back[2], HeadTimestamp) and back[2].timestamp == "20040102-14:30:00"
+    assert isinstance(back[1], HeadTimestamp) and back[1].timestamp == "20040102-14:30:00"
+    assert isinstance(back[2], HistoricalData) and back[2].req_id == 3
 
 
 def test_volumes_are_round_lots_before_server_175_and_schedules_need_165() -> None:

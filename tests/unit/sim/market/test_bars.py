@@ -241,3 +241,38 @@ def test_spans_align_to_the_local_clock() -> None:
     )
     local = [datetime.fromtimestamp(a, US_EQUITY.zone).strftime("%H:%M") for a, _b, _d in spans]
     assert local == ["09:30", "12:00"]
+
+
+@pytest.mark.parametrize("what", [W.TRADES, W.MIDPOINT, W.BID, W.ASK, W.BID_ASK])
+@pytest.mark.parametrize(("size", "sessions"), [("30 mins", ALWAYS), ("1 hour", LIQUID), ("5 mins", TRADING)])
+@pytest.mark.parametrize("model", [AAPL, replace(AAPL, around_the_clock=True), EURUSD])
+def test_bars_read_from_the_grid_are_the_builders_bars(
+    what: WhatToShow, size: str, sessions: SessionFilter, model: PriceModel
+) -> None:
+    from ibbot.sim.market import bars as bars_module
+
+    start, end = utc(2024, 3, 4, 3, 17), utc(2024, 3, 7, 11, 43)  # cut bars at both ends
+    fast = bars(model, start, end, size, what, sessions, seed=6)
+    path = PricePath(model, seed=6)
+    slow = tuple(
+        bars_module._BUILDERS[what](
+            bars_module._Context(path=path, end=int(end.timestamp()), exact=False, daily=False), lo, [(lo, hi)], day
+        )
+        for lo, hi, day in intraday_spans(model.calendar, int(start.timestamp()), int(end.timestamp()),
+                                          BAR_SIZES[size].length, sessions)
+        if what not in (W.TRADES,) or model.has_trades
+    )  # fmt: skip
+    assert fast == (slow if what is not W.TRADES or model.has_trades else ())
+
+
+def test_a_long_bar_reads_points_inside_it_and_weighs_its_volume() -> None:
+    liquid = replace(AAPL, around_the_clock=True)
+    day = bars(liquid, *TUESDAY, "30 mins", sessions=ALWAYS)
+    minutes = bars(liquid, *TUESDAY, "1 min", sessions=ALWAYS)
+    for k, bar in enumerate(day):
+        inside = minutes[30 * k : 30 * (k + 1)]
+        assert bar.open == inside[0].open and bar.close == inside[-1].close
+        assert max(b.high for b in inside) >= bar.high >= max(bar.open, bar.close)  # never outside the range
+        assert min(b.low for b in inside) <= bar.low <= min(bar.open, bar.close)
+        assert bar.volume == sum(b.volume for b in inside)
+    assert sum(b.high > max(b.open, b.close) for b in day) > len(day) / 3  # wicks: points inside are read

@@ -193,3 +193,28 @@ def test_decimals_follow_the_min_tick() -> None:
     assert EURUSD.decimals == 5
     assert PriceModel(con_id=1, ref_price=5000, annual_vol=0.2, min_tick=0.25, calendar=CME_EQUITY).decimals == 2
     assert PriceModel(con_id=1, ref_price=5000, annual_vol=0.2, min_tick=5.0, calendar=CME_EQUITY).decimals == 0
+
+
+def test_a_grids_points_and_cells_are_the_paths_own() -> None:
+    for model in (AAPL, replace(AAPL, around_the_clock=True)):
+        day = OPEN // 86_400
+        gridded = PricePath(model, seed=3)
+        points = gridded.grid_x(day, 30)
+        lots = gridded.grid_volume(day, 30)
+        single = PricePath(model, seed=3)
+        assert list(points) == [single.minute_x(day * 1440 + k * 30) for k in range(49)]
+        assert lots == [single.minute_volume(day * 1440 + k * 30, day * 1440 + (k + 1) * 30) for k in range(48)]
+        assert sum(lots) == single.minute_volume(day * 1440, day * 1440 + 1440)
+
+
+def test_around_the_clock_every_minute_moves_and_trades_like_a_regular_one() -> None:
+    liquid = PricePath(replace(AAPL, around_the_clock=True), seed=2)
+    night, midday = NIGHT // 60, MIDDAY // 60
+    assert liquid.minute_state(night) == CLOSED  # the calendar's state: what useRTH asks for
+    assert liquid.minute(night).bid[0] + AAPL.spread_ticks == liquid.minute(night).ask[0]  # a regular spread
+    quiet = liquid.minute_volume(night, night + 60)
+    assert 0.5 < quiet / liquid.minute_volume(midday, midday + 60) < 2
+    assert quiet > 50 * PricePath(AAPL, seed=2).minute_volume(night, night + 60)
+    moves = [liquid.x(NIGHT + k + 1) - liquid.x(NIGHT + k) for k in range(3600)]
+    rth_second = math.sqrt(0.3**2 / 252 / 390 / 60)  # an average regular second of a 0.3 volatility
+    assert 0.8 < statistics.pstdev(moves) / rth_second < 1.25
