@@ -20,6 +20,8 @@ Theory of operation
   parent chain arrives (or is modified) with transmit=True, which releases the whole chain. Children stay
   PreSubmitted until their parent is completely filled; a cancelled parent takes its children with it. A child's
   fill reduces the other children by the same quantity and a complete fill cancels them (IB's bracket OCA).
+* IB's algos (Adaptive, Vwap, Twap, ArrivalPx) fill by their own rules (`ibbot.sim.trading.algos`) instead of
+  the above, each at most the displayed size at the touch it would take; their clock starts when they first work.
 * OCA groups (by account and group name): type 1 (and 0) cancels the other members on any fill; types 2 and 3
   reduce their size in proportion to the filled share of the filling order and cancel them at zero. "Block"
   (overfill protection at the exchange) needs no modelling: fills here are atomic and the siblings are
@@ -35,6 +37,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from ibbot.sim.errors import Rejection
+from ibbot.sim.trading import algos
 from ibbot.sim.trading.orders import (
     MODIFY_FILLED,
     MODIFY_MISMATCH,
@@ -288,6 +291,8 @@ class MatchingEngine:
         """`rec` begins to work (or to wait for its trigger); IOC/FOK get their one attempt."""
         events: list[Event] = [self._step(rec, Step.WORK if rec.triggered else Step.HOLD, kind, now)]
         rec.epoch = self._epoch
+        if rec.since is None:
+            rec.since = now
         book = self._books.get(rec.spec.con_id)
         if book is not None:
             events += self._work(rec, book, now)
@@ -323,6 +328,8 @@ class MatchingEngine:
         return events + self._match(rec, book, now)
 
     def _match(self, rec: WorkingOrder, book: Book, now: datetime) -> list[Event]:
+        if rec.spec.algo_strategy:
+            return self._match_algo(rec, book, now)
         spec, buy = rec.spec, rec.spec.is_buy
         limit = rec.limit if spec.rule.limit else None
         if spec.rule.limit and limit is None:
@@ -351,6 +358,50 @@ class MatchingEngine:
         ):
             events += self._fill(rec, rec.remaining, limit, ADDED, now)  # the market traded through it
         return events
+
+    def _match_algo(self, rec: WorkingOrder, book: Book, now: datetime) -> list[Event]:
+        """An IB algo's step at this quote (`ibbot.sim.trading.algos`), within the displayed size it would take."""
+        spec, quote = rec.spec, book.quote
+        if quote.bid is None or quote.ask is None:
+            return []
+        key = spec.algo_strategy.strip().lower()
+        limit = rec.limit if spec.rule.limit else None
+        fill: algos.AlgoFill | None
+        if key == algos.ADAPTIVE:
+            fill = algos.adaptive(
+                buy=spec.is_buy,
+                limit=limit,
+                priority=algos.param(spec.algo_params, "adaptivePriority", "Normal"),
+                worked=algos.worked_seconds(rec.since, now),
+                bid=quote.bid,
+                ask=quote.ask,
+                tick=rec.min_tick,
+            )
+        else:
+            fill = algos.scheduled(
+                key=key,
+                params=spec.algo_params,
+                buy=spec.is_buy,
+                quantity=spec.quantity,
+                filled=rec.filled,
+                limit=limit,
+                start=spec.algo_start or rec.since or now,
+                end=spec.algo_end or now,
+                now=now,
+                bid=quote.bid,
+                ask=quote.ask,
+                last=quote.last,
+            )
+        if fill is None:
+            return []
+        qty = rec.remaining if fill.quantity is None else min(fill.quantity, rec.remaining)
+        available = book.available(spec.is_buy)
+        if available is not None:
+            qty = min(qty, available)
+        if qty <= 0:
+            return []
+        book.take(spec.is_buy, qty)
+        return self._fill(rec, qty, fill.price, REMOVED if fill.takes else ADDED, now)
 
     def _auction(
         self, con_id: int, price: Decimal, now: datetime, takes_part: Callable[[WorkingOrder], bool]

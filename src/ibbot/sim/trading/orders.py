@@ -17,6 +17,7 @@ each carries a snapshot (`OrderView`) so the caller can write openOrder / orderS
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
@@ -211,6 +212,10 @@ class OrderSpec:
     e_trade_only: bool = False
     firm_quote_only: bool = False
     nbbo_price_cap: Decimal | None = None
+    algo_strategy: str = ""  # IB's algo, as sent (`ibbot.sim.trading.algos` checked it)
+    algo_params: tuple[tuple[str, str], ...] = ()  # its (tag, value) pairs, as sent
+    algo_start: datetime | None = None  # the window a scheduled algo (VWAP, TWAP, ArrivalPx) runs in, UTC
+    algo_end: datetime | None = None
 
     @property
     def is_buy(self) -> bool:
@@ -399,6 +404,7 @@ _DECIMAL_FIELDS = frozenset(
     {"quantity", "lmt_price", "aux_price", "trailing_percent", "trail_stop_price", "lmt_price_offset", "nbbo_price_cap"}
 )
 _ENUM_FIELDS: dict[str, type[StrEnum]] = {"action": Action, "order_type": OrderType, "tif": TimeInForce}
+_TIME_FIELDS = ("good_till_date", "algo_start", "algo_end")
 
 
 _SPEC_FIELDS = tuple(f.name for f in fields(OrderSpec))
@@ -412,8 +418,10 @@ def spec_to_dict(spec: OrderSpec) -> dict[str, Any]:
             out[name] = str(out[name])
     for name in _ENUM_FIELDS:
         out[name] = out[name].value
-    if spec.good_till_date is not None:
-        out["good_till_date"] = spec.good_till_date.isoformat()
+    for name in _TIME_FIELDS:
+        if out[name] is not None:
+            out[name] = out[name].isoformat()
+    out["algo_params"] = json.dumps([list(pair) for pair in spec.algo_params]) if spec.algo_params else ""
     return out
 
 
@@ -424,6 +432,9 @@ def spec_from_dict(data: dict[str, Any]) -> OrderSpec:
             values[name] = Decimal(values[name])
     for name, enum in _ENUM_FIELDS.items():
         values[name] = enum(values[name])
-    if values.get("good_till_date") is not None:
-        values["good_till_date"] = datetime.fromisoformat(values["good_till_date"])
+    for name in _TIME_FIELDS:
+        if values.get(name) is not None:
+            values[name] = datetime.fromisoformat(values[name])
+    pairs = json.loads(values["algo_params"]) if values.get("algo_params") else ()
+    values["algo_params"] = tuple((str(tag), str(value)) for tag, value in pairs)
     return OrderSpec(**values)

@@ -125,7 +125,7 @@ class SessionEdges:
         return edge
 
 
-_EDGES = SessionEdges()
+SESSION_EDGES = _EDGES = SessionEdges()
 
 
 def deadlines(

@@ -91,7 +91,7 @@ from ibbot.sim.trading.orders import (
     validate,
 )
 from ibbot.sim.trading.pricing import commission_of, reference_price, tick_at
-from ibbot.sim.trading.records import IdBlock, OrderRecord, deadlines, key_text, restore, stale
+from ibbot.sim.trading.records import SESSION_EDGES, IdBlock, OrderRecord, deadlines, key_text, restore, stale
 from ibbot.sim.trading.translate import to_spec
 from ibbot.sim.trading.watch import OrderWatch
 from ibbot.sim.trading.working import Key, Quote
@@ -193,7 +193,14 @@ class TradingService:
             out.error(client_id, order_id, 321, f"Error validating request.-'bN' : cause - Invalid account: {account}")
             return
         spec = to_spec(
-            req.order, order_id=order_id, client_id=client_id, account=account, instrument=instrument, zone=self.zone
+            req.order,
+            order_id=order_id,
+            client_id=client_id,
+            account=account,
+            instrument=instrument,
+            zone=self.zone,
+            now=now,
+            session_end=SESSION_EDGES.next_close(instrument.calendar, now, liquid=True),
         )
         if isinstance(spec, Rejection):
             out.error(client_id, order_id, spec.code, spec.text)

@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ibbot.protocol.types import Order, build_order
+from ibbot.protocol.types import Order, TagValue, build_order
 from ibbot.sim.errors import Rejection
 from ibbot.sim.instruments.instrument import Instrument
+from ibbot.sim.trading import algos
 from ibbot.sim.trading.orders import (
     UNSUPPORTED_TYPE,
     Action,
@@ -125,9 +126,18 @@ def dec(value: float | None) -> Decimal | None:
 
 
 def to_spec(
-    order: Order, *, order_id: int, client_id: int, account: str, instrument: Instrument, zone: ZoneInfo
+    order: Order,
+    *,
+    order_id: int,
+    client_id: int,
+    account: str,
+    instrument: Instrument,
+    zone: ZoneInfo,
+    now: datetime | None = None,
+    session_end: datetime | None = None,
 ) -> OrderSpec | Rejection:
-    """The engine's view of a placeOrder; a `Rejection` for what cannot be an order for this instrument."""
+    """The engine's view of a placeOrder; a `Rejection` for what cannot be an order for this instrument.
+    `now` and `session_end` (the regular close) place a scheduled algo's default window."""
     try:
         order_type = OrderType(" ".join(order.order_type.upper().split()))
     except ValueError:
@@ -155,6 +165,21 @@ def to_spec(
     absurd = _absurd(order)
     if absurd is not None:
         return absurd
+    algo: algos.AlgoTerms | None = None
+    if order.algo_strategy.strip():
+        if now is None or session_end is None:
+            return algos.algo_error("An algo order needs the time it is placed at.")  # a caller's bug, reported
+        checked = algos.check(
+            order.algo_strategy,
+            tuple((p.tag, p.value) for p in order.algo_params),
+            order_type=_TYPE_TEXT[order_type],
+            sec_type=instrument.sec_type,
+            now=now,
+            session_end=session_end,
+        )
+        if isinstance(checked, Rejection):
+            return checked
+        algo = checked
     return OrderSpec(
         order_id=order_id,
         client_id=client_id,
@@ -181,6 +206,10 @@ def to_spec(
         e_trade_only=order.e_trade_only,
         firm_quote_only=order.firm_quote_only,
         nbbo_price_cap=dec(order.nbbo_price_cap),
+        algo_strategy="" if algo is None else algo.strategy,
+        algo_params=() if algo is None else algo.params,
+        algo_start=None if algo is None else algo.start,
+        algo_end=None if algo is None else algo.end,
     )
 
 
@@ -264,4 +293,20 @@ def to_order(
         what_if=spec.what_if,
         filled_quantity=view.filled if completed else None,
         submitter=SUBMITTER,
+        algo_strategy=spec.algo_strategy,
+        algo_params=_tag_values(spec.algo_params),
     )
+
+
+def _tag_values(pairs: tuple[tuple[str, str], ...]) -> tuple[TagValue, ...]:
+    if not pairs:
+        return ()
+    found = _TAG_VALUES.get(pairs)
+    if found is None:
+        if len(_TAG_VALUES) > 1024:
+            _TAG_VALUES.clear()
+        found = _TAG_VALUES[pairs] = tuple(TagValue(tag=t, value=v) for t, v in pairs)
+    return found
+
+
+_TAG_VALUES: dict[tuple[tuple[str, str], ...], tuple[TagValue, ...]] = {}

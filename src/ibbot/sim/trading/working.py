@@ -12,6 +12,7 @@ limits move. What happens to other orders (fills, OCA, brackets) is the engine's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -94,6 +95,7 @@ class WorkingOrder:
     waiting_parent: bool = False
     triggered: bool = True
     epoch: int = 0  # quote epoch in which it last started working; trade-through fills need an older one
+    since: datetime | None = None  # when it first started working (an algo's clock)
 
     @property
     def key(self) -> Key:
@@ -152,6 +154,7 @@ class WorkingOrder:
             "held": self.held,
             "waiting_parent": self.waiting_parent,
             "triggered": self.triggered,
+            "since": None if self.since is None else self.since.isoformat(),
         }
 
     @classmethod
@@ -173,6 +176,7 @@ class WorkingOrder:
             held=bool(item["held"]),
             waiting_parent=bool(item["waiting_parent"]),
             triggered=bool(item["triggered"]),
+            since=None if item.get("since") is None else datetime.fromisoformat(item["since"]),
         )
 
 
