@@ -8,6 +8,7 @@ ignored). IB's quirks are folded into the derivation of the event, so the table 
 
 * "Filled" with remaining > 0 is a partial fill (IB reports partial executions with that word).
 * "Submitted"/"PreSubmitted" after some fills leaves the order PARTIALLY_FILLED, not WORKING.
+* "Cancelled" whose reason is a rejection (201: ib_async reports IB's rejection as a cancel) is `REJECT`.
 * "Inactive" whose reason names a code that ends or rejects an order (201, 203 ...) is `REJECT`; a bare
   "Inactive" is an order IB accepted and holds (a bracket child, outside its hours): it counts as WORKING.
 * "PendingCancel" then "Filled": the fill wins (an execution is a fact; the cancel came too late).
@@ -27,7 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
-from ibbot.connection.codes import OrderEffect, classify
+from ibbot.connection.codes import Action, OrderEffect, classify
 from ibbot.errors import OrderStateError
 from ibbot.model import Order, OrderStatus, OrderUpdate
 
@@ -115,7 +116,14 @@ def event_of(order: Order, update: OrderUpdate) -> str:
         return PARTIAL_FILL
     if word == INACTIVE and rejecting_code(update.reason) is not None:
         return REJECT
+    if word == CANCELLED and _rejected(update.reason):
+        return REJECT  # ib_async turns IB's 201 into "Cancelled": the reason says it was a rejection
     return word
+
+
+def _rejected(reason: str) -> bool:
+    match = _LEADING_CODE.match(reason)
+    return match is not None and classify(int(match.group(1)), reason).action is Action.REJECT_ORDER
 
 
 def step(

@@ -114,6 +114,13 @@ def test_inactive_without_a_rejecting_code_holds_a_working_order(reason: str) ->
     assert advance(order(S.SUBMITTED), update("Inactive", reason=reason)).status is S.WORKING
 
 
+def test_cancelled_with_a_rejection_is_rejected_but_a_cancel_confirmation_is_a_cancel() -> None:
+    rejected = advance(order(S.SUBMITTED), update("Cancelled", reason="201 Order rejected - reason: margin"))
+    assert (rejected.status, rejected.reason) == (S.REJECTED, "201 Order rejected - reason: margin")
+    assert advance(rejected, update("Cancelled")).status is S.REJECTED  # IB's own Cancelled that follows
+    assert advance(order(S.WORKING), update("Cancelled", reason="202 Order Canceled - reason:")).status is S.CANCELLED
+
+
 def test_api_cancelled_and_cancelled_both_cancel() -> None:
     assert advance(order(S.SUBMITTED), update("ApiCancelled")).status is S.CANCELLED
     assert advance(order(S.WORKING), update("Cancelled")).status is S.CANCELLED
