@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 READ_SIZE = 64 * 1024
 WORK_SLICE = 10_000.0  # units (about microseconds) of the simulator's waiting work between two yields
-REQUESTS_PER_YIELD = 16  # a client's task lets the others run after this many requests of one read
+REQUESTS_PER_YIELD = 4  # a client's task lets the others run after this many requests of one read
 
 
 @dataclass(eq=False)
