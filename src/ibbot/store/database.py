@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from ibbot.errors import JournalError
 
@@ -92,15 +93,19 @@ def _sqlite_engine(url: URL) -> Engine:
         options = connection.get_execution_options()
         writes = options.get(WRITE, False)
         if writes:
-            # The level holds for the connection and cannot change inside a transaction: set it before BEGIN.
-            level = "FULL" if options.get(DURABLE, True) else "NORMAL"
-            record = connection.connection
-            if record.info.get(_SYNCHRONOUS) != level:
-                record.driver_connection.execute(f"PRAGMA synchronous={level}")  # type: ignore[union-attr]
-                record.info[_SYNCHRONOUS] = level
+            set_synchronous(connection.connection, options.get(DURABLE, True))
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
+
+
+def set_synchronous(record: PoolProxiedConnection, durable: bool) -> None:
+    """SQLite: the level of the next write transaction on this connection (FULL fsyncs, NORMAL does not).
+    It holds for the connection and cannot change inside a transaction: set it before BEGIN."""
+    level = "FULL" if durable else "NORMAL"
+    if record.info.get(_SYNCHRONOUS) != level:
+        record.driver_connection.execute(f"PRAGMA synchronous={level}")  # type: ignore[union-attr]
+        record.info[_SYNCHRONOUS] = level
 
 
 def relax(connection: Connection) -> None:

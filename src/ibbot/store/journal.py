@@ -30,21 +30,22 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import CursorResult, Select, and_, or_, select
+from sqlalchemy import CursorResult, Select, and_, bindparam, or_, select
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ibbot.errors import JournalError
 from ibbot.model import Fill, Order, OrderRequest, OrderStatus, Position
-from ibbot.store import codec, database, migrate
+from ibbot.store import codec, database, fastpath, migrate
 from ibbot.store.records import VERDICTS, FillSource, OrderEvent, PositionSnapshot, ReconciliationRun, RiskEvent
 from ibbot.store.schema import (
     fills,
@@ -60,6 +61,7 @@ from ibbot.store.schema import (
 from ibbot.store.statements import Statements
 
 JOURNAL_FILE_NAME = "journal.sqlite"
+_IDLE_PING_S = 1.0  # a kept PostgreSQL connection idle this long is pinged before its next write
 _CHANGES = codec.CHANGE_FIELDS
 _TERMINAL = [status.value for status in OrderStatus if status.is_terminal]
 
@@ -74,7 +76,12 @@ class Journal:
         self._sql = Statements.build(engine.dialect.name)
         self.durable_reports = durable_reports  # IB's reports fsynced too (the default: crash-safe)
         self._writer: Connection | None = None
-        self._batch: tuple[int, Connection] | None = None  # the thread in a reports() block, and its connection
+        self._last_write = 0.0  # time.monotonic() of the kept connection's last use
+        self._pings = engine.dialect.name == "postgresql"  # a server can restart under an idle connection
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._prepared: dict[Any, Any] = {}  # fastpath's compiled statements
+        self._amend_statements: dict[tuple[str, ...], Any] = {}
+        self._batch: tuple[int, fastpath.FastConnection] | None = None  # a thread in reports(), its connection
         self._write_lock = threading.Lock()
 
     # --- lifecycle ------------------------------------------------------------------------------------------
@@ -127,16 +134,44 @@ class Journal:
         with self._read() as connection:
             return migrate.current(connection)
 
-    @contextmanager
-    def _write(self, *, durable: bool = True) -> Iterator[Connection]:
-        # Writes share one kept connection (checking one out of the pool per write, and PostgreSQL's pre-ping,
-        # cost as much as a write itself); the lock keeps writes from threads apart.
+    # --- transactions -------------------------------------------------------------------------------------
+    #
+    # Writes share one kept connection (checking one out of the pool per write, and PostgreSQL's pre-ping,
+    # cost as much as a write itself), under a lock that keeps writes from threads apart. The order path's
+    # writes run on the driver through `ibbot.store.fastpath` (`_fast`); the others through SQLAlchemy.
+
+    def _kept(self) -> Connection:
+        connection = self._writer
+        if connection is not None and (connection.closed or connection.invalidated):
+            connection = None
+        idle = time.monotonic() - self._last_write
+        if connection is not None and self._pings and idle > _IDLE_PING_S and not self._alive(connection):
+            connection.invalidate()  # the server went away while we were idle (a restart): connect afresh
+            connection = None
+        if connection is None:
+            connection = self._writer = self._engine.connect()
+        self._last_write = time.monotonic()
+        return connection
+
+    def _alive(self, connection: Connection) -> bool:
+        dbapi: Any = connection.connection.dbapi_connection
+        try:
+            self._engine.dialect.do_ping(dbapi)
+            dbapi.rollback()  # the ping's implicit transaction
+        except self._driver_error:
+            return False
+        return True
+
+    def _refuse_in_batch(self) -> None:
         if self._batch is not None and self._batch[0] == threading.get_ident():
             raise JournalError("a durable write cannot join a reports() block; write it before or after the block")
+
+    @contextmanager
+    def _write(self, *, durable: bool = True) -> Iterator[Connection]:
+        """A write through SQLAlchemy (everything but the order path's own writes)."""
+        self._refuse_in_batch()
         with self._write_lock, self._translate():
-            connection = self._writer
-            if connection is None or connection.closed or connection.invalidated:
-                connection = self._writer = self._engine.connect()
+            connection = self._kept()
             connection.execution_options(**{database.WRITE: True, database.DURABLE: durable})
             try:
                 with connection.begin():
@@ -144,21 +179,32 @@ class Journal:
                         database.relax(connection)
                     yield connection
             except SQLAlchemyError:
-                self._writer = None  # a broken connection is not kept; the next write connects afresh
+                self._writer = None
                 connection.close()
                 raise
 
-    def _report(self) -> AbstractContextManager[Connection]:
+    @contextmanager
+    def _fast(self, *, durable: bool = True) -> Iterator[fastpath.FastConnection]:
+        """A write of the order path, on the driver (`ibbot.store.fastpath`)."""
+        self._refuse_in_batch()
+        with self._write_lock, self._translate():
+            connection = self._kept()
+            try:
+                with fastpath.transaction(connection, durable, self._prepared) as fast:
+                    yield fast
+            except self._driver_error as exc:
+                dbapi = connection.connection.dbapi_connection
+                if self._engine.dialect.is_disconnect(exc, dbapi, None):  # type: ignore[arg-type]
+                    connection.invalidate()
+                    self._writer = None
+                raise JournalError(f"journal {self._where}: {database.scrub(str(exc).strip(), self._url)}") from exc
+
+    def _report(self) -> AbstractContextManager[fastpath.FastConnection]:
         """A write of what IB reported: crash-safe, or durable with `durable_reports`; inside `reports()`, a
         part of that block's transaction."""
         if self._batch is not None and self._batch[0] == threading.get_ident():
-            return self._joined(self._batch[1])
-        return self._write(durable=self.durable_reports)
-
-    @contextmanager
-    def _joined(self, connection: Connection) -> Iterator[Connection]:
-        with self._translate():
-            yield connection
+            return nullcontext(self._batch[1])
+        return self._fast(durable=self.durable_reports)
 
     @contextmanager
     def reports(self) -> Iterator[None]:
@@ -191,7 +237,7 @@ class Journal:
     def record_intent(self, request: OrderRequest, created: datetime) -> None:
         """Write an intent ahead of sending it. The same intent again is a no-op; a different one raises."""
         row = codec.intent_row(request, created)
-        with self._write() as connection:
+        with self._fast() as connection:
             if connection.execute(self._sql.new_intent, row).first() is not None:
                 return
             stored = connection.execute(self._sql.intent, {"ref": request.order_ref}).one()
@@ -208,7 +254,7 @@ class Journal:
         with self._report() as connection:
             return self._record_order(connection, order, ib_status)
 
-    def _record_order(self, connection: Connection, order: Order, ib_status: str) -> bool:
+    def _record_order(self, connection: fastpath.FastConnection, order: Order, ib_status: str) -> bool:
         wanted = codec.intent_row(order.request, order.created)
         row = codec.order_row(order)
         ref = {"ref": order.order_ref}
@@ -238,8 +284,7 @@ class Journal:
             connection.execute(self._sql.order_event, event)
         return changed
 
-    @staticmethod
-    def _amend(connection: Connection, stored: codec.Row, wanted: codec.Row) -> list[str]:
+    def _amend(self, connection: fastpath.FastConnection, stored: codec.Row, wanted: codec.Row) -> list[str]:
         """Bring the intent to the order's current terms (a modify); the fields that changed."""
         differs = codec.same_terms(stored, wanted)
         fixed = [name for name in differs if name not in codec.AMENDABLE]
@@ -248,8 +293,13 @@ class Journal:
                 f"order {wanted['order_ref']!r} changed {', '.join(fixed)}, which identify it and cannot change"
             )
         if differs:
-            terms = {name: wanted[name] for name in differs}
-            connection.execute(intents.update().where(intents.c.order_ref == wanted["order_ref"]).values(terms))
+            names = tuple(differs)
+            statement = self._amend_statements.get(names)
+            if statement is None:
+                terms = {name: bindparam(f"new_{name}", type_=intents.c[name].type) for name in names}
+                statement = intents.update().where(intents.c.order_ref == bindparam("ref")).values(terms)
+                self._amend_statements[names] = statement
+            connection.execute(statement, {"ref": wanted["order_ref"], **{f"new_{n}": wanted[n] for n in names}})
         return differs
 
     def orders(self, *, open_only: bool = False, strategy: str | None = None) -> list[Order]:
