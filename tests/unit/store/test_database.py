@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
+import pg_server
 from ibbot.errors import JournalError
-from ibbot.store import Journal, database
+from ibbot.store import FillSource, Journal, database
+from ibbot.store import journal as journal_module
+from unit.store.builders import fill
 
 
 def test_a_password_is_masked() -> None:
@@ -88,3 +92,40 @@ def test_crash_safe_writes_skip_the_fsync_and_durable_ones_wait_for_it(journal_u
         engine.dispose()
     # SQLite: NORMAL (1) commits to the WAL without fsync, FULL (2) fsyncs it; PostgreSQL: synchronous_commit.
     assert seen == ([1, 2, 1, 2] if sqlite else ["off", "on", "off", "on"])
+
+
+_BACKENDS = "FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"
+
+
+def _terminate_journal_backends(server: pg_server.PostgresServer, url: str) -> None:
+    """Another client ends every server process serving `url`'s database (what a server restart does), and
+    waits until they are gone."""
+    engine = create_engine(server.url())
+    database_name = {"db": make_url(url).database}
+    try:
+        with engine.connect() as admin:
+            admin.execute(text(f"SELECT pg_terminate_backend(pid) {_BACKENDS}"), database_name)
+            deadline = time.monotonic() + 10
+            while admin.execute(text(f"SELECT count(*) {_BACKENDS}"), database_name).scalar():
+                assert time.monotonic() < deadline, "the journal's server processes did not end"
+                admin.rollback()  # a fresh snapshot of pg_stat_activity
+    finally:
+        engine.dispose()
+
+
+def test_a_kept_postgresql_connection_the_server_dropped_is_replaced(
+    postgres: pg_server.PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = postgres.create_database()
+    with Journal.open(url) as journal:
+        journal.record_fill(fill("before"), FillSource.LIVE)
+        monkeypatch.setattr(journal_module, "_IDLE_PING_S", 0.0)  # every write now finds it idle: pinged first
+        _terminate_journal_backends(postgres, url)
+        assert journal.record_fill(fill("after"), FillSource.LIVE) is True
+        # Not pinged (busy), a dropped connection fails that one write, clearly, and the next one reconnects.
+        monkeypatch.setattr(journal_module, "_IDLE_PING_S", 3600.0)
+        _terminate_journal_backends(postgres, url)
+        with pytest.raises(JournalError, match="journal postgresql"):
+            journal.record_fill(fill("lost"), FillSource.LIVE)
+        assert journal.record_fill(fill("again"), FillSource.LIVE) is True
+        assert [f.exec_id for f in journal.fills()] == ["after", "again", "before"]
