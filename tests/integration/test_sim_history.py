@@ -174,3 +174,14 @@ async def test_schedule_histogram_and_head_timestamp() -> None:
         epoch = await ib.reqHeadTimeStampAsync(aapl(), "MIDPOINT", True, 2)
         assert epoch == dt.datetime(2004, 1, 2, 14, 30, tzinfo=dt.UTC)
         assert errors == []
+
+
+async def test_one_day_before_the_open_is_the_last_session_as_ib_answers_it() -> None:
+    # Before: at 01:30 New York time "1 D" of 1-minute RTH bars answered 162 (no data).
+    night = dt.datetime(2024, 3, 13, 5, 30, tzinfo=dt.UTC)  # Wednesday 01:30 in New York
+    async with connected(night) as (_sim, ib, errors, _clock):
+        bars = await ib.reqHistoricalDataAsync(aapl(), "", "1 D", "1 min", "TRADES", True, formatDate=1)
+        assert len(bars) == 390 and errors == []
+        assert bars[0].date == dt.datetime(2024, 3, 12, 9, 30, tzinfo=EASTERN)  # Tuesday's session
+        extended = await ib.reqHistoricalDataAsync(aapl(), "", "1 D", "1 hour", "TRADES", False, formatDate=1)
+        assert extended[0].date.date() == dt.date(2024, 3, 13)  # around the clock: the day so far, 00:00-01:30

@@ -100,6 +100,19 @@ class Target:
             return lambda _day: True
         return self.calendar.is_trading_day
 
+    def session_start(self, sessions: SessionFilter) -> Callable[[date], datetime | None]:
+        """When the sessions a request covers open on a trading date (for "N D" before the open)."""
+        if sessions is SessionFilter.ALWAYS:
+            return lambda _day: None  # every hour is the day's
+        liquid = sessions is SessionFilter.LIQUID
+        calendar = self.calendar
+
+        def opens(day: date) -> datetime | None:
+            found = calendar.sessions_on(day, liquid=liquid)
+            return found[0].start if found else None
+
+        return opens
+
 
 def resolve_target(securities: SecurityMaster, prices: Prices, contract: Contract, now: datetime) -> Target | Rejection:
     """The one instrument `contract` names, or 200 (none, or ambiguous)."""
@@ -220,7 +233,13 @@ def epoch_seconds(moment: datetime) -> int:
 def histogram_answer(
     req: ReqHistogramData, target: Target, period: Duration, *, now: datetime, sessions: SessionFilter
 ) -> HistogramData | Rejection:
-    start, end = query_window(period, now, zone=target.calendar.zone, is_trading_day=target.trading_day(sessions))
+    start, end = query_window(
+        period,
+        now,
+        zone=target.calendar.zone,
+        is_trading_day=target.trading_day(sessions),
+        session_start=target.session_start(sessions),
+    )
     seconds = histogram_bar_seconds(period)
     size = next(b for b in BAR_SIZES.values() if b.seconds == seconds) if seconds else BAR_SIZES["1 day"]
     bars: tuple[Bar, ...] = ()

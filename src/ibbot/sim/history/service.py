@@ -269,7 +269,11 @@ class HistoryService:
         sessions = self._sessions(query.use_rth)
         end = min(query.end, now)  # the farm has nothing after now
         window = query_window(
-            query.duration, end, zone=target.calendar.zone, is_trading_day=target.trading_day(sessions)
+            query.duration,
+            end,
+            zone=target.calendar.zone,
+            is_trading_day=target.trading_day(sessions),
+            session_start=target.session_start(sessions),
         )
         refusal = check_data_available(
             query, window, now=now, symbol=target.label, exchange=target.venue, expired=target.expired

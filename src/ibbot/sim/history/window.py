@@ -3,12 +3,12 @@
 Theory of operation
 -------------------
 `query_window` turns a duration ending at `end` into [start, end). S is exact seconds. D counts trading
-days as IB does: the date of `end` in the exchange's zone is day one if it is a trading day (so "1 D" before
-the open covers today's still-empty session and IB answers "no data"; on a Saturday it is Friday's), and the
-window starts at midnight of the earliest day counted. W, M and Y are calendar weeks, months and years ending
-on the date of `end`, from midnight. An `end` exactly at midnight belongs to the day before (the window is
-half-open). Sessions that open the evening before (futures) are the caller's to attribute: this module
-only knows dates.
+days as IB does: the date of `end` in the exchange's zone is day one if it is a trading day whose session
+has begun by `end` (`session_start`), so "1 D" before the open, at 01:30 in New York, is the last session,
+as IB answers it (on a Saturday it is Friday's), and the window starts at midnight of the earliest day
+counted. W, M and Y are calendar weeks, months and years ending on the date of `end`, from midnight. An
+`end` exactly at midnight belongs to the day before (the window is half-open). Sessions that open the evening
+before (futures) are the caller's to attribute: this module only knows dates.
 
 Bar times (formatDate): 1 writes intraday bars as "YYYYMMDD HH:MM:SS Zone" in the exchange's zone, the form
 TWS sends at the server versions we speak and ib_async's `parseIBDatetime` reads as an aware datetime; 2 writes
@@ -51,13 +51,20 @@ def query_window(
     *,
     zone: tzinfo,
     is_trading_day: Callable[[date], bool] = is_weekday,
+    session_start: Callable[[date], datetime | None] | None = None,
 ) -> tuple[datetime, datetime]:
-    """[start, end) in UTC for `duration` ending at `end` (module doc for how D, W, M and Y count)."""
+    """[start, end) in UTC for `duration` ending at `end` (module doc for how D, W, M and Y count).
+
+    `session_start(day)`: when the first session of trading date `day` opens (None: it has none, or every
+    instant of the day counts); a date whose session opens after `end` is not counted in D."""
     end = end.astimezone(UTC)
     if duration.unit is DurationUnit.SECONDS:
         return end - timedelta(seconds=duration.count), end
     last = (end.astimezone(zone) - timedelta(microseconds=1)).date()
     if duration.unit is DurationUnit.DAYS:
+        opens = session_start(last) if session_start is not None else None
+        if opens is not None and opens >= end:  # today's session has not begun: the last one is day one
+            last -= timedelta(days=1)
         first = _trading_days_back(last, duration.count, is_trading_day)
     elif duration.unit is DurationUnit.WEEKS:
         first = last - timedelta(days=7 * duration.count - 1)

@@ -56,6 +56,16 @@ def test_one_day_is_the_trading_day_of_the_end(end, start):
     assert query_window(d(1, "D"), end, zone=NY) == (start, end)
 
 
+def test_before_the_open_one_day_is_the_last_session():
+    # Before: 01:30 in New York covered today's still-empty session and IB's answer was 162, no data.
+    opens = {date(2024, 3, 11): ny(2024, 3, 11, 9, 30), date(2024, 3, 8): ny(2024, 3, 8, 9, 30)}
+    night = ny(2024, 3, 11, 1, 30)  # a Monday
+    assert query_window(d(1, "D"), night, zone=NY, session_start=opens.get) == (ny(2024, 3, 8), night)
+    assert query_window(d(2, "D"), night, zone=NY, session_start=opens.get)[0] == ny(2024, 3, 7)
+    after_open = ny(2024, 3, 11, 9, 45)
+    assert query_window(d(1, "D"), after_open, zone=NY, session_start=opens.get) == (ny(2024, 3, 11), after_open)
+
+
 def test_days_count_trading_days_only():
     assert query_window(d(5, "D"), FRIDAY_CLOSE, zone=NY)[0] == ny(2024, 3, 4)
     assert query_window(d(6, "D"), FRIDAY_CLOSE, zone=NY)[0] == ny(2024, 3, 1)
