@@ -19,6 +19,7 @@ driver error as the DBAPI error it is; the journal translates it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,7 +152,13 @@ def transaction(
             dbapi.rollback()
         raise
     fast.close()
-    if sqlite:
-        dbapi.execute("COMMIT")
-    else:
-        dbapi.commit()
+    try:
+        if sqlite:
+            dbapi.execute("COMMIT")
+        else:
+            dbapi.commit()
+    except BaseException:
+        # A commit that failed (SQLite busy past its timeout, a dropped server) leaves nothing half open.
+        with contextlib.suppress(Exception):
+            dbapi.execute("ROLLBACK") if sqlite else dbapi.rollback()
+        raise
