@@ -31,7 +31,7 @@ FORBIDDEN: tuple[tuple[str, str], ...] = (
         for outer in ("backtest", "engine", "broker", "store", "data", "web", "cli")
     ),
     # the backtester: pure cores and the simulator's fill engine, no sockets, journal or broker
-    *(("ibbot.backtest", f"ibbot.{outer}") for outer in ("engine", "broker", "store", "connection", "web", "ops")),
+    *(("ibbot.backtest", f"ibbot.{outer}") for outer in ("engine", "broker", "store", "web", "ops")),
     # the pure cores never reach for a shell
     *(
         (f"ibbot.{core}", f"ibbot.{shell}")
