@@ -766,7 +766,11 @@ class IbBroker:
     # --- account ---------------------------------------------------------------------------------------------
 
     async def positions(self, *, timeout: float | None = None) -> list[Position]:
-        return [tr.position_from(p) for p in await self._ask(self._ib.reqPositionsAsync, timeout, "positions")]
+        answer = await self._ask(self._ib.reqPositionsAsync, timeout, "positions")
+        # ib_async adds the position updates that arrive while the request is in flight (a fill's) to its answer:
+        # one holding listed twice. The last word per account and contract is the holding.
+        latest = {(p.account, p.contract.conId): p for p in answer}
+        return [tr.position_from(p) for p in latest.values()]
 
     async def account_values(self, account: str = "", *, timeout: float | None = None) -> list[AccountValue]:
         """The account values ib_async keeps from the reqAccountUpdates of the connect."""

@@ -6,13 +6,10 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-import pytest
-
 from ibbot.model import Fill, Instrument, OrderRequest, Side
 from integration.broker.helpers import connected_broker
 
 
-@pytest.mark.xfail(strict=True, reason="IbBroker.positions collects reqPositions updates that arrive meanwhile")
 async def test_positions_lists_each_position_once_when_an_update_arrives_during_the_request() -> None:
     # The simulator's ticker is kept still, so the position update a fill causes is pushed when the test says.
     async with connected_broker(tick_interval=3600.0) as (server, broker, recorder):
