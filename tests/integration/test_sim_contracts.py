@@ -108,3 +108,27 @@ async def test_ibapi_contract_details() -> None:
         finally:
             app.disconnect()
             await asyncio.to_thread(thread.join, 5)
+
+
+async def test_the_sp500_and_nasdaq100_are_found_by_symbol_search_and_details() -> None:
+    # Before: XOM, WFC, MCD, GE ... answered 200 and reqMatchingSymbols("XOM") was empty.
+    async with running_simulator() as sim:
+        ib = IB()
+        await ib.connectAsync("127.0.0.1", sim.port, clientId=1, timeout=5)
+        try:
+            found = await ib.reqMatchingSymbolsAsync("XOM")
+            assert found and found[0].contract.symbol == "XOM" and found[0].contract.primaryExchange == "NYSE"
+            stocks = [Stock(s, "SMART", "USD") for s in ("XOM", "WFC", "MCD", "ASML", "MELI", "XLF", "SQQQ")]
+            qualified = await ib.qualifyContractsAsync(*stocks)
+            assert [c.conId > 0 for c in qualified] == [True] * len(stocks)
+            (details,) = await ib.reqContractDetailsAsync(Stock("MELI", "SMART", "USD"))
+            assert details.contract.primaryExchange == "NASDAQ" and details.longName == "MERCADOLIBRE"
+            ticker = ib.reqMktData(qualified[0])
+            await asyncio.wait_for(_until(lambda: ticker.bid == ticker.bid and ticker.bid > 0), 5)
+        finally:
+            ib.disconnect()
+
+
+async def _until(condition) -> None:  # type: ignore[no-untyped-def]
+    while not condition():
+        await asyncio.sleep(0.01)

@@ -1,7 +1,9 @@
 """The built-in instruments of the simulator: stocks, ETFs, indices, forex, futures and option chains.
 
-Theory of operation: stocks, ETFs, indices and forex pairs are tables with their real IB conIds (checked
-against public sources; the few we could not confirm get synthetic ids from 1,900,000,000 up). Futures and
+Theory of operation: US stocks and ETFs (the S&P 500, the Nasdaq-100, the most traded ETFs) are a data file,
+`us_equities.csv`, read on first use (`ibbot.sim.instruments.universe`); other stocks, indices and forex pairs
+are tables here. ConIds are IB's where checked against public sources; the others are synthetic, from
+1,900,000,000 up (1,910,000,001 up for the US file). Futures and
 options expire, so their listing depends on `now`: `build_instruments(now)` lists, as of `now`,
 - ES/NQ/MES/MNQ: the next 5 quarterly contracts (March, June, September, December), each expiring on the
   third Friday (the business day before when that Friday is a holiday);
@@ -44,83 +46,14 @@ from ibbot.sim.instruments.instrument import (
     Instrument,
 )
 from ibbot.sim.instruments.master import SecurityMaster
+from ibbot.sim.instruments.universe import us_equities
 
 SYNTHETIC_CON_ID_BASE = 1_900_000_000  # stocks whose real conId we could not confirm
 FUTURE_CON_ID_BASE = 1_950_000_000
 _NEW_YORK = ZoneInfo("US/Eastern")
 _MONTH_CODES = "FGHJKMNQUVXZ"  # futures month letters, January to December
 
-# --- stocks and ETFs: symbol, conId, primary exchange, long name, industry, category, price, volatility ---
-_STOCKS: tuple[tuple[str, int, str, str, str, str, float, float], ...] = (
-    ("AAPL", 265598, "NASDAQ", "APPLE INC", "Technology", "Computers", 230.0, 0.26),
-    ("MSFT", 272093, "NASDAQ", "MICROSOFT CORP", "Technology", "Software", 420.0, 0.24),
-    ("NVDA", 4815747, "NASDAQ", "NVIDIA CORP", "Technology", "Semiconductors", 130.0, 0.50),
-    ("TSLA", 76792991, "NASDAQ", "TESLA INC", "Consumer, Cyclical", "Auto Manufacturers", 250.0, 0.55),
-    ("AMZN", 3691937, "NASDAQ", "AMAZON.COM INC", "Communications", "Internet", 190.0, 0.32),
-    ("GOOGL", 208813719, "NASDAQ", "ALPHABET INC-CL A", "Communications", "Internet", 170.0, 0.30),
-    ("GOOG", 208813720, "NASDAQ", "ALPHABET INC-CL C", "Communications", "Internet", 171.0, 0.30),
-    ("META", 107113386, "NASDAQ", "META PLATFORMS INC-CLASS A", "Communications", "Internet", 560.0, 0.38),
-    ("NFLX", 15124833, "NASDAQ", "NETFLIX INC", "Communications", "Internet", 700.0, 0.38),
-    ("INTC", 270639, "NASDAQ", "INTEL CORP", "Technology", "Semiconductors", 22.0, 0.45),
-    ("AMD", 4391, "NASDAQ", "ADVANCED MICRO DEVICES", "Technology", "Semiconductors", 150.0, 0.50),
-    ("CSCO", 268084, "NASDAQ", "CISCO SYSTEMS INC", "Communications", "Telecommunications", 55.0, 0.22),
-    ("ADBE", 265768, "NASDAQ", "ADOBE INC", "Technology", "Software", 500.0, 0.33),
-    ("COST", 272997, "NASDAQ", "COSTCO WHOLESALE CORP", "Consumer, Non-cyclical", "Retail", 880.0, 0.22),
-    ("PEP", 11017, "NASDAQ", "PEPSICO INC", "Consumer, Non-cyclical", "Beverages", 165.0, 0.17),
-    ("QCOM", 273544, "NASDAQ", "QUALCOMM INC", "Technology", "Semiconductors", 165.0, 0.38),
-    ("AVGO", 313130367, "NASDAQ", "BROADCOM INC", "Technology", "Semiconductors", 170.0, 0.45),
-    ("MU", 9939, "NASDAQ", "MICRON TECHNOLOGY INC", "Technology", "Semiconductors", 100.0, 0.50),
-    ("PYPL", 199169591, "NASDAQ", "PAYPAL HOLDINGS INC", "Financial", "Diversified Finan Serv", 70.0, 0.38),
-    ("INTU", 270662, "NASDAQ", "INTUIT INC", "Technology", "Software", 620.0, 0.30),
-    ("AMAT", 266093, "NASDAQ", "APPLIED MATERIALS INC", "Technology", "Semiconductors", 190.0, 0.42),
-    ("SBUX", 274105, "NASDAQ", "STARBUCKS CORP", "Consumer, Cyclical", "Retail", 95.0, 0.28),
-    ("PLTR", 444857009, "NASDAQ", "PALANTIR TECHNOLOGIES INC-A", "Technology", "Software", 40.0, 0.65),
-    ("COIN", 481691285, "NASDAQ", "COINBASE GLOBAL INC -CLASS A", "Financial", "Diversified Finan Serv", 200.0, 0.75),
-    ("WMT", 13824, "NASDAQ", "WALMART INC", "Consumer, Cyclical", "Retail", 80.0, 0.18),
-    ("IBM", 8314, "NYSE", "INTL BUSINESS MACHINES CORP", "Technology", "Computers", 210.0, 0.24),
-    ("JPM", 1520593, "NYSE", "JPMORGAN CHASE & CO", "Financial", "Banks", 220.0, 0.22),
-    ("BAC", 10098, "NYSE", "BANK OF AMERICA CORP", "Financial", "Banks", 40.0, 0.26),
-    ("KO", 8894, "NYSE", "COCA-COLA CO/THE", "Consumer, Non-cyclical", "Beverages", 70.0, 0.15),
-    ("DIS", 6459, "NYSE", "WALT DISNEY CO/THE", "Communications", "Media", 95.0, 0.28),
-    ("JNJ", 8719, "NYSE", "JOHNSON & JOHNSON", "Consumer, Non-cyclical", "Pharmaceuticals", 160.0, 0.16),
-    ("V", 49462172, "NYSE", "VISA INC-CLASS A SHARES", "Financial", "Diversified Finan Serv", 290.0, 0.20),
-    ("MA", 38685693, "NYSE", "MASTERCARD INC - A", "Financial", "Diversified Finan Serv", 500.0, 0.21),
-    ("PG", 11054, "NYSE", "PROCTER & GAMBLE CO/THE", "Consumer, Non-cyclical", "Cosmetics/Personal Care", 170.0, 0.15),
-    ("UNH", 13272, "NYSE", "UNITEDHEALTH GROUP INC", "Consumer, Non-cyclical", "Healthcare-Services", 590.0, 0.28),
-    ("HD", 7930, "NYSE", "HOME DEPOT INC", "Consumer, Cyclical", "Retail", 400.0, 0.22),
-    ("CAT", 5437, "NYSE", "CATERPILLAR INC", "Industrial", "Machinery-Constr&Mining", 380.0, 0.28),
-    ("BA", 4762, "NYSE", "BOEING CO/THE", "Industrial", "Aerospace/Defense", 160.0, 0.35),
-    ("GS", 4627828, "NYSE", "GOLDMAN SACHS GROUP INC", "Financial", "Banks", 520.0, 0.26),
-    ("F", 9599491, "NYSE", "FORD MOTOR CO", "Consumer, Cyclical", "Auto Manufacturers", 10.5, 0.35),
-    ("GM", 80986742, "NYSE", "GENERAL MOTORS CO", "Consumer, Cyclical", "Auto Manufacturers", 50.0, 0.33),
-    ("NKE", 10291, "NYSE", "NIKE INC -CL B", "Consumer, Cyclical", "Apparel", 80.0, 0.30),
-    ("PFE", 11031, "NYSE", "PFIZER INC", "Consumer, Non-cyclical", "Pharmaceuticals", 28.0, 0.24),
-    ("CVX", 5684, "NYSE", "CHEVRON CORP", "Energy", "Oil&Gas", 150.0, 0.24),
-    ("ORCL", 272800, "NYSE", "ORACLE CORP", "Technology", "Software", 170.0, 0.35),
-    ("UBER", 365207014, "NYSE", "UBER TECHNOLOGIES INC", "Industrial", "Transportation", 75.0, 0.40),
-    ("T", 37018770, "NYSE", "AT&T INC", "Communications", "Telecommunications", 22.0, 0.20),
-    ("VZ", 4901, "NYSE", "VERIZON COMMUNICATIONS INC", "Communications", "Telecommunications", 42.0, 0.18),
-    ("BRK B", 72063691, "NYSE", "BERKSHIRE HATHAWAY INC-CL B", "Financial", "Insurance", 460.0, 0.16),
-    ("CRM", 29624264, "NYSE", "SALESFORCE INC", "Technology", "Software", 290.0, 0.33),
-    ("LLY", 9160, "NYSE", "ELI LILLY & CO", "Consumer, Non-cyclical", "Pharmaceuticals", 900.0, 0.30),
-)  # fmt: skip
-_ETFS: tuple[tuple[str, int, str, str, float, float], ...] = (
-    ("SPY", 756733, "ARCA", "SPDR S&P 500 ETF TRUST", 570.0, 0.15),
-    ("QQQ", 320227571, "NASDAQ", "INVESCO QQQ TRUST SERIES 1", 490.0, 0.20),
-    ("IWM", 9579970, "ARCA", "ISHARES RUSSELL 2000 ETF", 220.0, 0.22),
-    ("DIA", 73128548, "ARCA", "SPDR DJIA TRUST", 420.0, 0.14),
-    ("IVV", 8991352, "ARCA", "ISHARES CORE S&P 500 ETF", 573.0, 0.15),
-    ("VOO", 136155102, "ARCA", "VANGUARD S&P 500 ETF", 524.0, 0.15),
-    ("VTI", 12340041, "ARCA", "VANGUARD TOTAL STOCK MKT ETF", 285.0, 0.16),
-    ("GLD", 51529211, "ARCA", "SPDR GOLD SHARES", 245.0, 0.15),
-    ("TLT", 15547841, "NASDAQ", "ISHARES 20+ YEAR TREASURY BD", 95.0, 0.16),
-    ("TQQQ", 72539702, "NASDAQ", "PROSHARES ULTRAPRO QQQ", 75.0, 0.60),
-)  # fmt: skip
-_ISINS = {
-    "AAPL": "US0378331005", "MSFT": "US5949181045", "NVDA": "US67066G1040", "TSLA": "US88160R1014",
-    "AMZN": "US0231351067", "SPY": "US78462F1030", "QQQ": "US46090E1038", "DIA": "US78467X1090",
-    "IVV": "US4642872000", "VOO": "US9229083632", "VTI": "US9229087690", "TQQQ": "US74347X8314",
-}  # fmt: skip
+# US stocks and ETFs are data: `ibbot.sim.instruments.universe` (us_equities.csv beside it).
 
 # Outside the US: conIds not confirmed, so synthetic (SYNTHETIC_CON_ID_BASE + n).
 # symbol, n, primary, currency, calendar, rule, min tick, lot, long name, industry, category, price, vol
@@ -285,21 +218,7 @@ def _stock(values: dict[str, object]) -> Instrument:
 
 
 def _us_stocks() -> Iterator[Instrument]:
-    for symbol, con_id, primary, name, industry, category, price, vol in _STOCKS:
-        yield _stock({
-            "con_id": con_id, "symbol": symbol, "primary_exchange": primary, "currency": "USD",
-            "local_symbol": symbol, "trading_class": "NMS" if primary == "NASDAQ" else symbol,
-            "market_name": "NMS" if primary == "NASDAQ" else symbol, "long_name": name,
-            "industry": industry, "category": category, "reference_price": price, "volatility": vol,
-            "sec_ids": (("ISIN", _ISINS[symbol]),) if symbol in _ISINS else (),
-        })  # fmt: skip
-    for symbol, con_id, primary, name, price, vol in _ETFS:
-        yield _stock({
-            "con_id": con_id, "symbol": symbol, "primary_exchange": primary, "currency": "USD",
-            "local_symbol": symbol, "trading_class": symbol, "long_name": name, "stock_type": "ETF",
-            "industry": "Funds", "category": "Equity Fund", "reference_price": price, "volatility": vol,
-            "sec_ids": (("ISIN", _ISINS[symbol]),) if symbol in _ISINS else (),
-        })  # fmt: skip
+    yield from us_equities()
 
 
 def _foreign_stocks() -> Iterator[Instrument]:
