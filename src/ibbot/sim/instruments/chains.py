@@ -256,7 +256,18 @@ def option_instrument(spec: ChainSpec, under: Instrument, expiry: date, strike: 
 class OptionChains:
     """The chains of the optionable underlyings as of the listing day of the last `advance(now)`."""
 
-    __slots__ = ("_by_slot", "_by_symbol", "_by_under", "_instruments", "_listings", "_spot_memo", "_spots", "day")
+    __slots__ = (
+        "_by_slot",
+        "_by_symbol",
+        "_by_under",
+        "_instruments",
+        "_listings",
+        "_resolved",
+        "_spot_memo",
+        "_spots",
+        "_until",
+        "day",
+    )
 
     def __init__(self, chains: Iterable[tuple[ChainSpec, Instrument]], spots: SpotSource | None, now: datetime) -> None:
         self._by_under: dict[int, tuple[ChainSpec, Instrument]] = {}
@@ -272,15 +283,21 @@ class OptionChains:
         self._spot_memo: dict[tuple[int, date], float] = {}
         self._listings: dict[int, Listing] = {}
         self._instruments: dict[int, Instrument] = {}
+        self._resolved: dict[int, Instrument | None] = {}  # by_con_id's answers on this listing day
         self.day = ex.listing_day(now)
+        self._until = ex.listing_turn(self.day)  # before it, `day` cannot change (checked on every request)
 
     def advance(self, now: datetime) -> bool:
         """Move to the listing day in force at `now`; True when it changed (new strikes, expiries gone)."""
+        if now < self._until:  # the clock only moves forward: still the same listing day
+            return False
         day = ex.listing_day(now)
         if day == self.day:
             return False
         self.day = day
+        self._until = ex.listing_turn(day)
         self._listings.clear()
+        self._resolved.clear()
         if len(self._instruments) > 200_000:
             self._instruments.clear()  # values, rebuilt on demand: only bounds memory
         return True
@@ -335,6 +352,15 @@ class OptionChains:
 
     def by_con_id(self, con_id: int) -> Instrument | None:
         """A listed or recently expired option of a chain; None for any other conId."""
+        try:
+            return self._resolved[con_id]
+        except KeyError:
+            if len(self._resolved) > 100_000:
+                self._resolved.clear()
+            found = self._resolved[con_id] = self._decode(con_id)
+            return found
+
+    def _decode(self, con_id: int) -> Instrument | None:
         decoded = decode_con_id(con_id, self.day)
         if decoded is None:
             return None

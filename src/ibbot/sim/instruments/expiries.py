@@ -76,6 +76,11 @@ def listing_day(now: datetime) -> date:
     return business_day_on_or_after(day)
 
 
+def listing_turn(day: date) -> datetime:
+    """When listing day `day` ends: its own close (16:00 New York)."""
+    return datetime.combine(day, CLOSE, tzinfo=NEW_YORK)
+
+
 def close_before(day: date) -> datetime:
     """The close (16:00 New York) of the business day before `day`: the price a listing on `day` is centred on."""
     return datetime.combine(previous_business_day(day), CLOSE, tzinfo=NEW_YORK)

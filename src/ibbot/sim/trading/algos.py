@@ -34,6 +34,8 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ibbot.sim.errors import Rejection
+from ibbot.sim.trading.orders import OrderSpec
+from ibbot.sim.trading.working import Quote
 
 ALGO_ERROR = 400
 NEW_YORK = ZoneInfo("America/New_York")
@@ -306,3 +308,43 @@ def scheduled(
 
 def worked_seconds(since: datetime | None, now: datetime) -> float:
     return 0.0 if since is None else max((now - since) / timedelta(seconds=1), 0.0)
+
+
+def step(
+    spec: OrderSpec,
+    quote: Quote,
+    *,
+    limit: Decimal | None,
+    filled: Decimal,
+    since: datetime | None,
+    tick: Decimal,
+    now: datetime,
+) -> AlgoFill | None:
+    """An algo order's fill at this quote (`since`: when it started working), by its strategy's rules."""
+    if quote.bid is None or quote.ask is None:
+        return None
+    key = spec.algo_strategy.strip().lower()
+    if key == ADAPTIVE:
+        return adaptive(
+            buy=spec.is_buy,
+            limit=limit,
+            priority=param(spec.algo_params, "adaptivePriority", "Normal"),
+            worked=worked_seconds(since, now),
+            bid=quote.bid,
+            ask=quote.ask,
+            tick=tick,
+        )
+    return scheduled(
+        key=key,
+        params=spec.algo_params,
+        buy=spec.is_buy,
+        quantity=spec.quantity,
+        filled=filled,
+        limit=limit,
+        start=spec.algo_start or since or now,
+        end=spec.algo_end or now,
+        now=now,
+        bid=quote.bid,
+        ask=quote.ask,
+        last=quote.last,
+    )

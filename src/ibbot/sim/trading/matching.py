@@ -361,37 +361,9 @@ class MatchingEngine:
 
     def _match_algo(self, rec: WorkingOrder, book: Book, now: datetime) -> list[Event]:
         """An IB algo's step at this quote (`ibbot.sim.trading.algos`), within the displayed size it would take."""
-        spec, quote = rec.spec, book.quote
-        if quote.bid is None or quote.ask is None:
-            return []
-        key = spec.algo_strategy.strip().lower()
+        spec = rec.spec
         limit = rec.limit if spec.rule.limit else None
-        fill: algos.AlgoFill | None
-        if key == algos.ADAPTIVE:
-            fill = algos.adaptive(
-                buy=spec.is_buy,
-                limit=limit,
-                priority=algos.param(spec.algo_params, "adaptivePriority", "Normal"),
-                worked=algos.worked_seconds(rec.since, now),
-                bid=quote.bid,
-                ask=quote.ask,
-                tick=rec.min_tick,
-            )
-        else:
-            fill = algos.scheduled(
-                key=key,
-                params=spec.algo_params,
-                buy=spec.is_buy,
-                quantity=spec.quantity,
-                filled=rec.filled,
-                limit=limit,
-                start=spec.algo_start or rec.since or now,
-                end=spec.algo_end or now,
-                now=now,
-                bid=quote.bid,
-                ask=quote.ask,
-                last=quote.last,
-            )
+        fill = algos.step(spec, book.quote, limit=limit, filled=rec.filled, since=rec.since, tick=rec.min_tick, now=now)
         if fill is None:
             return []
         qty = rec.remaining if fill.quantity is None else min(fill.quantity, rec.remaining)
