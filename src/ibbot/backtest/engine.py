@@ -62,6 +62,7 @@ _new_quote = fast_constructor(Quote)
 _new_pnl = fast_constructor(PnL)
 _new_execution = fast_constructor(Execution)
 _build_bar = fast_constructor(Bar)
+_new_order = fast_constructor(Order)
 
 
 class CountingRefs(OrderRefs):
@@ -275,7 +276,8 @@ class BacktestEngine:
         now = self.now()
         ready: list[OrderRequest] = []
         pending: list[Order] = []
-        for asked in requests:
+        last = len(requests) - 1
+        for n, asked in enumerate(requests):
             self.listing(asked.instrument)
             # `create` validates (and names) it again; before the gate only where validation may round prices.
             checked = validate(asked, now, self.rules) if self.rules.round_to_tick else asked
@@ -284,7 +286,8 @@ class BacktestEngine:
                 self.refusals += 1
                 raise RiskRefusedError(verdict.check, verdict.reason)
             ready.append(checked)
-            pending.append(Order(request=checked, status=OrderStatus.NEW, created=now, updated=now))
+            if n < last:  # what the next requests' checks count as working (a bracket's)
+                pending.append(_new_order(request=checked, status=OrderStatus.NEW, created=now, updated=now))
         created = []
         for request in ready:
             order = self.manager.create(request, now)

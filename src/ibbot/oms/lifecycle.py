@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -31,6 +30,7 @@ from types import MappingProxyType
 from ibbot.connection.codes import Action, OrderEffect, classify
 from ibbot.errors import OrderStateError
 from ibbot.model import Order, OrderStatus, OrderUpdate
+from ibbot.oms.values import copy_order
 
 # IB's orderStatus words.
 API_PENDING = "ApiPending"
@@ -146,7 +146,7 @@ def step(
     new_reason = reason if reason and target in (S.CANCELLED, S.REJECTED) and target is not order.status else ""
     if target is order.status and new_filled == order.filled and new_avg == order.avg_fill_price:
         return order
-    return replace(
+    return copy_order(
         order,
         status=target,
         updated=time,
@@ -173,4 +173,4 @@ def advance(order: Order, update: OrderUpdate) -> Order:
         for name in ("order_id", "perm_id", "client_id")
         if getattr(update, name) and not getattr(moved, name)
     }
-    return replace(moved, **ids) if ids else moved
+    return copy_order(moved, **ids) if ids else moved

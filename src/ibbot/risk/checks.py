@@ -21,7 +21,6 @@ from ibbot.risk.context import (
     projected,
     quote_age_seconds,
     reduces,
-    reference_price,
     touch_price,
     working_on,
 )
@@ -189,7 +188,7 @@ def check_position_notional(request: OrderRequest, context: RiskContext, limits:
     if limit is None or reduces(context, request):
         return None
     key = request.instrument.key
-    price = reference_price(context.quote(key))
+    price = context.reference(key)
     if price is None:
         price = order_price(context, request)
     if price is None:
@@ -280,7 +279,7 @@ def _fresh_reference(
     check: str, request: OrderRequest, context: RiskContext, limits: RiskLimits
 ) -> tuple[Decimal | None, Refusal | None]:
     quote = context.quote(request.instrument.key)
-    reference = reference_price(quote)
+    reference = context.reference(request.instrument.key)
     if quote is None or reference is None:
         return None, Refusal(check=check, reason=f"no reference price: {_no_quote(request)}")
     age = quote_age_seconds(context, quote)
@@ -300,7 +299,7 @@ def _remaining(order: Order | OrderRequest) -> Decimal:
 def _unit_value(request: OrderRequest, context: RiskContext, key: str, instrument: Instrument) -> Decimal | None:
     """One unit's value: the reference price x multiplier, else the position's average cost (multiplier in),
     else the highest limit or stop price among this and the working orders on `key`."""
-    price = reference_price(context.quote(key))
+    price = context.reference(key)
     if price is not None:
         return price * instrument.multiplier
     held = context.positions.get(key)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ibbot.model import PnL, Quote
 from ibbot.model.account import Position
@@ -45,6 +46,9 @@ class RiskContext:
     quotes: Mapping[str, Quote] = field(default_factory=dict)
     pnl: PnL = field(default_factory=PnL)
     recent_orders: tuple[datetime, ...] = ()  # when the gate accepted each recent order
+    # What several checks of one order compute alike (reference prices, the reduce-only rule), kept for the
+    # length of one `RiskGate.check` (it clears this first); each entry holds the object it was computed from.
+    memo: dict[object, tuple[object, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -56,6 +60,19 @@ class RiskContext:
 
     def quote(self, key: str) -> Quote | None:
         return self.quotes.get(key)
+
+    def reference(self, key: str) -> Decimal | None:
+        """`reference_price(self.quote(key))`, computed once per quote."""
+        quote = self.quotes.get(key)
+        if quote is None:
+            return None
+        hit = self.memo.get(key)
+        if hit is not None and hit[0] is quote:
+            price: Decimal | None = hit[1]
+            return price
+        price = reference_price(quote)
+        self.memo[key] = (quote, price)
+        return price
 
     def others(self, request: OrderRequest) -> Iterable[Order]:
         """The working orders other than the request itself (a modify names its own order_ref)."""
@@ -80,11 +97,19 @@ def projected(context: RiskContext, request: OrderRequest) -> Decimal:
 
 def reduces(context: RiskContext, request: OrderRequest) -> bool:
     """True iff the order cannot increase the absolute position (the module docstring's rule)."""
+    memo_key = ("reduces", id(request))
+    hit = context.memo.get(memo_key)
+    if hit is not None and hit[0] is request:
+        known: bool = hit[1]
+        return known
     key = request.instrument.key
     held = context.position(key)
     if held == 0 or (held > 0) == (request.side is Side.BUY):
-        return False
-    return working_on(context, request, key, request.side) + request.quantity <= abs(held)
+        result = False
+    else:
+        result = working_on(context, request, key, request.side) + request.quantity <= abs(held)
+    context.memo[memo_key] = (request, result)
+    return result
 
 
 def reference_price(quote: Quote | None) -> Decimal | None:
@@ -105,7 +130,7 @@ def order_price(context: RiskContext, request: OrderRequest) -> Decimal | None:
         return request.limit_price
     if request.stop_price is not None:
         return request.stop_price
-    return reference_price(context.quote(request.instrument.key))
+    return context.reference(request.instrument.key)
 
 
 def quote_age_seconds(context: RiskContext, quote: Quote) -> float:

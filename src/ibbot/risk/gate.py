@@ -20,6 +20,7 @@ the day's PnL into the daily-loss trip for the caller to save.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +48,27 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("working_orders_per_instrument", checks.check_working_orders_per_instrument),
     ("order_rate", checks.check_order_rate),
 )
+
+
+def _never(limits: RiskLimits) -> bool:
+    return False
+
+
+# Checks that return None at once, whatever the order, when these say their limit is off (see each check).
+_SWITCHED_OFF: dict[Check, Callable[[RiskLimits], bool]] = {
+    checks.check_daily_loss: lambda limits: limits.daily_loss_limit is None,
+    checks.check_trading_hours: lambda limits: limits.allow_outside_hours,
+    checks.check_order_quantity: lambda limits: limits.max_order_quantity is None,
+    checks.check_order_notional: lambda limits: limits.max_order_notional is None,
+    checks.check_price_band: lambda limits: limits.price_band_percent is None,
+    checks.check_market_band: lambda limits: limits.market_band_percent is None,
+    checks.check_position_quantity: lambda limits: limits.max_position_quantity is None,
+    checks.check_position_notional: lambda limits: limits.max_position_notional is None,
+    checks.check_gross_exposure: lambda limits: limits.max_gross_exposure is None,
+    checks.check_working_orders: lambda limits: limits.max_working_orders is None,
+    checks.check_working_orders_per_instrument: lambda limits: limits.max_working_orders_per_instrument is None,
+    checks.check_order_rate: lambda limits: limits.max_orders_per_window is None,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,11 +133,23 @@ class RiskGate:
     def __init__(self, limits: RiskLimits, *, checks: tuple[tuple[str, Check], ...] = CHECKS) -> None:
         self.limits = limits
         self.checks = checks
+        self._active: tuple[Check, ...] = ()
+        self._built_for: tuple[RiskLimits, tuple[tuple[str, Check], ...]] | None = None
+
+    def active(self) -> tuple[Check, ...]:
+        """The checks that can refuse anything under `limits`: those whose limit is switched off pass every
+        order without looking at it, so they are left out, once per limits (rebuilt if either is replaced)."""
+        built = self._built_for
+        if built is None or built[0] is not self.limits or built[1] is not self.checks:
+            limits = self.limits
+            self._active = tuple(run for _, run in self.checks if not _SWITCHED_OFF.get(run, _never)(limits))
+            self._built_for = (limits, self.checks)
+        return self._active
 
     def check(self, request: OrderRequest, context: RiskContext) -> Verdict:
-        refusals = tuple(
-            refusal for _, run in self.checks if (refusal := run(request, context, self.limits)) is not None
-        )
+        limits = self.limits
+        context.memo.clear()  # nothing of another call's (module context's `memo`)
+        refusals = tuple(refusal for run in self.active() if (refusal := run(request, context, limits)) is not None)
         return Verdict(
             time=context.now,
             mode=context.mode,

@@ -259,3 +259,25 @@ def test_the_daily_loss_limit_turns_the_run_reduce_only() -> None:
     run_backtest(strategy, series(rows), BacktestSettings(spread=Decimal("0.02"), limits=limits))
     assert strategy.results[1] == "daily_loss"  # down 100 on the day: only reducing orders pass
     assert strategy.results[2].side is Side.SELL  # type: ignore[attr-defined]
+
+
+def test_bar_times_follow_the_data_across_gaps_and_chunks() -> None:
+    import dataclasses
+    from datetime import timedelta
+
+    import numpy as np
+
+    from ibbot.backtest import driver
+    from ibbot.backtest.data import micros_to_datetime
+
+    minutes = np.array([0, 1, 2, 5, 6, 6 + 1440, 6 + 1441, 6 + 1442], dtype=np.int64)  # a gap, then a day's
+    plain = series(flat(8))
+    data = dataclasses.replace(plain, times=plain.times[0] + minutes * 60_000_000)
+    strategy = Script()
+    chunk, driver.CHUNK = driver.CHUNK, 3  # a chunk boundary inside the run, so the walk starts over
+    try:
+        run_backtest(strategy, data, SPREAD)
+    finally:
+        driver.CHUNK = chunk
+    assert [b.time for b in strategy.bars] == [micros_to_datetime(int(t)) for t in data.times]
+    assert all(b.time.tzinfo is not None and b.time.utcoffset() == timedelta(0) for b in strategy.bars)

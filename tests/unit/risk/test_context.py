@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ibbot.model import OrderRequest, Quote, Side
-from ibbot.risk.context import order_price, projected, reduces, reference_price
+from ibbot.risk.context import RiskContext, order_price, projected, reduces, reference_price
 from unit.risk.support import AAPL, MSFT, NOW, buy, context, d, limit, position, quote, sell, working
 
 
@@ -109,3 +110,15 @@ def test_a_context_needs_an_aware_now_and_an_explicit_mode() -> None:
         RiskContext(now=datetime(2026, 3, 2), mode=Mode.NORMAL)
     with pytest.raises(TypeError, match="mode"):
         RiskContext(now=NOW)  # type: ignore[call-arg]
+
+
+def test_the_context_keeps_a_reference_price_per_quote_and_a_verdict_per_request() -> None:
+    held = context(positions=(position(10),), quotes=(quote(bid=99.5, ask=100.5),))
+    assert held.reference(AAPL.key) == d(100) and held.reference("conid:999") is None
+    request = sell(5)
+    assert reduces(held, request) and reduces(held, request)  # the second from the memo
+    assert not reduces(held, sell(20))  # another request is worked out on its own
+    replaced = {AAPL.key: quote(bid=109.5, ask=110.5)}
+    other = RiskContext(now=held.now, mode=held.mode, positions=held.positions, quotes=replaced)
+    assert other.reference(AAPL.key) == d(110)  # a context's memo is its own
+    assert held.memo and held == replace(held)  # the memo is no part of the value

@@ -111,3 +111,15 @@ def test_a_custom_table_runs_only_its_checks() -> None:
     only_mode = tuple((name, run) for name, run in CHECKS if name == "mode")
     gate = RiskGate(replace(OFF, max_order_quantity=d(1)), checks=only_mode)
     assert gate.check(buy(5), context()).allowed
+
+
+def test_a_check_whose_limit_is_off_is_not_run_and_a_new_limits_rebuilds_the_list() -> None:
+    from ibbot.risk import checks as risk_checks
+
+    gate = RiskGate(RiskLimits(max_order_quantity=None, allow_outside_hours=True))
+    active = gate.active()
+    assert risk_checks.check_order_quantity not in active and risk_checks.check_trading_hours not in active
+    assert risk_checks.check_mode in active and risk_checks.check_asset_class in active
+    assert len(active) == len(CHECKS) - 2
+    gate.limits = RiskLimits(max_order_quantity=d(1), allow_outside_hours=True)
+    assert risk_checks.check_order_quantity in gate.active()
