@@ -26,6 +26,7 @@ from ibbot.sim.instruments.chains import (
 from ibbot.sim.instruments.expiries import EQUITY, INDEX, NEW_YORK
 from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.instruments.master import SecurityMaster
+from ibbot.sim.market.listing import ListingSpots
 
 NOW = datetime(2024, 7, 24, 14, 0, tzinfo=UTC)  # Wednesday 10:00 in New York
 SPY, QQQ, AAPL = 756733, 320227571, 265598
@@ -158,3 +159,12 @@ def test_a_smart_stock_request_resolves_on_any_venue_the_stock_trades_on() -> No
     assert spy.con_id == SPY and spy.primary_exchange == "ARCA"
     assert master.match(Contract(symbol="QQQ", sec_type="STK", exchange="SMART", primary_exchange="ISLAND"))
     assert master.match(Contract(symbol="SPY", sec_type="STK", exchange="SMART", primary_exchange="TSEJ")) == ()
+
+
+def test_chains_on_the_price_paths_are_deterministic_per_seed() -> None:
+    first, again, other = (master_at(NOW, ListingSpots(seed)) for seed in (1, 1, 2))
+    assert first.chains.listing(SPY) == again.chains.listing(SPY)
+    assert first.chains.listing(SPY).spot != other.chains.listing(SPY).spot
+    spot = first.chains.listing(SPY).spot
+    close = ListingSpots(1)(first.by_con_id(SPY), datetime(2024, 7, 23, 16, tzinfo=NEW_YORK))  # type: ignore[arg-type]
+    assert spot == close  # the previous session's close on the path the live market follows
