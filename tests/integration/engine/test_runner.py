@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from ibbot import Strategy
+from ibbot.cli import live_view
+from ibbot.connection.supervisor import Resynced
 from ibbot.engine.orders import RISK_STATE_KEY
 from ibbot.engine.runner import StrategyRunner
 from ibbot.model import Bar, Order, OrderStatus, Quote
@@ -164,3 +168,34 @@ async def test_the_kill_switch_thrown_from_another_process_halts_the_run(tmp_pat
         assert all(not o.status.is_working for o in result.orders)
         broker = await at_the_broker(session.simulator.port)
         assert not broker.working
+
+
+async def test_a_strategy_sees_the_same_bar_series_across_a_drop(tmp_path: Path) -> None:
+    url = Journal.default_url(tmp_path / "journal")
+    async with (
+        running_session(tmp_path / "data", rate=RATE) as (session, events),
+        service_on(session, url) as stack,
+    ):
+        strategy = Flip({"bars": 0})  # watches only
+        runner = StrategyRunner(session, stack.service, strategy)
+        stop = asyncio.Event()
+        run = asyncio.create_task(runner.run(stop=stop))
+        async with asyncio.timeout(20):
+            while len(getattr(strategy, "seen", ())) < 2:
+                await asyncio.sleep(0.05)
+        mark = len(events)
+        await session.simulator.faults.drop_all()
+        await events.wait_for(Resynced, since=mark, timeout=20)
+        seen = len(strategy.seen)
+        async with asyncio.timeout(20):
+            while len(strategy.seen) < seen + 2:
+                await asyncio.sleep(0.05)
+        rendered = Console(record=True, width=140)
+        rendered.print(live_view.view(runner))
+        stop.set()
+        result = await run
+        assert result.ok
+        times = [b.time for b in strategy.seen]
+        assert all(b - a == timedelta(seconds=30) for a, b in zip(times, times[1:], strict=False)), times
+        screen = rendered.export_text()
+        assert "Flip" in screen and "READY" in screen and "AAPL" in screen and "positions and PnL" in screen
