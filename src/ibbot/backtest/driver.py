@@ -324,6 +324,8 @@ class Backtest:
         price = decimal(open_)
         outcome = fills.on_quote(con_id, touch_quote(price, half, left), now)
         engine.apply(outcome)
+        if not listing.working:
+            return  # all filled at the open (every market order): no path to walk
         left = _less(left, outcome)
         start = price
         for turn in path(open_, high, low, close):

@@ -168,9 +168,10 @@ def advance(order: Order, update: OrderUpdate) -> Order:
         avg_fill_price=update.avg_fill_price,
         reason=update.reason,
     )
-    ids = {
-        name: getattr(update, name)
-        for name in ("order_id", "perm_id", "client_id")
-        if getattr(update, name) and not getattr(moved, name)
-    }
-    return copy_order(moved, **ids) if ids else moved
+    # IB's ids the order did not have yet (the common report carries none that are new: no copy then).
+    order_id = update.order_id if update.order_id and not moved.order_id else moved.order_id
+    perm_id = update.perm_id if update.perm_id and not moved.perm_id else moved.perm_id
+    client_id = update.client_id if update.client_id and not moved.client_id else moved.client_id
+    if order_id == moved.order_id and perm_id == moved.perm_id and client_id == moved.client_id:
+        return moved
+    return copy_order(moved, order_id=order_id, perm_id=perm_id, client_id=client_id)

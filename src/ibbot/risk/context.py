@@ -76,12 +76,16 @@ class RiskContext:
 
     def others(self, request: OrderRequest) -> Iterable[Order]:
         """The working orders other than the request itself (a modify names its own order_ref)."""
+        if not self.working:
+            return ()  # the usual case, and every check asks: no generator to build
         own = request.order_ref
         return (o for o in self.working if o.status.is_working and not (own and o.order_ref == own))
 
 
 def working_on(context: RiskContext, request: OrderRequest, key: str, side: Side) -> Decimal:
     """Remaining quantity of the other working orders on `key` and `side`."""
+    if not context.working:
+        return ZERO
     return sum(
         (o.remaining for o in context.others(request) if o.instrument.key == key and o.side is side),
         start=ZERO,
