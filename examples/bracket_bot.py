@@ -2,7 +2,9 @@
 
 It qualifies a few contracts, streams quotes, pulls history, buys with a bracket (take profit + stop loss),
 protects a second position with a trailing stop, and prints every order status change, fill, position and
-PnL as they happen, ending with a summary. `examples/demo.py` runs it against an in-process `ibbot sim`.
+PnL as they happen, ending with a summary of this run's orders. `examples/ib_async_demo.py` runs it against an
+in-process `ibbot sim`; against a standalone one (`ibbot sim`, then `python examples/bracket_bot.py 7497`) it
+works at any hour, since the simulator trades around the clock unless told to keep exchange hours.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ TIMEOUT = 25.0  # seconds to wait for exits to fill before the bot moves on
 async def run(port: int, *, host: str = "127.0.0.1", client_id: int = 1, console: Console | None = None) -> int:
     console = console or Console()
     ib = IB()
+    placed: list[Trade] = []  # this run's orders: the paper account may hold earlier sessions' too
     fills: list[Fill] = []
     ib.orderStatusEvent += lambda trade: _print_status(console, trade)
-    ib.execDetailsEvent += lambda trade, fill: (fills.append(fill), _print_fill(console, fill))
+    ib.execDetailsEvent += lambda trade, fill: _on_fill(console, placed, fills, trade, fill)
     ib.errorEvent += lambda req_id, code, text, contract: _print_error(console, req_id, code, text)
 
     await ib.connectAsync(host, port, clientId=client_id, timeout=10)
@@ -42,20 +45,24 @@ async def run(port: int, *, host: str = "127.0.0.1", client_id: int = 1, console
         "BUY", 100, limitPrice=entry, takeProfitPrice=round(entry + 0.01, 2), stopLossPrice=round(entry - 0.5, 2)
     )
     trades = [ib.placeOrder(aapl, order) for order in bracket]
+    placed += trades
     await _until(lambda: trades[0].isDone() and (trades[1].isDone() or trades[2].isDone()), TIMEOUT)
 
     console.rule("[bold]trailing stop on MSFT")
     buy = ib.placeOrder(msft, MarketOrder("BUY", 50))
+    placed.append(buy)
     await _until(buy.isDone, TIMEOUT)
     trail = Order(action="SELL", totalQuantity=50, orderType="TRAIL", auxPrice=0.05, tif="GTC")
     trail_trade = ib.placeOrder(msft, trail)
+    placed.append(trail_trade)
     await _until(trail_trade.isDone, TIMEOUT)
 
     await _positions_and_pnl(ib, console)
-    for trade in ib.openTrades():
-        ib.cancelOrder(trade.order)
-    await asyncio.sleep(0.5)  # let the cancellations' status messages print before the summary
-    _summary(ib, console, fills)
+    for trade in placed:
+        if not trade.isDone():
+            ib.cancelOrder(trade.order)
+    await _until(lambda: all(trade.isDone() for trade in placed), 5)  # the cancellations' statuses print first
+    _summary(ib, console, placed, fills)
     ib.disconnect()
     return 0
 
@@ -111,6 +118,12 @@ async def _positions_and_pnl(ib: IB, console: Console) -> None:
         )
 
 
+def _on_fill(console: Console, placed: list[Trade], fills: list[Fill], trade: Trade, fill: Fill) -> None:
+    if any(trade.order.orderId == mine.order.orderId for mine in placed):  # not an earlier session's execution
+        fills.append(fill)
+        _print_fill(console, fill)
+
+
 def _print_status(console: Console, trade: Trade) -> None:
     o, s = trade.order, trade.orderStatus
     price = (
@@ -138,10 +151,10 @@ def _print_error(console: Console, req_id: int, code: int, text: str) -> None:
         console.print(f"  [yellow]IB {code}[/] (id {req_id}): {text}")
 
 
-def _summary(ib: IB, console: Console, fills: list[Fill]) -> None:
+def _summary(ib: IB, console: Console, placed: list[Trade], fills: list[Fill]) -> None:
     console.rule("[bold]summary")
     table = Table("order", "symbol", "side", "type", "status", "filled", "avg price", box=None)
-    for trade in ib.trades():
+    for trade in placed:
         o, s = trade.order, trade.orderStatus
         table.add_row(
             str(o.orderId),

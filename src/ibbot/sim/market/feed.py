@@ -8,9 +8,13 @@ s the last price is P(s), the close of the TRADES bar ending at s, and the day's
 of [day start, s), the sum of those bars' volumes. `LiveBook.step(now)` moves every subscription from its
 previous second to floor(now) one second at a time, adding each second's volume and notional (VWAP) and
 widening the day's high and low: O(1) work per instrument per second. A step inside the same second costs a
-comparison. The only heavy work, building the next minute's 60 seconds (and, once a day, the next trading
-day's window), is done ahead of time in slices spread over the steps of the current minute (`prefetch`),
-so no single step pays for every instrument at a minute boundary.
+comparison, except in a liquid market (regular hours, or any hour around the clock): there the sizes on
+display move in each quarter of a second (`PHASES`, drawn per instrument, second and phase, 0.5 to 1.5 times
+the second's own; prices and the second's first quote stay the path's, so tick-by-tick and history, which
+carry whole seconds, agree with it), as a busy market's book does. The only heavy work, building the next
+minute's 60 seconds (and, once a day, the next trading day's window), is done ahead of time in slices spread
+over the steps of the current minute (`prefetch`), so no single step pays for every instrument at a minute
+boundary.
 
 The trading day (`DayWindow`) runs from the first session of a trading date to the first session of the
 next, so weekends and holidays extend the last trading day (the simulator streams around the clock). The
@@ -29,14 +33,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from ibbot.sim.instruments.calendar import ExchangeCalendar
+from ibbot.sim.market import noise
 from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
 from ibbot.sim.market.model import LOTS_PER_PRINT, Minute, prints_of
 from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.profile import REGULAR
 from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 from ibbot.sim.market.spans import trade_span
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _REBUILD_AFTER = 600  # seconds: a longer jump rebuilds the state from history instead of stepping
+PHASES = 4  # a liquid market's displayed sizes move this many times a second (the server's 250 ms steps)
+_TAG_FLICKER = 9  # noise tag of the sizes between whole seconds (the path uses 1-8)
 _WINDOW_SEARCH_DAYS = 12
 
 
@@ -127,11 +135,13 @@ class _Live:
         "bids",
         "con_id",
         "event",
+        "flicker_key",
         "high",
         "high_f",
         "last_size",
         "last_time",
         "lasts",
+        "liquid",
         "lot",
         "low",
         "low_f",
@@ -141,6 +151,7 @@ class _Live:
         "notional",
         "open_f",
         "path",
+        "phase",
         "prev_close_f",
         "previous",
         "quote",
@@ -156,6 +167,9 @@ class _Live:
         self.path = path
         model = path.model
         self.con_id, self.lot, self.trades, self.tick = model.con_id, model.lot_size, model.has_trades, path.tick
+        self.liquid = model.around_the_clock
+        self.flicker_key = noise.tag_key(noise.stream_key(path.seed, model.con_id), _TAG_FLICKER)
+        self.phase = 0
         self.refs = 1
         self.next: Minute | None = None
         self.next_window: tuple[DayWindow, float | None] | None = None
@@ -268,17 +282,27 @@ class _Live:
             window = _cached_window(windows, self.path.model.calendar, self.window.end)
             self.next_window = (window, _close_price(self.path, window))
 
-    def make_quote(self) -> Quote:
+    def flickers(self) -> bool:
+        """Whether the displayed sizes move between whole seconds now (a liquid market)."""
+        return self.liquid or self.minute.state == REGULAR
+
+    def make_quote(self, phase: int = 0) -> Quote:
+        """The quote at this second; in phases 1 .. PHASES - 1 of it the sizes on display move (module doc)."""
         k = self.s - self.minute.start
         lot = self.lot
         volume = self.volume
+        bid_size, ask_size = self.bid_sizes[k], self.ask_sizes[k]
+        if phase:
+            h = noise.bits(self.flicker_key, self.s, phase)
+            bid_size = max(1, (bid_size * (32 + (h & 63)) + 32) >> 6)  # x 0.5 .. 1.5, on whole lots
+            ask_size = max(1, (ask_size * (32 + ((h >> 6) & 63)) + 32) >> 6)
         return Quote(  # positional: faster, in the field order
             self.con_id,
             self.s,
             self.bids[k],
             self.asks[k],
-            self.bid_sizes[k] * lot,
-            self.ask_sizes[k] * lot,
+            bid_size * lot,
+            ask_size * lot,
             self.lasts[k] if self.trades else None,
             self.last_size * lot,
             self.last_time,
@@ -351,19 +375,29 @@ class LiveBook:
 
     def step(self, now: datetime) -> list[Quote]:
         """Advance every subscription to `now`; answers the new quotes of those that moved to a new second
-        (sizes change about every second, so a moved quote is a changed one), in subscription order."""
+        (sizes change about every second, so a moved quote is a changed one) or, in a liquid market, to a new
+        phase of it (the sizes on display move), in subscription order."""
         s = _epoch(now)
+        phase = now.microsecond * PHASES // 1_000_000
         changed: list[Quote] = []
         append = changed.append
+        moved = False
         for live in self._order:
             if live.s != s:
                 live.advance(s)
-                live.quote = quote = live.make_quote()
+                live.phase = phase
+                live.quote = quote = live.make_quote(phase if live.flickers() else 0)
                 append(quote)
+                moved = True
+            elif live.phase != phase:
+                live.phase = phase
+                if live.flickers():
+                    live.quote = quote = live.make_quote(phase)
+                    append(quote)
         interval = 0.25 if self._last_step is None else (now - self._last_step).total_seconds()
         self._last_step = now
         # Prefetch in the steps that moved no second when there are such steps (cadence under a second).
-        if not changed or interval >= 1.0 or now.second >= 55:
+        if not moved or interval >= 1.0 or now.second >= 55:
             self._prefetch(now, max(interval, 0.01) * (1.0 if interval >= 1.0 else 4 / 3))
         return changed
 

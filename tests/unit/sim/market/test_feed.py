@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -77,12 +78,29 @@ def test_stepping_every_250_ms_gives_the_state_a_fresh_look_gives() -> None:
     assert stepped.vwap == pytest.approx(fresh.vwap, rel=1e-3)
 
 
-def test_a_step_within_the_same_second_changes_nothing() -> None:
+def test_within_a_second_only_a_liquid_markets_displayed_sizes_move() -> None:
     book = LiveBook()
     first = book.subscribe(PricePath(AAPL, seed=1), TUESDAY_OPEN + timedelta(seconds=10))
-    assert book.step(TUESDAY_OPEN + timedelta(seconds=10, milliseconds=500)) == []
+    quarters = [book.step(TUESDAY_OPEN + timedelta(seconds=10, milliseconds=ms)) for ms in (250, 500, 750)]
+    assert [len(q) for q in quarters] == [1, 1, 1]  # regular hours: several quotes a second
+    sizes = {(first.bid_size, first.ask_size), *((q[0].bid_size, q[0].ask_size) for q in quarters)}
+    assert len(sizes) > 1
+    for (quote,) in quarters:
+        assert quote._replace(bid_size=0, ask_size=0) == first._replace(bid_size=0, ask_size=0)  # prices stay
+        assert 0 < quote.bid_size <= 2 * first.bid_size and quote.bid_size % 100 == 0  # whole lots
+    assert book.step(TUESDAY_OPEN + timedelta(seconds=10, milliseconds=900)) == []  # the same quarter
     moved = book.step(TUESDAY_OPEN + timedelta(seconds=11))
     assert [q.time for q in moved] == [first.time + 1]
+    assert (moved[0].bid_size, moved[0].ask_size) == (
+        snapshot(PricePath(AAPL, seed=1), TUESDAY_OPEN + timedelta(seconds=11)).bid_size,
+        snapshot(PricePath(AAPL, seed=1), TUESDAY_OPEN + timedelta(seconds=11)).ask_size,
+    )  # a whole second's first quote is the path's own
+    night = LiveBook()
+    night.subscribe(PricePath(AAPL, seed=1), TUESDAY_OPEN - timedelta(hours=10))  # closed: nothing moves
+    assert night.step(TUESDAY_OPEN - timedelta(hours=10, milliseconds=-500)) == []
+    liquid = LiveBook()
+    liquid.subscribe(PricePath(replace(AAPL, around_the_clock=True), seed=1), TUESDAY_OPEN - timedelta(hours=10))
+    assert len(liquid.step(TUESDAY_OPEN - timedelta(hours=10, milliseconds=-500))) == 1  # around the clock
 
 
 def test_prints_between_steps_add_up_to_the_volume() -> None:
