@@ -26,7 +26,8 @@ import logging
 import math
 import time
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -153,35 +154,22 @@ class Backtest:
         self._deliver()
         attached = self._attach() if self.host.running else []
         if attached:
-            self._walk_collecting(attached)
+            with _collector_paused():
+                self._walk(attached)
         self.host.stop()
         self.engine.pending.clear()
         elapsed = time.perf_counter() - started
-        return summarize(
-            engine=self.engine,
-            strategy=self.strategy,
-            failure=self.host.failure,
-            equity=self.equity.copy(),
-            starts=self._times[: len(self._equity)],
-            ends=self.bar_ends,
-            exposed_rows=self._exposed,
-            elapsed=elapsed,
-        )
-
-    def _walk_collecting(self, listings: list[Listing]) -> None:
-        """The walk with the cyclic garbage collector's automatic runs paused: they cost the loop 10-15 % (each
-        scans the young objects, and a run allocates several per bar), and the loop's own objects are freed by
-        reference counting anyway. What existed before is frozen out of the scans, and a young-generation
-        collection after each chunk frees the cycles a strategy makes as it goes, so memory stays bounded."""
-        enabled = gc.isenabled()
-        gc.freeze()
-        gc.disable()
-        try:
-            self._walk(listings)
-        finally:
-            if enabled:
-                gc.enable()
-            gc.unfreeze()
+        with _collector_paused():  # the trades and the figures: tens of thousands of objects again
+            return summarize(
+                engine=self.engine,
+                strategy=self.strategy,
+                failure=self.host.failure,
+                equity=self.equity.copy(),
+                starts=self._times[: len(self._equity)],
+                ends=self.bar_ends,
+                exposed_rows=self._exposed,
+                elapsed=elapsed,
+            )
 
     def _walk(self, listings: list[Listing]) -> None:
         parts = [(listing, listing.series) for listing in listings]
@@ -383,6 +371,23 @@ class Backtest:
     @property
     def exposed_rows(self) -> int:
         return self._exposed
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector's automatic runs paused: they cost the walk 10-15 % (each scans the young
+    objects, and a run allocates several per bar), and the loop's own objects are freed by reference counting
+    anyway. What existed before is frozen out of the scans, and the walk collects the young generation after
+    each chunk, freeing the cycles a strategy makes as it goes, so memory stays bounded."""
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()
 
 
 class _HookError(Exception):

@@ -340,9 +340,10 @@ class Strategy:
         """Trade towards a signed holding of `quantity` (working orders counted); None when already there."""
         target = _decimal(quantity, "target quantity")
         key = instrument.key
-        pending = sum(
-            (o.remaining * o.side.sign for o in self.context.working_orders() if o.instrument.key == key), ZERO
-        )
+        working = self.context.working_orders()
+        pending = ZERO
+        if working:  # usually none: no generator to build
+            pending = sum((o.remaining * o.side.sign for o in working if o.instrument.key == key), ZERO)
         delta = target - self.context.position(instrument).quantity - pending
         if delta == 0:
             return None
