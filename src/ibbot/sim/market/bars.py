@@ -36,7 +36,8 @@ from itertools import pairwise
 
 from ibbot.protocol.types import fast_constructor
 from ibbot.sim.instruments.calendar import ExchangeCalendar, Session
-from ibbot.sim.market.model import LOTS_PER_PRINT, prints_of
+from ibbot.sim.market.grid import GridDay
+from ibbot.sim.market.model import LOTS_PER_PRINT
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
 from ibbot.sim.market.spans import GRID_SPAN, TradeSpan, grid_steps, quote_points, time_average, trade_span
@@ -195,10 +196,15 @@ def _grid_bars(ctx: _Context, groups: _Groups, what: WhatToShow) -> tuple[Bar, .
     """Intraday bars of 5 minutes and more, each read straight from its day's grid when its ends lie on the
     grid (the builders' very values, without their per-bar objects); the others through the builder."""
     path, builder = ctx.path, _BUILDERS[what]
-    tick, digits, lot, price = path.tick, path.decimals, path.model.lot_size, path.price
+    tick, digits, lot = path.tick, path.decimals, path.model.lot_size
     trades = what is WhatToShow.TRADES
     out: list[Bar] = []
     steps: dict[tuple[int, int], tuple[int, int]] = {}  # grid_steps depends on the ends' place in 8 hours
+    grid_key: tuple[int, int, int] | None = None  # the bars of one day read one grid: kept in hand
+    grid: GridDay | None = None
+    prices: list[float] = []
+    day_start, base = -1, _EPOCH
+    offsets: dict[int, timedelta] = {}
     for first, pieces, day in groups:
         (lo, hi), length = pieces[0], pieces[0][1] - pieces[0][0]
         found = steps.get((lo % 28_800, length))
@@ -210,26 +216,36 @@ def _grid_bars(ctx: _Context, groups: _Groups, what: WhatToShow) -> tuple[Bar, .
         if cut or len(pieces) > 1 or lo // _DAY != (hi - 1) // _DAY:
             out.append(builder(ctx, first, pieces, day))
             continue
-        grid = path.grid_day(lo // _DAY, step, volume_step)
+        if (lo // _DAY, step, volume_step) != grid_key:
+            grid_key = (lo // _DAY, step, volume_step)
+            grid = path.grid_day(*grid_key)
+            prices = grid.prices() if trades else []
+        assert grid is not None
         k0 = (lo % _DAY) // seconds
         k1 = k0 + length // seconds
-        start = _moment(first)
+        if first - day_start >= _DAY or first < day_start:
+            day_start = first - first % _DAY
+            base = _moment(day_start)
+        offset = offsets.get(first - day_start)
+        if offset is None:
+            offset = offsets[first - day_start] = timedelta(seconds=first - day_start)
+        start = base + offset
         if trades:
-            ticks = grid.last[k0 : k1 + 1]
+            span = prices[k0 : k1 + 1]  # price() of each tick, so max and min match the ticks' (it is monotonic)
             v0 = (lo % _DAY) // volume_seconds
             lots = grid.cum_lots[v0 + length // volume_seconds] - grid.cum_lots[v0]
             twap = (grid.cum_trapezoid[k1] - grid.cum_trapezoid[k0]) / (k1 - k0)
-            wap = lots * twap / lots if lots else float(ticks[-1])  # as _trades_bar divides the span's notional
+            wap = lots * twap / lots if lots else float(grid.last[k1])  # as _trades_bar divides the notional
             out.append(
                 _new_bar(
                     start=start,
-                    open=price(ticks[0]),
-                    high=price(max(ticks)),
-                    low=price(min(ticks)),
-                    close=price(ticks[-1]),
+                    open=span[0],
+                    high=max(span),
+                    low=min(span),
+                    close=span[-1],
                     volume=lots * lot,
                     wap=round(wap * tick, digits + 2),
-                    count=prints_of(lots),
+                    count=(lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT,  # prints_of
                 )
             )
             continue

@@ -32,13 +32,15 @@ class GridSource(Protocol):
 
     def spread(self, state: int) -> int: ...
 
+    def price(self, ticks: int) -> float: ...
+
     def minute_state(self, mi: int) -> int: ...
 
 
 class GridDay:
     """Day `day` of a path: prices on the `step`-minute grid, volume on the `volume_step` one (read-only)."""
 
-    __slots__ = ("_path", "cum_lots", "cum_trapezoid", "day", "last", "quotes", "step", "volume_step", "xs")
+    __slots__ = ("_path", "_prices", "cum_lots", "cum_trapezoid", "day", "last", "quotes", "step", "volume_step", "xs")
 
     def __init__(self, path: GridSource, day: int, step: int, volume_step: int) -> None:
         if volume_step % step:
@@ -55,6 +57,13 @@ class GridDay:
         lots = path.grid_volume(day, volume_step) if path.has_trades else [0] * (1440 // volume_step)
         self.cum_lots = list(accumulate(lots, initial=0))
         self.quotes: tuple[list[int], list[int]] | None = None
+        self._prices: list[float] | None = None
+
+    def prices(self) -> list[float]:
+        """The last prices at the grid's points as the floats IB sends (`PricePath.price` of each)."""
+        if self._prices is None:
+            self._prices = [self._path.price(t) for t in self.last]
+        return self._prices
 
     def bid_ask(self) -> tuple[list[int], list[int]]:
         """(bids, asks) in ticks at the price grid's points, with each point's minute's spread."""
