@@ -10,7 +10,8 @@ again to turn 16,000 bars into BarData objects, which the last lines show for th
 
 Single requests each read an instrument nothing was asked of before (cold: every bar is computed), then the
 same request again (warm: the path's grids are kept). Beside them, in the same run, the reqCurrentTime round
-trip: what any request costs. Floors (issue 13): the slowest single request under 0.2 s, the 55 requests
+trip: what any request costs. Floors (issue 13): the slowest of its large single requests (5 Y of monthly
+bars, 11 M of intraday bars outside RTH; the other cases are context) under 0.2 s, the 55 requests
 sent together (5 x 11 M of 30-minute bars, 50 x 1 W of 5-minute bars, each on its own stock; IB keeps at
 most 50 open, so some may be refused with 322) answered within 5 s, the refusals before any big answer.
 """
@@ -41,6 +42,7 @@ SINGLE_FLOOR = 0.2
 CONCURRENT_FLOOR = 5.0
 _REPLAY = "2026-11-18T01:30"  # --replay takes New York time: the simulator's clock starts at NOW
 
+ISSUE_CASES = 4  # the floor is about these: 5 Y of monthly bars and 11 M of intraday bars outside RTH
 SINGLES: tuple[tuple[str, Contract, str, str, str, bool], ...] = (
     ("5 Y of monthly bars, RTH", Stock("MSFT", "SMART", "USD"), "5 Y", "1 month", "TRADES", True),
     ("5 Y of monthly bars, all hours", Stock("NVDA", "SMART", "USD"), "5 Y", "1 month", "TRADES", False),
@@ -216,9 +218,13 @@ def main() -> None:
     print(f"reqCurrentTime round trip (any request's floor)        {floor * 1e3:8.2f} ms")
     for name, cold, warm, bars in singles:
         print(f"{name:<36} {bars:>6} bars  cold {cold * 1e3:8.1f} ms   again {warm * 1e3:8.1f} ms")
-    slowest = max(cold for _, cold, _, _ in singles)
+    named = [(name, cold) for name, cold, _, _ in singles[:ISSUE_CASES]]
+    name, slowest = max(named, key=lambda item: item[1])
     verdict = "met" if slowest < SINGLE_FLOOR else "MISSED"
-    print(f"slowest single request {slowest * 1e3:.0f} ms (floor: under {SINGLE_FLOOR * 1e3:.0f} ms: {verdict})")
+    print(
+        f"slowest of issue 13's large requests (the first {ISSUE_CASES}): {name}, {slowest * 1e3:.0f} ms"
+        f" (floor: under {SINGLE_FLOOR * 1e3:.0f} ms: {verdict})"
+    )
     verdict = "met" if together["total"] < CONCURRENT_FLOOR else "MISSED"
     print(
         f"55 sent together: all answered in {together['total']:.2f} s (floor: under {CONCURRENT_FLOOR:.0f} s:"
