@@ -262,8 +262,9 @@ def check_order_rate(request: OrderRequest, context: RiskContext, limits: RiskLi
     if limit is None:
         return None
     window = limits.order_rate_window_seconds
-    start = context.now - timedelta(seconds=window)
-    count = sum(1 for t in context.recent_orders if start < t <= context.now) + 1
+    now = context.now
+    start = now - _span(window)
+    count = sum(1 for t in context.recent_orders if start < t <= now) + 1
     if count <= limit:
         return None
     return Refusal(
@@ -290,6 +291,17 @@ def _fresh_reference(
             f"(max_quote_age_seconds {limits.max_quote_age_seconds:g})",
         )
     return reference, None
+
+
+_SPANS: dict[float, timedelta] = {}
+
+
+def _span(seconds: float) -> timedelta:
+    """`timedelta(seconds=seconds)`, made once per window length (the rate check asks on every order)."""
+    span = _SPANS.get(seconds)
+    if span is None:
+        span = _SPANS[seconds] = timedelta(seconds=seconds)
+    return span
 
 
 def _remaining(order: Order | OrderRequest) -> Decimal:

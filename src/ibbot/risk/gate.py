@@ -153,13 +153,17 @@ class RiskGate:
     def check(self, request: OrderRequest, context: RiskContext) -> Verdict:
         limits = self.limits
         context.memo.clear()  # nothing of another call's (module context's `memo`)
-        refusals = tuple(refusal for run in self.active() if (refusal := run(request, context, limits)) is not None)
+        refused: list[Refusal] = []
+        for run in self.active():
+            refusal = run(request, context, limits)
+            if refusal is not None:
+                refused.append(refusal)
         return _new_verdict(
             time=context.now,
             mode=context.mode,
             order_ref=request.order_ref,
             strategy=request.strategy,
-            refusals=refusals,
+            refusals=tuple(refused),
         )
 
     def check_cancel(self, order_ref: str, context: RiskContext) -> Verdict:

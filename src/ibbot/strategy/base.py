@@ -83,10 +83,6 @@ def _decimal(value: Number, what: str) -> Decimal:
     return number
 
 
-def _optional(value: Number | None, what: str) -> Decimal | None:
-    return None if value is None else _decimal(value, what)
-
-
 def _looks_like_pair(symbol: str) -> bool:
     parts = symbol.replace("/", ".").split(".")
     return len(parts) == 2 and all(len(p) == 3 and p.isalpha() for p in parts)
@@ -298,11 +294,11 @@ class Strategy:
             side=side,
             quantity=_decimal(quantity, "quantity"),
             order_type=kind,
-            limit_price=_optional(limit, "limit"),
-            stop_price=_optional(stop, "stop"),
-            trail_amount=_optional(trail_amount, "trail_amount"),
-            trail_percent=_optional(trail_percent, "trail_percent"),
-            limit_offset=_optional(limit_offset, "limit_offset"),
+            limit_price=None if limit is None else _decimal(limit, "limit"),
+            stop_price=None if stop is None else _decimal(stop, "stop"),
+            trail_amount=None if trail_amount is None else _decimal(trail_amount, "trail_amount"),
+            trail_percent=None if trail_percent is None else _decimal(trail_percent, "trail_percent"),
+            limit_offset=None if limit_offset is None else _decimal(limit_offset, "limit_offset"),
             tif=time_in_force,
             good_till=good_till,
             outside_rth=outside_rth,
