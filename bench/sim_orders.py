@@ -5,7 +5,10 @@ reqCurrentTime round trip (the simulator's floor) measured the same way in the s
 
 The simulator runs in its own process (as a trader runs it), ephemeral unless `--durable` (then on a state file,
 WAL, as `ibbot sim` keeps the paper account), on a free loopback port; market orders fill at the touch at any
-hour. Floor (issue 4): order p50 under 3x reqCurrentTime p50.
+hour. The figure to watch (issue 13): the order round trip p50 over the lower bound's (below), about 1.5x.
+Issue 4's floor, order p50 under 3x reqCurrentTime p50, was ill-posed: reqCurrentTime's answer is one small
+message, a fill's is five that ib_async must read, so the ratio mostly measures the client; it is still
+printed for comparison.
 
 Both round trips run from the call (`ib.placeOrder`, `ib.reqCurrentTimeAsync`) to the moment ib_async's
 wrapper handles the answer (orderStatus Filled firing `filledEvent`; `currentTime`), so neither includes the
@@ -234,11 +237,16 @@ def main() -> None:
     print(
         f"  of which ib_async reading p50 {result['client_p50'] * 1e3:7.3f} ms   (the fill's messages, in the client)"
     )
-    print(f"order / reqCurrentTime p50  {result['order_p50'] / result['time_p50']:.2f}x (floor: under 3x)")
+    ratio = result["order_p50"] / result["time_p50"]
+    print(f"order / reqCurrentTime p50  {ratio:.2f}x (issue 4's ill-posed floor: 3x)")
     print(
         f"lower bound (answers prepared in advance): order p50 {bound['order_p50'] * 1e3:.3f} ms, reqCurrentTime"
         f" p50 {bound['time_p50'] * 1e3:.3f} ms: {bound['order_p50'] / bound['time_p50']:.2f}x"
         " (no simulator can go below this with ib_async measuring)"
+    )
+    print(
+        f"order round trip / lower bound p50  {result['order_p50'] / bound['order_p50']:.2f}x"
+        " (the figure to watch: the simulator's own share of an order's round trip)"
     )
     print(
         f"sustained SPY 1 share       {result['spy_per_s']:7,.0f} orders/s filled ({IN_FLIGHT} in flight; bounded by"
