@@ -44,6 +44,7 @@ from ibbot.model import (
 )
 from ibbot.oms import OrderChange, OrderManager, OrderRefs, PositionBook
 from ibbot.oms import bracket as build_bracket
+from ibbot.oms.manager import OVER
 from ibbot.oms.validation import DEFAULT_RULES, ValidationRules, validate
 from ibbot.protocol.types import fast_constructor
 from ibbot.risk import Mode, RiskContext, RiskGate, RiskLimits
@@ -406,7 +407,7 @@ class BacktestEngine:
         self.booked.append((fill, done.booked.position))
         order = outcome.change.order if outcome.change is not None else self.manager.by_ref(fill.order_ref)
         assert order is not None
-        if order.status.is_terminal or outcome.change is None:
+        if order.status in OVER or outcome.change is None:
             self._track(order)
         else:
             self.working[order.order_ref] = order
@@ -419,8 +420,8 @@ class BacktestEngine:
         self.pending.append(("on_order", order))
 
     def _track(self, order: Order) -> None:
-        ref = order.order_ref
-        if order.status.is_terminal:
+        ref = order.request.order_ref
+        if order.status in OVER:
             if self.working.pop(ref, None) is not None:
                 self.listings[order.instrument.key].working -= 1
         elif ref in self.working:

@@ -24,26 +24,27 @@ _TYPES: dict[OrderType, sim.OrderType] = {
     OrderType.LIMIT_ON_CLOSE: sim.OrderType.LOC,
 }
 _TIFS: dict[TimeInForce, sim.TimeInForce] = {tif: sim.TimeInForce(tif.value) for tif in TimeInForce}
-_ACTIONS = {Side.BUY: sim.Action.BUY, Side.SELL: sim.Action.SELL}
 _build_spec = fast_constructor(sim.OrderSpec)  # an OrderSpec per order, a fraction of its __init__'s cost
 
 
 def order_spec(request: OrderRequest, *, order_id: int, con_id: int, account: str, parent_id: int = 0) -> sim.OrderSpec:
     """`request` as the fill engine takes it. A trailing order's amount travels in aux_price, as on the wire."""
-    trailing = request.order_type in (OrderType.TRAILING_STOP, OrderType.TRAILING_STOP_LIMIT)
+    kind = request.order_type
+    trailing = kind is OrderType.TRAILING_STOP or kind is OrderType.TRAILING_STOP_LIMIT
+    # A day market order (nearly every order of a backtest) needs no table: an enum's hash is a Python call.
     return _build_spec(
         order_id=order_id,
         account=account,
         con_id=con_id,
-        action=_ACTIONS[request.side],
+        action=sim.Action.BUY if request.side is Side.BUY else sim.Action.SELL,
         quantity=request.quantity,
-        order_type=_TYPES[request.order_type],
+        order_type=sim.OrderType.MKT if kind is OrderType.MARKET else _TYPES[kind],
         lmt_price=None if trailing and request.limit_offset is not None else request.limit_price,
         aux_price=request.trail_amount if trailing else request.stop_price,
         trailing_percent=request.trail_percent if trailing else None,
         trail_stop_price=request.stop_price if trailing else None,
         lmt_price_offset=request.limit_offset if trailing else None,
-        tif=_TIFS[request.tif],
+        tif=sim.TimeInForce.DAY if request.tif is TimeInForce.DAY else _TIFS[request.tif],
         good_till_date=request.good_till,
         outside_rth=request.outside_rth,
         oca_group=request.oca_group,

@@ -34,6 +34,8 @@ _CANCELLABLE = frozenset({OrderStatus.SUBMITTED, OrderStatus.WORKING, OrderStatu
 _UNACKNOWLEDGED = frozenset({OrderStatus.NEW, OrderStatus.SUBMITTED})
 _NOT_ABOUT_ORDERS = frozenset({Scope.SESSION, Scope.REQUEST})
 _CANCEL_CODE = 202
+# The terminal states as a tuple: `in` compares identities, where `status.is_terminal` hashes the enum in Python.
+OVER = tuple(status for status in OrderStatus if status.is_terminal)
 # The same objects as Order(...), OrderChange(...), FillOutcome(...) at a fraction of the cost: every order makes
 # several.
 _new_order = fast_constructor(Order)
@@ -233,15 +235,16 @@ class OrderManager:
         return order
 
     def _store(self, order: Order) -> None:
-        self._orders[order.order_ref] = order
-        if order.status.is_working:
-            self._working[order.order_ref] = order
+        ref = order.request.order_ref
+        self._orders[ref] = order
+        if order.status in OVER:
+            self._working.pop(ref, None)
         else:
-            self._working.pop(order.order_ref, None)
+            self._working[ref] = order
         if order.order_id:
-            self._by_id[(order.client_id, order.order_id)] = order.order_ref
+            self._by_id[(order.client_id, order.order_id)] = ref
         if order.perm_id:
-            self._by_perm[order.perm_id] = order.order_ref
+            self._by_perm[order.perm_id] = ref
 
     def _change(self, before: Order, after: Order, cause: str) -> OrderChange:
         self._store(after)
