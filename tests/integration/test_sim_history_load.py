@@ -10,8 +10,12 @@ import statistics
 from ib_async import IB, BarDataList, Forex, Stock
 
 from ibbot.clock import ManualClock
+from ibbot.protocol.framing import FrameBuffer, frame_fields, split_fields
+from ibbot.protocol.handshake import encode_client_hello
 from ibbot.sim.config import SimConfig
 from ibbot.testing import running_simulator
+
+from .support import until
 
 NOW = dt.datetime(2026, 11, 18, 6, 30, tzinfo=dt.UTC)  # 01:30 in New York
 
@@ -92,3 +96,30 @@ async def test_requests_sent_together_do_not_wait_for_each_other_and_refusals_co
         await asyncio.gather(*big, *small)
         assert max(arrivals["small"]) < min(arrivals["big"])
         ib.disconnect()
+
+
+async def test_a_client_that_asked_for_more_than_it_reads_yet_is_paused_not_dropped() -> None:
+    # Twelve years of half-hour bars, ~15 MB of answers, asked at once by a client that reads nothing yet: the
+    # server stops making its answers while a quarter of max_output_buffer waits unsent, instead of piling up
+    # more than max_output_buffer and dropping it as a client that does not read.
+    config = SimConfig(max_output_buffer=1 << 20, extra={"limits": {"max_messages_per_second": False}})
+    async with running_simulator(config, clock=ManualClock(NOW)) as sim:
+        reader, writer = await asyncio.open_connection("127.0.0.1", sim.port)
+        writer.write(encode_client_hello(157, 178) + frame_fields(["71", "2", "4", ""]))
+        aapl = ["0", "AAPL", "STK", "", "0.0", "", "", "SMART", "", "USD", "", "", "0"]
+        for k in range(12):
+            end = f"{(NOW - dt.timedelta(days=k)):%Y%m%d-%H:%M:%S}"
+            writer.write(frame_fields(["20", str(100 + k), *aapl, end, "30 mins", "11 M", "0", "TRADES", "2", "0", ""]))
+        await until(lambda: 4 in sim.sim.history.paused, timeout=30)  # backed up: its bars wait
+        buffer, answered = FrameBuffer(), set[str]()
+        async with asyncio.timeout(60):
+            while len(answered) < 12:
+                data = await reader.read(1 << 20)
+                assert data, "the server dropped the client"
+                buffer.feed(data)
+                while (payload := buffer.next_frame()) is not None:
+                    fields = split_fields(payload)
+                    if fields[0] == "17":
+                        answered.add(fields[1])
+        assert sim.client_count == 1
+        writer.close()

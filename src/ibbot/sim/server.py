@@ -295,11 +295,25 @@ class SimServer:
 
     # --- time ------------------------------------------------------------------------------------------
 
+    def _backed_up(self) -> frozenset[int]:
+        """Clients with a quarter of `max_output_buffer` unsent: their history waits until they read (else a
+        client that asked for many big answers at once would be dropped for reading them slower than made)."""
+        limit = self.config.max_output_buffer // 4
+        return frozenset(
+            c.session.client_id
+            for c in self._clients
+            if c.session is not None and c.writer.transport.get_write_buffer_size() > limit
+        )
+
     async def _work_loop(self) -> None:
         while True:
             await self._work_ready.wait()
             self._work_ready.clear()
             while self.sim.busy:
+                self.sim.pause(self._backed_up())
+                if not self.sim.ready:
+                    await asyncio.sleep(0.01)  # what is left is for clients still reading: let them read
+                    continue
                 try:
                     self.deliver(self.sim.work(self.clock.now(), WORK_SLICE))
                 except Exception as exc:  # a bug of ours: recorded and logged, the others are still served
@@ -313,6 +327,7 @@ class SimServer:
         while True:
             await asyncio.sleep(interval)
             try:
+                self.sim.pause(self._backed_up())
                 self.deliver(self.sim.step(self.clock.now()))
             except Exception as exc:  # a bug of ours must not stop the market: recorded, logged loudly
                 log.exception("simulator step failed")

@@ -252,6 +252,15 @@ class Simulator:
         """Whether work is waiting (`work`): history requests computing their bars."""
         return self.history.busy
 
+    @property
+    def ready(self) -> bool:
+        """Whether `work` has something to do now (work of clients not paused)."""
+        return self.history.ready
+
+    def pause(self, client_ids: frozenset[int]) -> None:
+        """Hold the work of these clients (their connections are backed up) until told otherwise."""
+        self.history.paused = client_ids
+
     def work(self, now: datetime, budget: float) -> Outbox:
         """Do about `budget` units (microseconds) of the waiting work; what it answered."""
         out = Outbox()

@@ -147,6 +147,7 @@ class HistoryService:
         self._jobs: dict[tuple[int, int], _Job] = {}
         self._streams: dict[tuple[int, int], _Stream] = {}
         self._held: list[tuple[ClientSession, Any]] = []  # requests waiting for the farm, in order
+        self.paused: frozenset[int] = frozenset()  # client ids whose jobs wait (they have not read their answers)
         self._handlers: dict[type, Callable[[ClientSession, Any, datetime, Outbox], None]] = {
             ReqHistoricalData: self._historical_data,
             CancelHistoricalData: self._cancel_historical_data,
@@ -180,13 +181,22 @@ class HistoryService:
 
     @property
     def busy(self) -> bool:
-        """Whether requests are waiting for their bars (`work` has something to do)."""
+        """Whether requests are waiting for their bars."""
         return bool(self._jobs)
 
+    @property
+    def ready(self) -> bool:
+        """Whether `work` has something to do now: a job of a client not `paused`."""
+        return any(key[0] not in self.paused for key in self._jobs)
+
     def work(self, now: datetime, budget: float, out: Outbox) -> None:
-        """Advance the jobs by about `budget` units, least work left first; answer those that are done."""
-        while self._jobs and budget > 0:
-            key, job = min(self._jobs.items(), key=lambda item: item[1].work.remaining)
+        """Advance the jobs by about `budget` units, least work left first; answer those that are done. Jobs of
+        `paused` clients wait (the server pauses a client that has not read its earlier answers yet)."""
+        while budget > 0:
+            waiting = [item for item in self._jobs.items() if item[0][0] not in self.paused]
+            if not waiting:
+                return
+            key, job = min(waiting, key=lambda item: item[1].work.remaining)
             budget -= job.work.advance(budget)
             if job.work.done:
                 del self._jobs[key]
