@@ -68,7 +68,7 @@ _NAN = float("nan")
 _MINUTE_CACHE = 4  # built minutes kept per path: the live minute, the next one, the previous one
 _DAY_CACHE = 8
 _DAY_NODES = 50_000  # memoised midnight values per path
-_GRID_CACHE = 400  # (day, step) grid days kept per path: a year of them, for the requests that follow
+_GRID_CACHE = 64  # grid days kept per path (up to ~30 KB each): a request's last weeks, for the ones that follow
 
 
 @dataclass(frozen=True, slots=True)
