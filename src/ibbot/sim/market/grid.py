@@ -51,7 +51,7 @@ class GridDay:
         self.volume_step = volume_step
         self.xs = path.grid_x(day, step)
         inv, exp = path.inv_tick, math.exp
-        # lists, not arrays: slicing them and taking max and min is about twice as fast in the bars' loop
+        # lists, not arrays: the bars' loop slices them and takes max and min (a quarter faster on lists)
         last = self.last = [max(1, int(exp(x) * inv + 0.5)) for x in self.xs]
         trapezoids = ((last[k] + last[k + 1]) * 0.5 for k in range(len(last) - 1))
         self.cum_trapezoid = list(accumulate(trapezoids, initial=0.0))
