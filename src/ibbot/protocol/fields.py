@@ -292,6 +292,13 @@ def fmt_decimal(value: Decimal | float | int | None) -> str:
     """A quantity: integral values as integer text (ibapi 9.81 reads sizes with int()), others plainly."""
     if value is None:
         return ""
+    if type(value) is Decimal:  # its own text when that is already the answer (a bar's volume and WAP)
+        text = str(value)
+        # Plain digits: a whole number of exponent 0 (no leading zeros, no sign: "-0" goes the long way).
+        # A point, no exponent, no trailing zero, at most 17 digits (a float's repr; normalize() would round
+        # past the context's 28): not integral and already normal, as format(..., "f") writes it.
+        if text.isdigit() or ("." in text and text[-1] != "0" and "E" not in text and len(text) <= 19):
+            return text
     if isinstance(value, Decimal):
         if not value.is_finite():
             return ""

@@ -113,3 +113,24 @@ def test_arbitrary_text_raises_only_field_errors(text: str) -> None:
     for read in ("opt_int", "opt_float", "opt_decimal", "bool", "str"):
         with contextlib.suppress(FieldError):
             getattr(reader(text), read)()
+
+
+def _reference_decimal(value: Decimal) -> str:
+    """fmt_decimal before its fast path for a Decimal's own text."""
+    if not value.is_finite():
+        return ""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+@pytest.mark.parametrize(
+    "text", ["0", "-0", "-0.0", "7", "-1", "100.000", "0.50", "1E+3", "1.5E-7", "0.00001", "12.340", "NaN", "-Inf"]
+)
+def test_fmt_decimal_fast_path_edges_match_the_reference(text: str) -> None:
+    assert fmt_decimal(Decimal(text)) == _reference_decimal(Decimal(text))
+
+
+@given(st.decimals(allow_nan=True, allow_infinity=True) | st.floats().map(lambda f: Decimal(repr(f))))
+def test_fmt_decimal_fast_path_matches_the_reference(value: Decimal) -> None:
+    assert fmt_decimal(value) == _reference_decimal(value)

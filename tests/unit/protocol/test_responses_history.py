@@ -342,3 +342,42 @@ def test_ib_async_reads_historical_schedule(sv: int) -> None:
 def test_historical_schedule_does_not_exist_before_165(sv: int) -> None:
     with pytest.raises(LocalProtocolError):
         encode_response(SCHEDULE, sv)
+
+
+def _reference_historical_data(m: HistoricalData, sv: int) -> bytes:
+    """historicalData field by field through the helpers, as before the one-pass bar encoder."""
+    from ibbot.protocol.fields import fmt_decimal, fmt_int, fmt_price
+    from ibbot.protocol.framing import frame_fields
+    from ibbot.protocol.responses.sizes import fmt_size
+
+    separate_end = sv >= 196
+    fields = ["17", fmt_int(m.req_id)] if separate_end else ["17", fmt_int(m.req_id), m.start, m.end]
+    fields.append(fmt_int(len(m.bars)))
+    for b in m.bars:
+        fields += [b.date, fmt_price(b.open), fmt_price(b.high), fmt_price(b.low), fmt_price(b.close)]
+        fields += [fmt_size(b.volume, sv), fmt_decimal(b.wap), fmt_int(b.bar_count)]
+    end = frame_fields(["108", fmt_int(m.req_id), m.start, m.end]) if separate_end else b""
+    return frame_fields(fields) + end
+
+
+@pytest.mark.parametrize("sv", [157, 162, 163, 178, 196])
+def test_historical_data_encodes_the_same_bytes_as_field_by_field(sv: int) -> None:
+    values = [(0.0, 1, 0.0), (-0.0, -1, 1e-7), (187.23, 123_456, 187.2345), (1e16, 5, 1.5e16), (3, 0, 12.5)]
+    bars = tuple(
+        Bar(
+            date=f"2026111{k} 09:30:00 US/Eastern",
+            open=price,
+            high=price + 0.5,
+            low=price - 0.25,
+            close=price * 1.01,
+            volume=Decimal(volume) if k % 2 else Decimal("12.50"),
+            wap=Decimal(repr(wap)),
+            bar_count=k,
+        )
+        for k, (price, volume, wap) in enumerate(values)
+    )
+    for message in (
+        HistoricalData(req_id=7, start="20261117  01:30:00", end="20261118  01:30:00", bars=bars),
+        HistoricalData(req_id=8, start="a", end="b", bars=()),
+    ):
+        assert encode_response(message, sv) == _reference_historical_data(message, sv)
