@@ -199,8 +199,10 @@ def test_schedule_sessions_and_head_timestamp_text() -> None:
     assert date(2024, 3, 29) not in {datetime.strptime(s.ref_date, "%Y%m%d").date() for s in sessions}
 
 
-@pytest.mark.parametrize("zone_name", ["US/Eastern", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"])
-@pytest.mark.parametrize(("size", "format_date"), [("30 mins", 1), ("1 min", 2), ("1 hour", 1), ("1 day", 1)])
+@pytest.mark.parametrize("zone_name", ["US/Eastern", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "UTC"])
+@pytest.mark.parametrize(
+    ("size", "format_date"), [("30 mins", 1), ("5 mins", 1), ("1 min", 2), ("1 hour", 1), ("1 day", 1), ("1 day", 2)]
+)
 def test_wire_bars_of_an_answer_are_wire_bar_each(zone_name: str, size: str, format_date: int) -> None:
     zone = ZoneInfo(zone_name)
     start = datetime(2024, 3, 30, tzinfo=UTC)  # across the northern and southern daylight-saving changes
