@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 _MASK = (1 << 64) - 1
 _U32 = 2.0**-32
 _TWO_PI = 2.0 * math.pi
@@ -59,6 +61,8 @@ def normals(key: int, major: int, count: int) -> list[float]:
     other for a given sub-stream.
     """
     base = key ^ ((major & ((1 << _MAJOR_BITS) - 1)) << _MINOR_BITS)
+    if count >= _VECTOR_COUNT and 0 <= base <= _MASK:
+        return _normals_vector(base, count)
     out: list[float] = []
     sqrt, log, cos, sin = math.sqrt, math.log, math.cos, math.sin
     for pair in range((count + 1) // 2):
@@ -70,6 +74,32 @@ def normals(key: int, major: int, count: int) -> list[float]:
         angle = _TWO_PI * (x & 0xFFFFFFFF) * _U32
         out.append(radius * cos(angle))
         out.append(radius * sin(angle))
+    if len(out) > count:
+        out.pop()
+    return out
+
+
+_VECTOR_COUNT = 32  # below it numpy's per-call overhead costs more than it saves
+_U64 = np.uint64
+
+
+def _normals_vector(base: int, count: int) -> list[float]:
+    """`normals`' loop with the hashing and the uniforms done by numpy (uint64 products wrap exactly as the
+    masked ones, and the float arithmetic is the same IEEE operations in the same order: the same bits,
+    tested); log, cos and sin stay the math module's, whose results numpy's own need not match."""
+    x = np.arange((count + 1) // 2, dtype=np.uint64) ^ _U64(base)
+    x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
+    x ^= x >> _U64(31)
+    uniforms: list[float] = (((x >> _U64(32)).astype(np.float64) + 0.5) * _U32).tolist()
+    angles: list[float] = (_TWO_PI * (x & _U64(0xFFFFFFFF)).astype(np.float64) * _U32).tolist()
+    sqrt, log, cos, sin = math.sqrt, math.log, math.cos, math.sin
+    out: list[float] = []
+    append = out.append
+    for u, angle in zip(uniforms, angles, strict=True):
+        radius = sqrt(-2.0 * log(u))
+        append(radius * cos(angle))
+        append(radius * sin(angle))
     if len(out) > count:
         out.pop()
     return out
