@@ -190,6 +190,9 @@ _GRID_SERIES = frozenset({WhatToShow.TRADES, WhatToShow.MIDPOINT, WhatToShow.BID
 
 
 _Groups = list[tuple[int, list[tuple[int, int]], date]]
+# grid_steps of a span depends only on its length and its start's place in 8 hours (every grid divides 480
+# minutes): kept across calls, as a big request is computed a day at a time
+_GRID_STEPS: dict[tuple[int, int], tuple[int, int]] = {}
 
 
 def _grid_bars(ctx: _Context, groups: _Groups, what: WhatToShow) -> tuple[Bar, ...]:
@@ -199,7 +202,9 @@ def _grid_bars(ctx: _Context, groups: _Groups, what: WhatToShow) -> tuple[Bar, .
     tick, digits, lot = path.tick, path.decimals, path.model.lot_size
     trades = what is WhatToShow.TRADES
     out: list[Bar] = []
-    steps: dict[tuple[int, int], tuple[int, int]] = {}  # grid_steps depends on the ends' place in 8 hours
+    steps = _GRID_STEPS
+    if len(steps) > 4096:  # a few dozen keys per bar size in practice
+        steps.clear()
     grid_key: tuple[int, int, int] | None = None  # the bars of one day read one grid: kept in hand
     grid: GridDay | None = None
     prices: list[float] = []
