@@ -21,7 +21,7 @@ sliced, where `historical_bars` keeps the window start's offset; bars of an hour
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -143,6 +143,40 @@ class WireBars:
             date=self._date(bar.start), open=bar.open, high=bar.high, low=bar.low, close=bar.close,
             volume=Decimal(volume), wap=Decimal(repr(bar.wap)), bar_count=bar.count,
         )  # fmt: skip
+
+    def many(self, bars: Sequence[Bar]) -> tuple[WireBar, ...]:
+        """`self(bar)` of every bar, with `_date`'s intraday case inlined (a third of the cost is the calls)."""
+        if self._epoch_text or not self._bar_size.intraday:
+            return tuple(map(self, bars))
+        lot, zone, label, days, clocks = self._lot, self._zone, self._label, self._days, self._clocks
+        hour, offset = self._hour, self._offset
+        build, decimal = _build_wire_bar, Decimal
+        out: list[WireBar] = []
+        append = out.append
+        for bar in bars:
+            start = bar.start
+            s = int(start.timestamp())
+            if s // 3600 != hour:
+                hour = s // 3600
+                found = start.astimezone(zone).utcoffset()
+                offset = int(found.total_seconds()) if found is not None else 0
+            day, seconds = divmod(s + offset, 86_400)
+            day_text = days.get(day)
+            if day_text is None:
+                day_text = days[day] = f"{_EPOCH_DAY + timedelta(days=day):%Y%m%d} "
+            clock = clocks.get(seconds)
+            if clock is None:
+                hours, rest = divmod(seconds, 3600)
+                clock = clocks[seconds] = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{label}"
+            volume = bar.volume // lot if bar.volume >= 0 else -1
+            append(
+                build(
+                    date=day_text + clock, open=bar.open, high=bar.high, low=bar.low, close=bar.close,
+                    volume=decimal(volume), wap=decimal(repr(bar.wap)), bar_count=bar.count,
+                )
+            )  # fmt: skip
+        self._hour, self._offset = hour, offset
+        return tuple(out)
 
     def _date(self, start: datetime) -> str:
         s = int(start.timestamp())

@@ -342,7 +342,7 @@ class HistoryService:
         writer = WireBars(
             bar_size=query.bar_size, format_date=query.format_date, zone=zone, lot=self._lot(session, target)
         )
-        wire = tuple(map(writer, bars))
+        wire = writer.many(bars)
         start, end = job.window
         out.to(
             session.client_id,

@@ -215,3 +215,5 @@ def test_wire_bars_of_an_answer_are_wire_bar_each(zone_name: str, size: str, for
     writer = WireBars(bar_size=BAR_SIZES[size], format_date=format_date, zone=zone, lot=100)
     expected = [wire_bar(b, bar_size=BAR_SIZES[size], format_date=format_date, zone=zone, lot=100) for b in bars]
     assert [writer(b) for b in bars] == expected
+    again = WireBars(bar_size=BAR_SIZES[size], format_date=format_date, zone=zone, lot=100)
+    assert again.many(bars[:5]) + again.many(bars[5:]) == tuple(expected)  # in two calls: the state carries
