@@ -4,15 +4,13 @@ the target's account values (NetLiquidation, cash, buying power ...)."""
 from __future__ import annotations
 
 import argparse
-import json
 from decimal import Decimal
 from typing import Any
 
 from ibbot.cli import common, render
 from ibbot.cli.positions import book_of
-from ibbot.engine.orders import RISK_STATE_KEY
 from ibbot.engine.session import TradingSession
-from ibbot.risk import RiskState
+from ibbot.risk import RiskState, load_risk_state
 from ibbot.store import Journal
 
 # The account values shown without --all (IB sends a hundred or so).
@@ -34,8 +32,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def risk_state(journal: Journal) -> RiskState:
-    saved = journal.get_state(RISK_STATE_KEY)
-    return RiskState.from_record(json.loads(saved)) if saved else RiskState()
+    return load_risk_state(journal) or RiskState()
 
 
 def risk_json(state: RiskState) -> dict[str, Any]:

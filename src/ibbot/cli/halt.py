@@ -5,7 +5,6 @@ cancelled and confirmed, and with `--flatten` every position closed."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -13,9 +12,8 @@ from ibbot.cli import acting, common, render
 from ibbot.cli.account import risk_json, risk_state
 from ibbot.clock import LiveClock
 from ibbot.engine.killswitch import KILL_SWITCH
-from ibbot.engine.orders import RISK_STATE_KEY
 from ibbot.errors import ConfigError, RiskStateError
-from ibbot.risk import Mode, RiskState
+from ibbot.risk import Mode, save_risk_state
 from ibbot.store import Journal
 
 
@@ -43,11 +41,6 @@ def main_resume(args: argparse.Namespace) -> int:
     return common.run(lambda: resume(args), log_level=args.log_level)
 
 
-def save(journal: Journal, state: RiskState) -> None:
-    """Where `OrderService.set_risk_state` keeps it (a running bot reads it there)."""
-    journal.set_state(RISK_STATE_KEY, json.dumps(state.to_record(), sort_keys=True))
-
-
 async def halt(args: argparse.Namespace) -> int:
     if args.flatten and args.target is None:
         raise ConfigError("--flatten sends orders: name the --target to send them to")
@@ -59,7 +52,7 @@ async def halt(args: argparse.Namespace) -> int:
         if args.target is None:
             now = LiveClock().now()
             state = risk_state(journal).halt(args.reason, who, now)
-            save(journal, state)
+            save_risk_state(journal, state)  # where a running bot reads it
             details = {"who": who, "flatten": "false", "from": "cli"}
             journal.record_risk_event(time=now, check=KILL_SWITCH, reason=f"halt: {args.reason}", details=details)
         else:
@@ -104,7 +97,7 @@ async def resume(args: argparse.Namespace) -> int:
         else:
             now = LiveClock().now()
             state = state.resume(acting.who(args), now)
-            save(journal, state)
+            save_risk_state(journal, state)  # where a running bot reads it
             details = {"who": acting.who(args), "from": "cli"}
             journal.record_risk_event(time=now, check=KILL_SWITCH, reason="resumed", details=details)
             message = f"resumed by {state.who}: trading is {state.effective.value}"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -48,7 +47,7 @@ from ibbot.model import (
 from ibbot.oms import Bracket, ExternalOrder, OrderChange, OrderManager, OrderRefs, PositionBook, Reconciliation
 from ibbot.oms import bracket as build_bracket
 from ibbot.oms.validation import DEFAULT_RULES, ValidationRules, validate
-from ibbot.risk import Mode, RiskContext, RiskGate, RiskState
+from ibbot.risk import Mode, RiskContext, RiskGate, RiskState, load_risk_state, save_risk_state
 from ibbot.store import FillSource, Journal
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,6 @@ CHECKPOINTS = (
     "commission-received",
     "commission-recorded",
 )
-RISK_STATE_KEY = "risk_state"
 _CONNECTIVITY_LOST = 1100
 _RECENT = timedelta(hours=1)  # order times kept for the order-rate check (its window is shorter)
 
@@ -147,8 +145,7 @@ class OrderService:
         self._charged: set[str] = set()  # exec ids whose commission is in the book
         self._recovering = True  # until the first reconciliation: fills arriving now were made while down
         self._tasks: set[asyncio.Task[None]] = set()
-        saved = journal.get_state(RISK_STATE_KEY)
-        self.risk_state = RiskState.from_record(json.loads(saved)) if saved else (risk_state or RiskState())
+        self.risk_state = load_risk_state(journal) or risk_state or RiskState()
         self._load()
         self._unlisten = session.add_listener(self._on_event)
 
@@ -347,7 +344,7 @@ class OrderService:
         if state == self.risk_state:
             return
         self.risk_state = state
-        self.journal.set_state(RISK_STATE_KEY, json.dumps(state.to_record(), sort_keys=True))
+        save_risk_state(self.journal, state)
 
     @property
     def mode(self) -> Mode:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import math
 from collections.abc import Callable, Coroutine
@@ -40,10 +39,10 @@ from typing import Any
 
 from ibbot.broker.base import StreamValue
 from ibbot.engine.context import Discovery, LiveContext, Registered
-from ibbot.engine.orders import RISK_STATE_KEY, OrderService
+from ibbot.engine.orders import OrderService
 from ibbot.engine.session import TradingSession
 from ibbot.model import AccountValue, Bar, BarSize, Fill, Order, Quote
-from ibbot.risk import Mode, RiskState
+from ibbot.risk import RISK_STATE_KEY, Mode, risk_state_from_text
 from ibbot.strategy.base import Strategy
 from ibbot.strategy.context import Execution, WorkingOrders
 from ibbot.strategy.host import StrategyFailure, StrategyHost
@@ -281,7 +280,7 @@ class StrategyRunner:
             if now == seen or now is None:
                 continue
             seen = now
-            state = RiskState.from_record(json.loads(now))
+            state = risk_state_from_text(now)
             if state.effective is Mode.HALTED and self.service.mode is not Mode.HALTED:
                 log.warning("the kill switch was thrown from outside this process: halting")
                 await self.service.halt(state.reason or "halted from outside", "ibbot halt")

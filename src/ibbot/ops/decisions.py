@@ -18,7 +18,6 @@ and the alerts all listen to these events (`ibbot.ops.operations` wires them).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,13 +25,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from ibbot.model import Fill, Order, OrderRequest
-from ibbot.risk import RiskContext, RiskGate, RiskState
+from ibbot.risk import RISK_STATE_KEY, RiskContext, RiskGate, RiskState, risk_state_from_text
 from ibbot.risk.gate import Verdict
 from ibbot.store import FillSource, Journal, ReconciliationRun
 
 log = logging.getLogger(__name__)
-
-RISK_STATE_KEY = "risk_state"  # the key ibbot.engine.orders saves the gate's mode under
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,7 +186,7 @@ class AuditedJournal(Journal):
     def set_state(self, key: str, value: str) -> None:
         super().set_state(key, value)
         if key == RISK_STATE_KEY:
-            _emitting(self._emit, RiskStateSaved(state=RiskState.from_record(json.loads(value))))
+            _emitting(self._emit, RiskStateSaved(state=risk_state_from_text(value)))
 
 
 class AuditedGate(RiskGate):

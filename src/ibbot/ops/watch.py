@@ -34,7 +34,7 @@ from ibbot.ops.snapshot import (
     to_json,
 )
 from ibbot.ops.views import fill_view, summarize
-from ibbot.risk import RiskState
+from ibbot.risk import load_risk_state
 from ibbot.store import Journal
 
 log = logging.getLogger(__name__)
@@ -129,13 +129,12 @@ class JournalView:
                            acknowledged_by=last.acknowledged_by)  # fmt: skip
 
     def _risk(self) -> RiskView:
-        saved = self.journal.get_state("risk_state")
-        if not saved:
-            return RiskView()
         try:
-            state = RiskState.from_record(json.loads(saved))
+            state = load_risk_state(self.journal)
         except (RiskStateError, ValueError):
             return RiskView(mode="unknown", reason="the journal's risk state cannot be read")
+        if state is None:
+            return RiskView()
         return RiskView(mode=state.effective.value, reason=state.reason or state.daily_loss_reason, who=state.who,
                         since=state.since, daily_loss_tripped=state.daily_loss_tripped)  # fmt: skip
 

@@ -19,8 +19,10 @@ A transition the table does not name raises `RiskStateError`.
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from ibbot.errors import RiskStateError
 
@@ -168,6 +170,35 @@ class RiskState:
 
 
 _RECORD_KEYS = ("mode", "reason", "who", "since", "daily_loss_reason", "daily_loss_since")
+
+# Where the journal keeps the gate's mode: the running bot, `ibbot halt` / `resume` and the dashboard share it.
+RISK_STATE_KEY = "risk_state"
+
+
+class StateStore(Protocol):
+    """The journal's key/value state (`ibbot.store.Journal`)."""
+
+    def get_state(self, key: str) -> str | None: ...
+    def set_state(self, key: str, value: str) -> None: ...
+
+
+def risk_state_text(state: RiskState) -> str:
+    """The text the journal keeps under `RISK_STATE_KEY`."""
+    return json.dumps(state.to_record(), sort_keys=True)
+
+
+def risk_state_from_text(text: str) -> RiskState:
+    return RiskState.from_record(json.loads(text))
+
+
+def load_risk_state(store: StateStore) -> RiskState | None:
+    """The state saved in `store`, None when none was."""
+    saved = store.get_state(RISK_STATE_KEY)
+    return risk_state_from_text(saved) if saved else None
+
+
+def save_risk_state(store: StateStore, state: RiskState) -> None:
+    store.set_state(RISK_STATE_KEY, risk_state_text(state))
 
 
 def _time(record: dict[str, str], key: str) -> datetime | None:

@@ -6,7 +6,6 @@ The simulator's clock runs 20 times the wall clock's pace: a 30-second bar takes
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,10 +16,9 @@ from rich.console import Console
 from ibbot import Strategy
 from ibbot.cli import live_view
 from ibbot.connection.supervisor import Resynced
-from ibbot.engine.orders import RISK_STATE_KEY
 from ibbot.engine.runner import StrategyRunner
 from ibbot.model import Bar, Order, OrderStatus, Quote
-from ibbot.risk import Mode
+from ibbot.risk import Mode, save_risk_state
 from ibbot.store import Journal
 from ibbot.strategy.context import Execution, WorkingOrders
 from integration.orders.support import at_the_broker, service_on
@@ -158,7 +156,7 @@ async def test_the_kill_switch_thrown_from_another_process_halts_the_run(tmp_pat
                 await asyncio.sleep(0.05)
         other = Journal.open(url)  # what `ibbot halt` does from its own process
         halted = stack.service.risk_state.halt("operator", "ops@desk", session.clock.now())
-        other.set_state(RISK_STATE_KEY, json.dumps(halted.to_record()))
+        save_risk_state(other, halted)
         other.close()
         async with asyncio.timeout(10):
             while stack.service.mode is not Mode.HALTED:
