@@ -412,7 +412,10 @@ class IbBroker:
             raise NotConnectedError(f"{what}: the broker is not connected")
         limit = self.request_timeout if timeout is None else timeout
         try:
-            return await asyncio.wait_for(request(), limit)
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation (a resync cancelled as the
+            # socket goes) that arrives as the answer does, and the cancelled task would carry on.
+            async with asyncio.timeout(limit):
+                return await request()
         except TimeoutError:
             raise RequestTimeoutError(f"{what}: no answer within {limit:g} s") from None
         except IbRequestError as exc:

@@ -45,13 +45,13 @@ async def halt(service: OrderService, reason: str, who: str, *, flatten: bool, t
 
 
 async def _until_nothing_works(service: OrderService, timeout: float) -> None:
-    async def wait() -> None:
-        while service.manager.working():
-            service.changed.clear()
-            await service.changed.wait()
-
+    # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that arrives as its inner
+    # wait finishes, and the task carrying the halt (a runner's halt watch) would then never end.
     try:
-        await asyncio.wait_for(wait(), timeout)
+        async with asyncio.timeout(timeout):
+            while service.manager.working():
+                service.changed.clear()
+                await service.changed.wait()
     except TimeoutError:
         left = ", ".join(o.order_ref for o in service.manager.working())
         raise RiskStateError(

@@ -4,7 +4,6 @@ exactly once after the reconnect."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +16,7 @@ from ibbot.connection.resets import ResetWindow
 from ibbot.connection.supervisor import HealthChanged, Resynced
 from ibbot.engine.session import TradingSession
 from ibbot.model import Fill, OrderRequest, Quote, Side
+from integration.support import until
 
 from .helpers import Recorder, qualified, running_session
 
@@ -104,9 +104,7 @@ async def test_a_fill_made_while_the_socket_was_down_is_delivered_once(tmp_path:
         order_id = await session.gateway.place_order(
             OrderRequest(instrument=aapl, side=Side.BUY, quantity=Decimal(7), order_ref="while-down")
         )
-        async with asyncio.timeout(10):
-            while len(sim.sim.trading.executions) == executed:  # the simulator's own state: nothing to await
-                await asyncio.sleep(0.02)
+        await until(lambda: len(sim.sim.trading.executions) > executed, 10)  # the simulator's own state
         (execution,) = sim.sim.trading.executions[executed:]
         mark = len(events)
         sim.faults.set_latency(0.0)

@@ -4,7 +4,6 @@ to do."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from ibbot.errors import ClientIdInUseError, LiveGuardError
 from ibbot.model import DataQuality, Instrument, Quote
 from ibbot.sim.config import SimConfig
 from ibbot.testing import running_simulator
+from integration.support import until
 
 from .helpers import FAST_BACKOFF, Recorder
 
@@ -50,9 +50,7 @@ async def test_the_live_guard_refuses_before_anything_is_sent(tmp_path: Path, ca
             await session.start()
         assert session.supervisor.health.state is Health.STOPPED
         assert not session.broker.connected
-        async with asyncio.timeout(5):  # the simulator sees the close when its reader gets the EOF
-            while sim.client_count:
-                await asyncio.sleep(0.01)
+        await until(lambda: not sim.client_count, 5)  # the simulator sees the close when its reader gets the EOF
         assert sim.sim.trading.records == {} and sim.sim.trading.executions == []
 
 

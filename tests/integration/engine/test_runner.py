@@ -22,6 +22,7 @@ from ibbot.risk import Mode, save_risk_state
 from ibbot.store import Journal
 from ibbot.strategy.context import Execution, WorkingOrders
 from integration.orders.support import at_the_broker, service_on
+from integration.support import until
 
 from .helpers import running_session
 
@@ -103,8 +104,7 @@ async def test_a_strategy_trades_on_bars_and_sees_each_fill_once(tmp_path: Path)
         run = asyncio.create_task(runner.run(stop=stop))
         async with asyncio.timeout(30):
             await strategy.done.wait()
-            while len(strategy.fills) < 4:  # the last order's fill follows its bar
-                await asyncio.sleep(0.05)
+            await until(lambda: len(strategy.fills) >= 4, 30)  # the last order's fill follows its bar
         stop.set()
         result = await run
 
@@ -151,16 +151,12 @@ async def test_the_kill_switch_thrown_from_another_process_halts_the_run(tmp_pat
         runner = StrategyRunner(session, stack.service, strategy, halt_poll=0.05)
         stop = asyncio.Event()
         run = asyncio.create_task(runner.run(stop=stop))
-        async with asyncio.timeout(10):
-            while not any(o.order_id for o in stack.service.manager.working()):  # the resting limit is at IB
-                await asyncio.sleep(0.05)
+        await until(lambda: any(o.order_id for o in stack.service.manager.working()), 10)  # the limit is at IB
         other = Journal.open(url)  # what `ibbot halt` does from its own process
         halted = stack.service.risk_state.halt("operator", "ops@desk", session.clock.now())
         save_risk_state(other, halted)
         other.close()
-        async with asyncio.timeout(10):
-            while stack.service.mode is not Mode.HALTED:
-                await asyncio.sleep(0.05)
+        await until(lambda: stack.service.mode is Mode.HALTED, 10)
         stop.set()
         result = await run
         assert all(not o.status.is_working for o in result.orders)
@@ -178,16 +174,12 @@ async def test_a_strategy_sees_the_same_bar_series_across_a_drop(tmp_path: Path)
         runner = StrategyRunner(session, stack.service, strategy)
         stop = asyncio.Event()
         run = asyncio.create_task(runner.run(stop=stop))
-        async with asyncio.timeout(20):
-            while len(getattr(strategy, "seen", ())) < 2:
-                await asyncio.sleep(0.05)
+        await until(lambda: len(getattr(strategy, "seen", ())) >= 2, 20)
         mark = len(events)
         await session.simulator.faults.drop_all()
         await events.wait_for(Resynced, since=mark, timeout=20)
         seen = len(strategy.seen)
-        async with asyncio.timeout(20):
-            while len(strategy.seen) < seen + 2:
-                await asyncio.sleep(0.05)
+        await until(lambda: len(strategy.seen) >= seen + 2, 20)
         rendered = Console(record=True, width=140)
         rendered.print(live_view.view(runner))
         stop.set()

@@ -17,6 +17,7 @@ from ibbot.store import Journal
 from ibbot.strategy.loader import load_strategy_class
 from integration.engine.helpers import running_session
 from integration.orders.support import service_on
+from integration.support import until
 
 STRATEGY = Path(__file__).with_name("parity_strategy.py")
 BARS = 10  # 5 simulated minutes: 7.5 s here
@@ -30,9 +31,7 @@ async def test_a_backtest_and_a_paper_run_over_the_same_span_place_the_same_orde
         runner = StrategyRunner(session, stack.service, paper)
         stop = asyncio.Event()
         run = asyncio.create_task(runner.run(stop=stop))
-        async with asyncio.timeout(60):
-            while len(getattr(paper, "bars", ())) < BARS and not run.done():
-                await asyncio.sleep(0.05)
+        await until(lambda: len(getattr(paper, "bars", ())) >= BARS or run.done(), 60)
         stop.set()
         result = await run
         assert result.ok
