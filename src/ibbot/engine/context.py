@@ -16,6 +16,7 @@ lock (`StrategyRunner._dispatch`), so every synchronous half runs where `submit`
 from __future__ import annotations
 
 import logging
+import random
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from ibbot.clock import Clock
 from ibbot.engine.orders import OrderService
 from ibbot.errors import OrderError, StrategyError
 from ibbot.model import AccountValue, Bar, BarSize, Fill, Instrument, Order, OrderRequest, OrderStatus, Position
+from ibbot.oms import OrderRefs
 from ibbot.oms import bracket as build_bracket
 from ibbot.strategy.context import Account, BracketOrders
 
@@ -54,6 +56,7 @@ class Discovery:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
+        self._refs = OrderRefs("discover", random.Random(0), clock.now)  # refs that link a bracket's legs, unused
         self.instruments: dict[str, Instrument] = {}
 
     def now(self) -> datetime:
@@ -75,8 +78,7 @@ class Discovery:
     def submit_bracket(
         self, entry: OrderRequest, take_profit: Decimal | OrderRequest, stop_loss: Decimal | OrderRequest
     ) -> BracketOrders:
-        built = build_bracket(entry, take_profit, stop_loss, refs=None) if entry.order_ref else None
-        legs = built.requests if built is not None else (entry, entry, entry)
+        legs = build_bracket(entry, take_profit, stop_loss, refs=self._refs).requests
         parent, profit, loss = (self.submit(leg) for leg in legs)
         return BracketOrders(entry=parent, take_profit=profit, stop_loss=loss)
 
