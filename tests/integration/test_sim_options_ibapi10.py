@@ -5,8 +5,6 @@ and algoParams in openOrder and completedOrder (the bot: `ibapi10/options_bot.py
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,32 +13,12 @@ import pytest
 from ibbot.clock import ManualClock
 from ibbot.protocol import MAX_SUPPORTED_VERSION
 from ibbot.testing import running_simulator
-from oracles.ibapi10 import ibapi10_env, require_ibapi10
+from oracles.ibapi10 import require_ibapi10, run_script
 
 from .sim_options_support import far_from_reference, pumping
 
 BOT = Path(__file__).parent / "ibapi10" / "options_bot.py"
 SPY = 756733
-
-
-async def run_bot(port: int) -> dict[str, Any]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(BOT),
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=ibapi10_env(),
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise
-    assert proc.returncode == 0, err.decode()
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +29,7 @@ def bot_run() -> dict[str, Any]:
     async def scenario() -> dict[str, Any]:
         clock = ManualClock(start)
         async with running_simulator(clock=clock) as server, pumping(clock, seconds=1.0, every=0.05):
-            result = await run_bot(server.port)
+            result = await run_script(BOT, server.port)
             (smart, *_) = server.sim.securities.sec_def_opt_params("SPY", "", "STK", SPY)
             result["listed"] = {"expirations": list(smart.expirations), "strikes": list(smart.strikes)}
             return result

@@ -16,6 +16,7 @@ the tests skip, except under CI, where they fail: `make` always installs it.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import base64
 import json
@@ -58,6 +59,23 @@ class Obj(SimpleNamespace):
     """One of the 10.50 client's objects as it built it: `_type` is its class name, the rest its attributes."""
 
     _type: str
+
+
+async def run_script(script: Path, port: int, timeout: float = 60) -> dict[str, Any]:
+    """Run a bot written on IB's 10.50 client against the simulator on `port`; its last stdout line, as JSON."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), str(port), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=ibapi10_env(),
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    assert proc.returncode == 0, err.decode()
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
 
 
 def obj(kind: str, **attrs: Any) -> dict[str, Any]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +21,7 @@ from ibbot.clock import ManualClock
 from ibbot.protocol import MAX_SUPPORTED_VERSION
 from ibbot.sim.trading.translate import SUBMITTER
 from ibbot.testing import running_simulator
-from oracles.ibapi10 import ibapi10_env, require_ibapi10
+from oracles.ibapi10 import require_ibapi10, run_script
 
 BOT = Path(__file__).with_name("bracket_bot.py")
 START = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in New York
@@ -46,26 +44,6 @@ async def moving(clock: ManualClock) -> AsyncIterator[None]:
             await task
 
 
-async def run_bot(port: int) -> dict[str, Any]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(BOT),
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=ibapi10_env(),
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise
-    assert proc.returncode == 0, err.decode()
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return result
-
-
 @pytest.fixture(scope="module")
 def bot_run() -> dict[str, Any]:
     require_ibapi10()
@@ -73,7 +51,7 @@ def bot_run() -> dict[str, Any]:
     async def scenario() -> dict[str, Any]:
         clock = ManualClock(START)
         async with running_simulator(clock=clock) as server, moving(clock):
-            result = await run_bot(server.port)
+            result = await run_script(BOT, server.port)
             result["clock_ms"] = (int(START.timestamp() * 1000), int(clock.now().timestamp() * 1000))
             return result
 
