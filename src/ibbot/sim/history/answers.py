@@ -50,7 +50,8 @@ from ibbot.sim.history.window import no_data_rejection, query_window
 from ibbot.sim.instruments.calendar import ExchangeCalendar
 from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.instruments.master import SecurityMaster
-from ibbot.sim.market.bars import Bar, SessionFilter, head_timestamp, historical_bars
+from ibbot.sim.market.bar import Bar
+from ibbot.sim.market.bars import SessionFilter, head_timestamp, historical_bars
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.prices import RATE, Prices
 from ibbot.sim.market.series import BAR_SIZES, WhatToShow

@@ -31,7 +31,8 @@ from ibbot.protocol.types import Bar as WireBar
 from ibbot.protocol.types import fast_constructor
 from ibbot.sim.history.window import format_bar_time, zone_label
 from ibbot.sim.instruments.calendar import ExchangeCalendar
-from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
+from ibbot.sim.market.bar import Bar
+from ibbot.sim.market.bars import SessionFilter, historical_bars
 from ibbot.sim.market.options import option_quote
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.profile import MINUTES_PER_DAY

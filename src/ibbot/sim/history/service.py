@@ -69,7 +69,8 @@ from ibbot.sim.history.rules import (
 from ibbot.sim.history.window import check_data_available, format_range_time, no_data_rejection, query_window
 from ibbot.sim.instruments.master import SecurityMaster
 from ibbot.sim.link import Link
-from ibbot.sim.market.bars import Bar, SessionFilter
+from ibbot.sim.market.bar import Bar
+from ibbot.sim.market.bars import SessionFilter
 from ibbot.sim.market.prices import Prices
 from ibbot.sim.market.series import BarSize, WhatToShow
 from ibbot.sim.outbox import Outbox

@@ -34,13 +34,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
-from ibbot.protocol.types import fast_constructor
+import numpy as np
+
 from ibbot.sim.instruments.calendar import ExchangeCalendar, Session
-from ibbot.sim.market.grid import GridDay
+from ibbot.sim.market.bar import Bar
+from ibbot.sim.market.batch import Ints
+from ibbot.sim.market.gridbars import grid_table
 from ibbot.sim.market.model import LOTS_PER_PRINT
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
 from ibbot.sim.market.spans import GRID_SPAN, TradeSpan, grid_steps, quote_points, time_average, trade_span
+from ibbot.sim.market.table import EMPTY, BarTable
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY = 86_400
@@ -67,24 +71,6 @@ class SessionFilter(enum.Enum):
         return cls.ALWAYS if around_the_clock else cls.TRADING
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Bar:
-    """One historical bar; `volume` in shares (contracts); volume, wap and count are -1 for quote series."""
-
-    start: datetime
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: int = -1
-    wap: float = -1.0
-    count: int = -1
-    trading_date: date | None = None  # daily and longer bars: the (first) trading date
-
-
-_new_bar = fast_constructor(Bar)  # the same Bar at a fraction of Bar(...)'s cost: long answers build thousands
-
-
 def _epoch(moment: datetime) -> int:
     delta = moment - _EPOCH
     return delta.days * 86_400 + delta.seconds + (1 if delta.microseconds else 0)  # round up: [start, end)
@@ -108,6 +94,15 @@ def intraday_spans(
     calendar: ExchangeCalendar, start: int, end: int, length: int, sessions: SessionFilter
 ) -> list[tuple[int, int, date]]:
     """(bar start, bar end, trading date) of every intraday bar of `length` seconds starting in [start, end)."""
+    lo, hi, dates = intraday_columns(calendar, start, end, length, sessions)
+    return list(zip(lo.tolist(), hi.tolist(), dates, strict=True))
+
+
+def intraday_columns(
+    calendar: ExchangeCalendar, start: int, end: int, length: int, sessions: SessionFilter
+) -> tuple[Ints, Ints, list[date]]:
+    """`intraday_spans` as columns: bar starts, bar ends, trading dates. A session's bars are the cells of
+    `length` seconds on its local clock (its offset at its start) cut at its ends and at `end`."""
     if sessions is SessionFilter.ALWAYS:
         first = start - start % 60
         pieces = [(first, end, calendar.local_date(_moment(first)), _offset(calendar, first))]
@@ -116,15 +111,23 @@ def intraday_spans(
             (_epoch(s.start), _epoch(s.end), s.trading_date, _offset(calendar, _epoch(s.start)))
             for s in _sessions(calendar, start, end, sessions)
         ]
-    spans: list[tuple[int, int, date]] = []
+    los: list[Ints] = []
+    his: list[Ints] = []
+    dates: list[date] = []
     for lo, hi, trading_date, offset in pieces:
-        t = lo
-        while t < hi and t < end:
-            cell_end = t - (t + offset) % length + length
-            if t >= start:
-                spans.append((t, min(cell_end, hi, end), trading_date))
-            t = cell_end
-    return spans
+        stop = min(hi, end)
+        if lo >= stop:
+            continue
+        cells = np.arange(lo - (lo + offset) % length + length, stop, length, dtype=np.int64)  # inner cell edges
+        starts = np.concatenate(([lo], cells))
+        ends = np.minimum(np.append(cells, stop), stop)
+        kept = starts >= start
+        los.append(starts[kept])
+        his.append(ends[kept])
+        dates.extend([trading_date] * int(kept.sum()))
+    if not los:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+    return np.concatenate(los), np.concatenate(his), dates
 
 
 def _offset(calendar: ExchangeCalendar, s: int) -> int:
@@ -164,112 +167,82 @@ def historical_bars(
     sessions: SessionFilter,
 ) -> tuple[Bar, ...]:
     """The bars of [start, end) (UTC-aware), oldest first; empty when there is no data (caller answers 162)."""
+    return historical_table(path, start=start, end=end, bar_size=bar_size, what=what, sessions=sessions).bars()
+
+
+def historical_table(
+    path: PricePath,
+    *,
+    start: datetime,
+    end: datetime,
+    bar_size: BarSize,
+    what: WhatToShow,
+    sessions: SessionFilter,
+) -> BarTable:
+    """`historical_bars` as columns (long answers are computed as columns and never as `Bar`s)."""
     model = path.model
     head = datetime.combine(model.head_date, datetime.min.time(), tzinfo=UTC)
     a, b = max(_epoch(start), _epoch(head)), _epoch(end)
     if a >= b or (what in _TRADE_SERIES and not model.has_trades):
-        return ()
+        return EMPTY
+    context = _Context(path=path, end=b, exact=False, daily=bar_size.unit is not BarUnit.SECOND)
     if bar_size.unit is BarUnit.SECOND:
-        groups = [
-            (lo, [(lo, hi)], day) for lo, hi, day in intraday_spans(model.calendar, a, b, bar_size.length, sessions)
-        ]
-        exact = bar_size.length < 60
+        lo, hi, dates = intraday_columns(model.calendar, a, b, bar_size.length, sessions)
+        if bar_size.length < 60 and what in _FAST_SERIES:
+            spans = list(zip(lo.tolist(), lo.tolist(), hi.tolist(), strict=True))
+            return BarTable.of_bars(_exact_bars(path, spans, what, end=b))
+        if bar_size.length >= GRID_SPAN and what in _GRID_SERIES:
+            return _grid_bars(context, lo, hi, dates, what)
+        context = replace(context, exact=bar_size.length < 60)
+        groups = [(x, [(x, y)], day) for x, y, day in zip(lo.tolist(), hi.tolist(), dates, strict=True)]
     else:
         groups = _period_groups(model.calendar, a, b, bar_size.unit, sessions)
-        exact = False
-    if exact and what in _FAST_SERIES:
-        return _exact_bars(path, [(first, *pieces[0]) for first, pieces, _day in groups], what, end=b)
     builder = _BUILDERS[what]
-    context = _Context(path=path, end=b, exact=exact, daily=bar_size.unit is not BarUnit.SECOND)
-    if not context.daily and bar_size.seconds is not None and bar_size.seconds >= GRID_SPAN and what in _GRID_SERIES:
-        return _grid_bars(context, groups, what)
-    return tuple(builder(context, first, pieces, day) for first, pieces, day in groups)
+    return BarTable.of_bars([builder(context, first, pieces, day) for first, pieces, day in groups])
 
 
 _GRID_SERIES = frozenset({WhatToShow.TRADES, WhatToShow.MIDPOINT, WhatToShow.BID, WhatToShow.ASK, WhatToShow.BID_ASK})
 
 
-_Groups = list[tuple[int, list[tuple[int, int]], date]]
-# grid_steps of a span depends only on its length and its start's place in 8 hours (every grid divides 480
-# minutes): kept across calls, as a big request is computed a day at a time
-_GRID_STEPS: dict[tuple[int, int], tuple[int, int]] = {}
+def _grid_bars(ctx: _Context, lo: Ints, hi: Ints, dates: list[date], what: WhatToShow) -> BarTable:
+    """Intraday bars of 5 minutes and more: read straight from their days' grids, all at once, when their ends
+    lie on the grids (`gridbars`: the builders' very values); the others (cut at a session's edge or the
+    window's end) through the builder."""
+    length = hi - lo
+    # grid_steps of a span depends only on its length and its start's place in 8 hours (every grid divides
+    # 480 minutes): a few distinct keys per request
+    keys, which = np.unique((lo % 28_800) * (1 << 32) + length, return_inverse=True)
+    found = np.array([grid_steps(k >> 32, (k >> 32) + (k & 0xFFFFFFFF)) for k in keys.tolist()], dtype=np.int64)
+    steps = found.reshape(-1, 2)[which.ravel()]
+    volume_seconds = steps[:, 1] * 60
+    on_grids = (length >= GRID_SPAN) & (lo % volume_seconds == 0) & (hi % volume_seconds == 0)
+    on_grids &= lo // _DAY == (hi - 1) // _DAY
+    parts: list[tuple[Ints, BarTable]] = []
+    for step, volume_step in np.unique(steps[on_grids], axis=0).tolist():
+        places = np.flatnonzero(on_grids & (steps[:, 0] == step) & (steps[:, 1] == volume_step))
+        parts.append((places, grid_table(ctx.path, lo[places], hi[places], what, step=step, volume_step=volume_step)))
+    others = np.flatnonzero(~on_grids)
+    if len(others):
+        builder = _BUILDERS[what]
+        spans = zip(others.tolist(), lo[others].tolist(), hi[others].tolist(), strict=True)
+        built = [builder(ctx, x, [(x, y)], dates[i]) for i, x, y in spans]
+        parts.append((others, BarTable.of_bars(built)))
+    return _placed(parts, len(lo))
 
 
-def _grid_bars(ctx: _Context, groups: _Groups, what: WhatToShow) -> tuple[Bar, ...]:
-    """Intraday bars of 5 minutes and more, each read straight from its day's grid when its ends lie on the
-    grid (the builders' very values, without their per-bar objects); the others through the builder."""
-    path, builder = ctx.path, _BUILDERS[what]
-    tick, digits, lot = path.tick, path.decimals, path.model.lot_size
-    trades = what is WhatToShow.TRADES
-    out: list[Bar] = []
-    steps = _GRID_STEPS
-    if len(steps) > 4096:  # a few dozen keys per bar size in practice
-        steps.clear()
-    grid_key: tuple[int, int, int] | None = None  # the bars of one day read one grid: kept in hand
-    grid: GridDay | None = None
-    prices: list[float] = []
-    day_start, base = -1, _EPOCH
-    offsets: dict[int, timedelta] = {}
-    for first, pieces, day in groups:
-        (lo, hi), length = pieces[0], pieces[0][1] - pieces[0][0]
-        found = steps.get((lo % 28_800, length))
-        if found is None:
-            found = steps[(lo % 28_800, length)] = grid_steps(lo, hi)
-        step, volume_step = found
-        seconds, volume_seconds = step * 60, volume_step * 60
-        cut = length < GRID_SPAN or lo % volume_seconds or hi % volume_seconds  # a short or unaligned piece
-        if cut or len(pieces) > 1 or lo // _DAY != (hi - 1) // _DAY:
-            out.append(builder(ctx, first, pieces, day))
-            continue
-        if (lo // _DAY, step, volume_step) != grid_key:
-            grid_key = (lo // _DAY, step, volume_step)
-            grid = path.grid_day(*grid_key)
-            prices = grid.prices() if trades else []
-        assert grid is not None
-        k0 = (lo % _DAY) // seconds
-        k1 = k0 + length // seconds
-        if first - day_start >= _DAY or first < day_start:
-            day_start = first - first % _DAY
-            base = _moment(day_start)
-        offset = offsets.get(first - day_start)
-        if offset is None:
-            offset = offsets[first - day_start] = timedelta(seconds=first - day_start)
-        start = base + offset
-        if trades:
-            span = prices[k0 : k1 + 1]  # price() of each tick, so max and min match the ticks' (it is monotonic)
-            v0 = (lo % _DAY) // volume_seconds
-            lots = grid.cum_lots[v0 + length // volume_seconds] - grid.cum_lots[v0]
-            twap = (grid.cum_trapezoid[k1] - grid.cum_trapezoid[k0]) / (k1 - k0)
-            wap = lots * twap / lots if lots else float(grid.last[k1])  # as _trades_bar divides the notional
-            out.append(
-                _new_bar(
-                    start=start,
-                    open=span[0],
-                    high=max(span),
-                    low=min(span),
-                    close=span[-1],
-                    volume=lots * lot,
-                    wap=round(wap * tick, digits + 2),
-                    count=(lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT,  # prints_of
-                )
-            )
-            continue
-        bids, asks = grid.bid_ask()
-        if what is WhatToShow.BID_ASK:  # as _quote_bar_for computes it: time averages of open and close
-            bid_sum = sum(v * seconds for v in bids[k0:k1]) / length * length
-            ask_sum = sum(v * seconds for v in asks[k0:k1]) / length * length
-            high, low_ = max(asks[k0:k1]) * tick, min(bids[k0:k1]) * tick
-            values = (bid_sum / length * tick, high, low_, ask_sum / length * tick)
-            o, h, low, c = (round(v, digits + 2) for v in values)
-        else:
-            if what is WhatToShow.MIDPOINT:
-                series = [x + y for x, y in zip(bids[k0 : k1 + 1], asks[k0 : k1 + 1], strict=True)]
-                scale, places = tick / 2, digits + 1
-            else:
-                series, scale, places = (bids if what is WhatToShow.BID else asks)[k0 : k1 + 1], tick, digits
-            o, h, low, c = (round(v * scale, places) for v in (series[0], max(series), min(series), series[-1]))
-        out.append(_new_bar(start=start, open=o, high=h, low=low, close=c))
-    return tuple(out)
+def _placed(parts: list[tuple[Ints, BarTable]], count: int) -> BarTable:
+    """One table of the parts' bars, each at its place (0 .. count - 1)."""
+    if len(parts) == 1:
+        return parts[0][1]
+    if not parts:
+        return EMPTY
+    columns = [np.empty(count, dtype=object) for _ in range(8)]
+    for places, table in parts:
+        fields = (table.start, table.open, table.high, table.low, table.close, table.volume, table.wap, table.count)
+        for column, values in zip(columns, fields, strict=True):
+            column[places] = values
+    start, o, h, low, c, volume, wap, n = (column.tolist() for column in columns)
+    return BarTable(start=start, open=o, high=h, low=low, close=c, volume=volume, wap=wap, count=n)
 
 
 def _exact_bars(path: PricePath, spans: list[tuple[int, int, int]], what: WhatToShow, *, end: int) -> tuple[Bar, ...]:

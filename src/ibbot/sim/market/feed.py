@@ -34,7 +34,8 @@ from typing import NamedTuple
 
 from ibbot.sim.instruments.calendar import ExchangeCalendar
 from ibbot.sim.market import noise
-from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
+from ibbot.sim.market.bar import Bar
+from ibbot.sim.market.bars import SessionFilter, historical_bars
 from ibbot.sim.market.model import LOTS_PER_PRINT, Minute, prints_of
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.profile import REGULAR

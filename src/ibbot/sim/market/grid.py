@@ -1,24 +1,35 @@
-"""One UTC day of a price path read on its grids (`ibbot.sim.market.tree`): what bars of 5 minutes and more are
-made of.
+"""Days of a price path read on its grids (`ibbot.sim.market.tree`): what bars of 5 minutes and more are made of.
 
-Theory of operation: a `GridDay` holds the last price in ticks at the points 0, step, 2 step ... 1440 minutes
-of a day, the running sum of their trapezoids (so the time-weighted average price of any run of points is one
-subtraction) and the running lots of the cells of a coarser `volume_step` grid (the bars' own, whose cells
-are drawn first and cheaply); bids and asks come on first use. A bar whose ends lie on both grids is then a
-few slices and subtractions, however long the request: a year of half-hour bars costs about what drawing the
-days' 5-minute points does. The path keeps recent `GridDay`s (`PricePath.grid_day`).
+Theory of operation: a `GridBatch` holds, for consecutive UTC days, the last price in ticks at the points 0,
+step, 2 step ... 1440 minutes of each day, the running sum of their trapezoids (so the time-weighted average
+price of any run of points is one subtraction) and the running lots of the cells of a coarser `volume_step`
+grid (the bars' own, whose cells are drawn first and cheaply); bids and asks on first use. A bar whose ends
+lie on both grids is then a few slices and subtractions, however long the request. The days are computed
+together (`ibbot.sim.market.batch`: a few array operations per round of the bridge for all of them, the same
+bits as the path's node-by-node loops), so a year of half-hour bars costs about what its exp and normal draws
+do. A `GridDay` is one day of a batch as Python lists, for code that reads one bar at a time; the path keeps
+recent ones (`PricePath.grid_day`).
 """
 
 from __future__ import annotations
 
 import math
-from array import array
-from itertools import accumulate
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
+
+import numpy as np
+
+from ibbot.sim.market import batch, noise
+from ibbot.sim.market.batch import Floats, Ints
+from ibbot.sim.market.profile import MINUTES_PER_DAY, DayProfile
+from ibbot.sim.market.tree import GRID_ROUNDS, grid_nodes
+
+MINUTE_VOLUME_NOISE = 0.15  # per bisection level inside a day (11 levels): `PricePath._segments`' too
 
 
 class GridSource(Protocol):
-    """What a grid day reads of its path (`ibbot.sim.market.path.PricePath`)."""
+    """What a grid reads of its path (`ibbot.sim.market.path.PricePath`)."""
 
     @property
     def inv_tick(self) -> float: ...
@@ -26,39 +37,191 @@ class GridSource(Protocol):
     @property
     def has_trades(self) -> bool: ...
 
-    def grid_x(self, day: int, step: int) -> array[float]: ...
+    @property
+    def day_variance(self) -> float: ...
 
-    def grid_volume(self, day: int, step: int) -> list[int]: ...
+    @property
+    def draw_keys(self) -> tuple[int, int]: ...  # the noise keys of the day's prices and of its volume
+
+    def midnight_x(self, day: int) -> float: ...
+
+    def day_profile(self, day: int) -> DayProfile: ...
+
+    def day_lots(self, day: int) -> int: ...
+
+    def minute_states(self, day: int) -> bytes: ...
 
     def spread(self, state: int) -> int: ...
 
     def price(self, ticks: int) -> float: ...
 
-    def minute_state(self, mi: int) -> int: ...
+
+@dataclass(frozen=True, slots=True)
+class GridBatch:
+    """Days `days` (UTC day numbers, ascending) of a path on the `step`-minute price grid and the `volume_step`
+    one. Rows are days; `ticks` and `cum_trapezoid` have 1440 / step + 1 columns, `cum_lots` 1440 / volume_step + 1."""
+
+    days: tuple[int, ...]
+    step: int
+    volume_step: int
+    exps: Floats  # exp(log price) x inv_tick at the points: what the ticks and the quotes are rounded from
+    ticks: Ints
+    cum_trapezoid: Floats
+    cum_lots: Ints
+    spreads: Ints  # each point's spread in ticks (its minute's)
+    _quotes: list[tuple[Ints, Ints]] = field(default_factory=list)
+
+    def quotes(self) -> tuple[Ints, Ints]:
+        """(bids, asks) in ticks at the points."""
+        if not self._quotes:
+            bids = np.maximum(np.floor(self.exps - (self.spreads - 1) / 2).astype(np.int64), 1)
+            self._quotes.append((bids, bids + self.spreads))
+        return self._quotes[0]
+
+    def row(self, i: int, path: GridSource) -> GridDay:
+        """Day `days[i]` on its own (copies: a kept day does not keep the batch)."""
+        return GridDay(
+            day=self.days[i],
+            step=self.step,
+            volume_step=self.volume_step,
+            exps=self.exps[i].copy(),
+            ticks=self.ticks[i].copy(),
+            cum_trapezoid=self.cum_trapezoid[i].copy(),
+            cum_lots=self.cum_lots[i].copy(),
+            spreads=self.spreads[i].copy(),
+            path=path,
+        )
+
+    @classmethod
+    def of(cls, rows: Sequence[GridDay]) -> GridBatch:
+        """Kept days as one batch (same grids, ascending days)."""
+        return cls(
+            days=tuple(r.day for r in rows),
+            step=rows[0].step,
+            volume_step=rows[0].volume_step,
+            exps=np.stack([r.exps for r in rows]),
+            ticks=np.stack([r.ticks for r in rows]),
+            cum_trapezoid=np.stack([r.cum_trapezoid for r in rows]),
+            cum_lots=np.stack([r.cum_lots for r in rows]),
+            spreads=np.stack([r.spreads for r in rows]),
+        )
+
+
+def grid_batch(path: GridSource, day_list: Sequence[int], step: int, volume_step: int) -> GridBatch:
+    """Days `day_list` (ascending) of `path` on its grids (module doc)."""
+    if volume_step % step:
+        raise ValueError("the volume grid must be coarser than the price grid")
+    days = len(day_list)
+    profiles = [path.day_profile(d) for d in day_list]
+    ends = np.array([(path.midnight_x(d), path.midnight_x(d + 1)) for d in day_list], dtype=np.float64).reshape(-1, 2)
+    price_key, volume_key = path.draw_keys
+    rounds = GRID_ROUNDS[step]
+    draws = noise.normals_rows(price_key, day_list, len(grid_nodes(step)))
+    x = np.empty((days, MINUTES_PER_DAY + 1), dtype=np.float64)
+    for rows, uniform in _by_clock(profiles):
+        if uniform:  # the nodes' own weights, as PricePath._draw for a uniform day
+            scales = [math.sqrt(path.day_variance * profiles[i].variance_scale * MINUTES_PER_DAY) for i in rows]
+            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds)
+        else:
+            scales = [math.sqrt(path.day_variance * profiles[i].variance_scale) for i in rows]
+            var_cum = np.stack([np.frombuffer(profiles[i].var_cum) for i in rows])
+            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, var_cum)
+    exps = batch.exp(x[:, ::step]) * path.inv_tick
+    ticks = np.maximum((exps + 0.5).astype(np.int64), 1)
+    cells = np.zeros((days, MINUTES_PER_DAY // volume_step), dtype=np.int64)
+    if path.has_trades:
+        cells = _cells(path, profiles, day_list, volume_key, volume_step)
+    states = [path.minute_states(d)[::step] + path.minute_states(d + 1)[:1] for d in day_list]
+    spread_of = np.array([path.spread(s) for s in range(3)], dtype=np.int64)  # CLOSED, EXTENDED, REGULAR
+    spreads = spread_of[np.frombuffer(b"".join(states), dtype=np.uint8).reshape(days, -1)]
+    return GridBatch(
+        days=tuple(day_list),
+        step=step,
+        volume_step=volume_step,
+        exps=exps,
+        ticks=ticks,
+        cum_trapezoid=batch.cum_trapezoids(ticks),
+        cum_lots=batch.cum_lots(cells),
+        spreads=spreads,
+    )
+
+
+def _by_clock(profiles: Sequence[DayProfile]) -> list[tuple[list[int], bool]]:
+    """The batch's rows split by the bridge's clock: uniform days and the others."""
+    uniform = [i for i, p in enumerate(profiles) if p.uniform]
+    other = [i for i, p in enumerate(profiles) if not p.uniform]
+    return [(rows, flag) for rows, flag in ((uniform, True), (other, False)) if rows]
+
+
+def _cells(path: GridSource, profiles: list[DayProfile], days: Sequence[int], key: int, step: int) -> Ints:
+    """Lots of each `step`-minute cell of each day (as `PricePath.grid_volume`)."""
+    rounds = GRID_ROUNDS[step]
+    draws = noise.normals_rows(key, days, len(grid_nodes(step)))
+    roots = np.array([path.day_lots(d) for d in days], dtype=np.int64)
+    segments = np.zeros((len(days), MINUTES_PER_DAY + 1), dtype=np.int64)
+    for rows, uniform in _by_clock(profiles):
+        vol_cum = None if uniform else np.stack([np.frombuffer(profiles[i].vol_cum) for i in rows])
+        segments[rows] = batch.cascade(roots[rows], draws[rows], rounds, MINUTE_VOLUME_NOISE, vol_cum)
+    cells: Ints = segments[:, 0:MINUTES_PER_DAY:step]
+    return cells
 
 
 class GridDay:
-    """Day `day` of a path: prices on the `step`-minute grid, volume on the `volume_step` one (read-only)."""
+    """One day of a `GridBatch` (read-only): its rows, and as Python lists for code that reads a bar at a time."""
 
-    __slots__ = ("_path", "_prices", "cum_lots", "cum_trapezoid", "day", "last", "quotes", "step", "volume_step", "xs")
+    __slots__ = (
+        "_lists",
+        "_path",
+        "_prices",
+        "_quotes",
+        "cum_lots_row",
+        "cum_trapezoid_row",
+        "day",
+        "exps",
+        "spreads",
+        "step",
+        "ticks",
+        "volume_step",
+    )
 
-    def __init__(self, path: GridSource, day: int, step: int, volume_step: int) -> None:
-        if volume_step % step:
-            raise ValueError("the volume grid must be coarser than the price grid")
+    def __init__(
+        self,
+        *,
+        day: int,
+        step: int,
+        volume_step: int,
+        exps: Floats,
+        ticks: Ints,
+        cum_trapezoid: Floats,
+        cum_lots: Ints,
+        spreads: Ints,
+        path: GridSource,
+    ) -> None:
+        self.day, self.step, self.volume_step = day, step, volume_step
+        self.exps, self.ticks, self.spreads = exps, ticks, spreads
+        self.cum_trapezoid_row, self.cum_lots_row = cum_trapezoid, cum_lots
         self._path = path
-        self.day = day
-        self.step = step
-        self.volume_step = volume_step
-        self.xs = path.grid_x(day, step)
-        inv, exp = path.inv_tick, math.exp
-        # lists, not arrays: the bars' loop slices them and takes max and min (a quarter faster on lists)
-        last = self.last = [max(1, int(exp(x) * inv + 0.5)) for x in self.xs]
-        trapezoids = ((last[k] + last[k + 1]) * 0.5 for k in range(len(last) - 1))
-        self.cum_trapezoid = list(accumulate(trapezoids, initial=0.0))
-        lots = path.grid_volume(day, volume_step) if path.has_trades else [0] * (1440 // volume_step)
-        self.cum_lots = list(accumulate(lots, initial=0))
-        self.quotes: tuple[list[int], list[int]] | None = None
+        self._lists: tuple[list[int], list[float], list[int]] | None = None
         self._prices: list[float] | None = None
+        self._quotes: tuple[list[int], list[int]] | None = None
+
+    def _as_lists(self) -> tuple[list[int], list[float], list[int]]:
+        if self._lists is None:
+            self._lists = (self.ticks.tolist(), self.cum_trapezoid_row.tolist(), self.cum_lots_row.tolist())
+        return self._lists
+
+    @property
+    def last(self) -> list[int]:
+        """The last price in ticks at each point."""
+        return self._as_lists()[0]
+
+    @property
+    def cum_trapezoid(self) -> list[float]:
+        return self._as_lists()[1]
+
+    @property
+    def cum_lots(self) -> list[int]:
+        return self._as_lists()[2]
 
     def prices(self) -> list[float]:
         """The last prices at the grid's points as the floats IB sends (`PricePath.price` of each)."""
@@ -68,15 +231,7 @@ class GridDay:
 
     def bid_ask(self) -> tuple[list[int], list[int]]:
         """(bids, asks) in ticks at the price grid's points, with each point's minute's spread."""
-        if self.quotes is None:
-            path = self._path
-            inv, exp, floor = path.inv_tick, math.exp, math.floor
-            first = self.day * 1440
-            bids, asks = [], []
-            for k, x in enumerate(self.xs):
-                n = path.spread(path.minute_state(first + k * self.step))
-                bid = max(1, floor(exp(x) * inv - (n - 1) / 2))
-                bids.append(bid)
-                asks.append(bid + n)
-            self.quotes = (bids, asks)
-        return self.quotes
+        if self._quotes is None:
+            bids, asks = GridBatch.of([self]).quotes()
+            self._quotes = (bids[0].tolist(), asks[0].tolist())
+        return self._quotes

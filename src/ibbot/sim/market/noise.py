@@ -11,6 +11,7 @@ through Box-Muller, one standard normal. A draw costs well under a microsecond i
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -103,6 +104,32 @@ def _normals_vector(base: int, count: int) -> list[float]:
     if len(out) > count:
         out.pop()
     return out
+
+
+def normals_rows(key: int, majors: Sequence[int], count: int) -> np.ndarray:
+    """(len(majors), count) float64: row i is `normals(key, majors[i], count)`, bit for bit, for many rows at once
+    (a request's days): the hashing, the uniforms, sqrt and the products in numpy (uint64 products wrap exactly as
+    the masked ones; +, *, sqrt are IEEE operations, correctly rounded, in the loop's order), log, cos and sin the
+    math module's mapped over the values (numpy's own may differ in the last bit, by version and by vector unit)."""
+    bases = np.array([key ^ ((m & ((1 << _MAJOR_BITS) - 1)) << _MINOR_BITS) for m in majors], dtype=np.uint64)
+    pairs = (count + 1) // 2
+    x = (bases[:, None] ^ np.arange(pairs, dtype=np.uint64)[None, :]).ravel()
+    x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
+    x ^= x >> _U64(31)
+    uniforms = ((x >> _U64(32)).astype(np.float64) + 0.5) * _U32
+    angles = _TWO_PI * (x & _U64(0xFFFFFFFF)).astype(np.float64) * _U32
+    radius = np.sqrt(-2.0 * mapped(math.log, uniforms))
+    out = np.empty((len(majors), 2 * pairs), dtype=np.float64)
+    out.reshape(-1)[0::2] = radius * mapped(math.cos, angles)
+    out.reshape(-1)[1::2] = radius * mapped(math.sin, angles)
+    return out[:, :count]
+
+
+def mapped(function: Callable[[float], float], values: np.ndarray) -> np.ndarray:
+    """`function` (a math-module one) of every value, the same shape: the values go through Python floats."""
+    flat: list[float] = values.ravel().tolist()
+    return np.fromiter(map(function, flat), np.float64, len(flat)).reshape(values.shape)
 
 
 def normal_at(key: int, major: int, index: int) -> float:

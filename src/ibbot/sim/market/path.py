@@ -34,11 +34,12 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import isnan
 
 from ibbot.sim.market import noise
-from ibbot.sim.market.grid import GridDay
+from ibbot.sim.market.grid import MINUTE_VOLUME_NOISE, GridBatch, GridDay, grid_batch
 from ibbot.sim.market.model import LOTS_PER_PRINT, Minute, PriceModel, print_sizes, prints_of
 from ibbot.sim.market.profile import (
     CLOSED,
@@ -60,7 +61,6 @@ TRADING_DAYS_PER_YEAR = 252
 _TAG_ANCHOR, _TAG_DAY, _TAG_MINUTE, _TAG_SECOND = 1, 2, 3, 4
 _TAG_DAY_VOLUME, _TAG_MINUTE_VOLUME, _TAG_SECOND_VOLUME, _TAG_SIZES = 5, 6, 7, 8
 _DAY_VOLUME_NOISE = 0.3  # log-normal noise of a day's total volume
-_MINUTE_VOLUME_NOISE = 0.15  # per bisection level inside a day (11 levels)
 _SECOND_VOLUME_NOISE = 0.45  # per bisection level inside a minute (6 levels): trades come in bursts
 _SPREAD_FACTOR = {REGULAR: 1, EXTENDED: 2, CLOSED: 3}
 _DEPTH_FACTOR = {REGULAR: 1.0, EXTENDED: 0.4, CLOSED: 0.15}
@@ -284,12 +284,49 @@ class PricePath:
         """Day `day`, prices on the `step`-minute grid and volume on the `volume_step` one (kept for the next
         caller: a bigger request after a smaller one, or a keepUpToDate stream, reads the same days)."""
         key = (day, step, volume_step)
-        found = self._grid_days.get(key)
-        if found is None:
-            if len(self._grid_days) >= _GRID_CACHE:
-                del self._grid_days[next(iter(self._grid_days))]
-            found = self._grid_days[key] = GridDay(self, day, step, volume_step)
+        if key not in self._grid_days:
+            self.grid_days([day], step, volume_step)
+        return self._grid_days[key]
+
+    def grid_days(self, days: Sequence[int], step: int, volume_step: int) -> GridBatch:
+        """Days `days` (ascending) on the grids: the kept ones if all are, else computed together, the last of
+        them then kept for `grid_day`."""
+        cache = self._grid_days
+        kept = [cache.get((day, step, volume_step)) for day in days]
+        if all(kept):
+            return GridBatch.of(kept)  # type: ignore[arg-type]  # no None in it
+        found = grid_batch(self, days, step, volume_step)
+        for i in range(max(0, len(days) - _GRID_CACHE), len(days)):
+            if len(cache) >= _GRID_CACHE:
+                del cache[next(iter(cache))]
+            cache[(days[i], step, volume_step)] = found.row(i, self)
         return found
+
+    # What a grid reads of the path (`ibbot.sim.market.grid.GridSource`).
+
+    @property
+    def day_variance(self) -> float:
+        return self._day_var
+
+    @property
+    def draw_keys(self) -> tuple[int, int]:
+        return self._k_minute, self._k_minute_volume
+
+    def midnight_x(self, day: int) -> float:
+        return self._x_day(day)
+
+    def day_profile(self, day: int) -> DayProfile:
+        return self._profile(day)
+
+    def day_lots(self, day: int) -> int:
+        return self._day_volume(day)
+
+    def minute_states(self, day: int) -> bytes:
+        """minute_state of every minute of UTC day `day`."""
+        if self._liquid:
+            self.minute_state(day * MINUTES_PER_DAY)  # fills the cache
+            return self._states[day]
+        return self._profile(day).state
 
     def _draw(self, day: int, tree: array[float], nodes: tuple[Node, ...]) -> None:
         """Compute the nodes' points of `day` still missing from its tree (parents come first in `nodes`).
@@ -429,7 +466,7 @@ class PricePath:
                 else:
                     c0 = cum[lo]
                     share = (cum[mid] - c0) / (cum[node.hi] - c0)
-                tilt = exp(_MINUTE_VOLUME_NOISE * draws[node.index])
+                tilt = exp(MINUTE_VOLUME_NOISE * draws[node.index])
                 weighted = share * tilt
                 left = tree[mid] = int(lots * (weighted / (weighted + (1.0 - share) / tilt)) + 0.5)  # _split
             segments[lo] = left

@@ -88,3 +88,41 @@ def level_at_most(minutes: float) -> int:
         if step <= minutes:
             return step
     return 1
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """Nodes of one grid that can be drawn together: each reads only points of earlier rounds (as columns of
+    a day's points: `lo`, `mid`, `hi` are minutes; `index` the nodes' places in NODES, their draws)."""
+
+    index: tuple[int, ...]
+    lo: tuple[int, ...]
+    mid: tuple[int, ...]
+    hi: tuple[int, ...]
+    frac: tuple[float, ...]
+    spread: tuple[float, ...]
+
+
+def _rounds(nodes: tuple[Node, ...]) -> tuple[Round, ...]:
+    # A node's round is one past the later of its two ends'. Its volume split reads the segment [lo, hi),
+    # made by whichever end was drawn last, so the same rounds order the volume cascade (tested against the
+    # node-by-node one).
+    ready = {0: 0, MINUTES_PER_DAY: 0}
+    grouped: dict[int, list[Node]] = {}
+    for node in nodes:
+        depth = ready[node.mid] = 1 + max(ready[node.lo], ready[node.hi])
+        grouped.setdefault(depth, []).append(node)
+    return tuple(
+        Round(
+            index=tuple(n.index for n in group),
+            lo=tuple(n.lo for n in group),
+            mid=tuple(n.mid for n in group),
+            hi=tuple(n.hi for n in group),
+            frac=tuple(n.frac for n in group),
+            spread=tuple(n.spread for n in group),
+        )
+        for _depth, group in sorted(grouped.items())
+    )
+
+
+GRID_ROUNDS = {step: _rounds(grid_nodes(step)) for step in LEVELS}  # per grid step: its nodes in rounds

@@ -22,7 +22,8 @@ from ibbot.sim.history.build import (
 )
 from ibbot.sim.history.rules import Duration, DurationUnit, Rejection
 from ibbot.sim.instruments.calendar import CME_EQUITY, US_EQUITY, ExchangeCalendar
-from ibbot.sim.market.bars import Bar, SessionFilter, historical_bars
+from ibbot.sim.market.bar import Bar
+from ibbot.sim.market.bars import SessionFilter, historical_bars
 from ibbot.sim.market.path import PriceModel, PricePath
 from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ibbot.sim.instruments.calendar import CME_EQUITY, TSE, US_EQUITY
-from ibbot.sim.market.bars import Bar, SessionFilter, head_timestamp, historical_bars, intraday_spans
+from ibbot.sim.market.bar import Bar
+from ibbot.sim.market.bars import SessionFilter, head_timestamp, historical_bars, intraday_spans
 from ibbot.sim.market.path import PriceModel, PricePath
 from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 from unit.sim.support import AAPL as SHARED_AAPL

@@ -1,0 +1,110 @@
+"""The grids of many days at once (`ibbot.sim.market.grid`), in numpy: the same values as the node-by-node
+loops of `ibbot.sim.market.path`, bit for bit.
+
+Theory of operation: a day's grid nodes fall into rounds (`tree.GRID_ROUNDS`): a round reads only points of
+earlier ones, so one round of every day in the batch is a handful of array operations on columns. Every
+operation is one of IEEE's correctly rounded ones (+, -, *, /, sqrt, int conversion) applied in the order
+the loops apply them, so the results are the loops' own bits on any machine (tested against them); the
+transcendental functions (exp, and the normals' log, cos and sin) stay the `math` module's, mapped over the
+values at C speed, because numpy's own need not round alike (they differ by version and by vector unit).
+Rows are days; columns are minutes 0 .. 1440 of the day.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from ibbot.sim.market.noise import mapped
+from ibbot.sim.market.tree import MINUTES_PER_DAY, Round
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+_COLUMNS = MINUTES_PER_DAY + 1
+
+
+def exp(values: Floats) -> Floats:
+    """math.exp of every value (the same shape)."""
+    found: Floats = mapped(math.exp, values)
+    return found
+
+
+def bridge(
+    ends: Floats, draws: Floats, scales: Floats, rounds: tuple[Round, ...], var_cum: Floats | None = None
+) -> Floats:
+    """Log prices at the minutes of each day (NaN where no node of `rounds` draws them).
+
+    `ends`: (days, 2), the log prices at the day's midnights; `draws`: (days, nodes), node i's normal in column
+    i; `scales`: per day, sqrt(day variance x variance scale), times 1,440 when `var_cum` is None (the uniform
+    clock: the nodes' own weights); `var_cum`: (days, 1441) cumulative variance rates otherwise.
+    As `PricePath._draw`: x_lo + frac (x_hi - x_lo) + scale spread z."""
+    days = len(ends)
+    x = np.full((days, _COLUMNS), np.nan)
+    x[:, 0], x[:, MINUTES_PER_DAY] = ends[:, 0], ends[:, 1]
+    scale = scales[:, None]
+    for r in rounds:
+        lo, mid, hi = list(r.lo), list(r.mid), list(r.hi)
+        z = draws[:, list(r.index)]
+        x_lo = x[:, lo]
+        if var_cum is None:
+            x[:, mid] = x_lo + np.array(r.frac) * (x[:, hi] - x_lo) + scale * np.array(r.spread) * z
+            continue
+        c0, cm, c1 = var_cum[:, lo], var_cum[:, mid], var_cum[:, hi]
+        span = c1 - c0
+        spread = np.sqrt((cm - c0) * (c1 - cm) / span)
+        x[:, mid] = x_lo + (cm - c0) / span * (x[:, hi] - x_lo) + scale * spread * z
+    return x
+
+
+def cascade(roots: Ints, draws: Floats, rounds: tuple[Round, ...], noise: float, vol_cum: Floats | None = None) -> Ints:
+    """Lots of the segment starting at each minute once the nodes of `rounds` have cut each day (`roots`
+    lots) at their points (0 at minutes that start no segment). `draws` as `bridge`'s; `vol_cum`: (days, 1441)
+    cumulative volume rates, None for the uniform clock (a node's share is its `frac`).
+    As `PricePath._segments`: node (lo, mid, hi) gives [lo, mid) round(lots x w / (w + (1 - share) / t)) of
+    [lo, hi)'s lots, where t = exp(noise z) and w = share x t."""
+    days = len(roots)
+    segments = np.zeros((days, _COLUMNS), dtype=np.int64)
+    segments[:, 0] = roots
+    for r in rounds:
+        lo, mid, hi = list(r.lo), list(r.mid), list(r.hi)
+        tilt = exp(noise * draws[:, list(r.index)])
+        if vol_cum is None:
+            share: Floats = np.broadcast_to(np.array(r.frac), tilt.shape)
+        else:
+            c0 = vol_cum[:, lo]
+            share = (vol_cum[:, mid] - c0) / (vol_cum[:, hi] - c0)
+        weighted = share * tilt
+        lots = segments[:, lo]
+        left = (lots.astype(np.float64) * (weighted / (weighted + (1.0 - share) / tilt)) + 0.5).astype(np.int64)
+        segments[:, lo] = left
+        segments[:, mid] = lots - left
+    return segments
+
+
+def last_ticks(exps: Floats, inv_tick: float) -> Ints:
+    """max(1, int(exp(x) x inv_tick + 0.5)) of every point: the last price in ticks."""
+    ticks: Ints = np.maximum((exps * inv_tick + 0.5).astype(np.int64), 1)
+    return ticks
+
+
+def cum_trapezoids(ticks: Ints) -> Floats:
+    """Per row, the running sums of (t[k] + t[k + 1]) / 2 from 0 (as itertools.accumulate adds them)."""
+    out = np.zeros(ticks.shape, dtype=np.float64)
+    np.cumsum((ticks[:, :-1] + ticks[:, 1:]).astype(np.float64) * 0.5, axis=1, out=out[:, 1:])
+    return out
+
+
+def cum_lots(cells: Ints) -> Ints:
+    """Per row, the running sums of the cells' lots from 0."""
+    out = np.zeros((len(cells), cells.shape[1] + 1), dtype=np.int64)
+    np.cumsum(cells, axis=1, out=out[:, 1:])
+    return out
+
+
+def bids(exps: Floats, inv_tick: float, spreads: Ints) -> Ints:
+    """max(1, floor(exp(x) x inv_tick - (n - 1) / 2)) of every point, n its spread in ticks."""
+    half = (spreads - 1) / 2
+    found: Ints = np.maximum(np.floor(exps * inv_tick - half).astype(np.int64), 1)
+    return found
