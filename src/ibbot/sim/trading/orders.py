@@ -178,6 +178,24 @@ TYPE_RULES: dict[OrderType, TypeRule] = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EchoedTerms:
+    """Terms of a placeOrder the simulator does not act on and keeps only because TWS reports them back in
+    openOrder / completedOrder: the 10.x clients' compliance and routing flags (server versions 183..199).
+    Most orders carry none: they share `NO_ECHO`, which `to_order` recognises by identity."""
+
+    customer_account: str = ""  # 183
+    professional_customer: bool = False  # 184
+    include_overnight: bool = False  # 189
+    ext_operator: str = ""  # openOrder from 193
+    manual_order_indicator: int | None = None  # 192 (CME tagging: 0 electronic, 1 manual)
+    imbalance_only: bool = False  # 199
+
+
+NO_ECHO = EchoedTerms()
+ECHOED_FIELDS = tuple(f.name for f in fields(EchoedTerms))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderSpec:
     """An order as placed, in plain values (the caller translates `ibbot.protocol.types.Order`).
 
@@ -216,6 +234,7 @@ class OrderSpec:
     algo_params: tuple[tuple[str, str], ...] = ()  # its (tag, value) pairs, as sent
     algo_start: datetime | None = None  # the window a scheduled algo (VWAP, TWAP, ArrivalPx) runs in, UTC
     algo_end: datetime | None = None
+    echoed: EchoedTerms = NO_ECHO  # reported back, never acted on
 
     @property
     def is_buy(self) -> bool:
@@ -407,12 +426,15 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {"action": Action, "order_type": OrderT
 _TIME_FIELDS = ("good_till_date", "algo_start", "algo_end")
 
 
-_SPEC_FIELDS = tuple(f.name for f in fields(OrderSpec))
+_SPEC_FIELDS = tuple(f.name for f in fields(OrderSpec) if f.name != "echoed")
 
 
 def spec_to_dict(spec: OrderSpec) -> dict[str, Any]:
-    """JSON-ready: Decimals and datetimes as text, enums as their IB names."""
+    """JSON-ready: Decimals and datetimes as text, enums as their IB names, the echoed terms as fields of their
+    own (a flat dict; a state written before they existed reads back without them)."""
     out: dict[str, Any] = {name: getattr(spec, name) for name in _SPEC_FIELDS}
+    if spec.echoed is not NO_ECHO:
+        out.update((name, getattr(spec.echoed, name)) for name in ECHOED_FIELDS)
     for name in _DECIMAL_FIELDS:
         if out[name] is not None:
             out[name] = str(out[name])
@@ -437,4 +459,7 @@ def spec_from_dict(data: dict[str, Any]) -> OrderSpec:
             values[name] = datetime.fromisoformat(values[name])
     pairs = json.loads(values["algo_params"]) if values.get("algo_params") else ()
     values["algo_params"] = tuple((str(tag), str(value)) for tag, value in pairs)
+    if not values.keys().isdisjoint(ECHOED_FIELDS):
+        echoed = EchoedTerms(**{name: values.pop(name) for name in ECHOED_FIELDS if name in values})
+        values["echoed"] = NO_ECHO if echoed == NO_ECHO else echoed
     return OrderSpec(**values)

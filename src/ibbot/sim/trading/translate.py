@@ -11,7 +11,10 @@ names for order types in contract details (`STPLMT`, `TRAILLMT`, `MIDPX` ...) di
 decides 387. Instruments whose simulated quotes have no trades (forex, options) would never see a stop's
 default trigger (the last price), so trigger method 0 becomes 4 (bid/ask) for them, as IB does for forex.
 Every fill reports its Order in openOrder: `to_order` builds it with `protocol.types.build_order`, the same
-frozen Order as `Order(...)` at a fifth of the cost.
+frozen Order as `Order(...)` at a fifth of the cost. Terms the engine never acts on but TWS echoes (customer
+account, professional customer, include overnight, extOperator, manual order indicator, imbalance only) ride
+in the spec's `EchoedTerms` from placeOrder to openOrder and completedOrder, which write those of them the
+negotiated version has.
 """
 
 from __future__ import annotations
@@ -19,15 +22,19 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ibbot.protocol.types import Order, TagValue, build_order
+from ibbot.protocol.types import Order, TagValue, build_order, fast_constructor
 from ibbot.sim.errors import Rejection
 from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.trading import algos
 from ibbot.sim.trading.orders import (
+    ECHOED_FIELDS,
+    NO_ECHO,
     UNSUPPORTED_TYPE,
     Action,
+    EchoedTerms,
     OrderSpec,
     OrderType,
     OrderView,
@@ -125,6 +132,9 @@ def dec(value: float | None) -> Decimal | None:
     return Decimal(str(value))
 
 
+_build_spec = fast_constructor(OrderSpec)  # OrderSpec(...) at a third of the cost: every placeOrder makes one
+
+
 def to_spec(
     order: Order,
     *,
@@ -180,7 +190,7 @@ def to_spec(
         if isinstance(checked, Rejection):
             return checked
         algo = checked
-    return OrderSpec(
+    return _build_spec(
         order_id=order_id,
         client_id=client_id,
         account=account,
@@ -210,7 +220,21 @@ def to_spec(
         algo_params=() if algo is None else algo.params,
         algo_start=None if algo is None else algo.start,
         algo_end=None if algo is None else algo.end,
+        echoed=echoed_terms(order),
     )
+
+
+_echoed_values = attrgetter(*ECHOED_FIELDS)  # the same names on the wire Order and on EchoedTerms
+_NO_ECHO_VALUES = _echoed_values(NO_ECHO)
+
+
+def echoed_terms(order: Order) -> EchoedTerms:
+    """The terms of `order` TWS echoes without the simulator acting on them; `NO_ECHO` when it sets none
+    (compared in one C call: the common case costs nothing on the order path)."""
+    values = _echoed_values(order)
+    if values == _NO_ECHO_VALUES:
+        return NO_ECHO
+    return EchoedTerms(**dict(zip(ECHOED_FIELDS, values, strict=True)))
 
 
 def _absurd(order: Order) -> Rejection | None:
@@ -295,7 +319,17 @@ def to_order(
         submitter=SUBMITTER,
         algo_strategy=spec.algo_strategy,
         algo_params=_tag_values(spec.algo_params),
+        **_echoed_fields(spec.echoed),
     )
+
+
+def _echoed_fields(echoed: EchoedTerms) -> dict[str, object]:
+    if echoed is NO_ECHO:
+        return _NOTHING  # the Order's defaults are NO_ECHO's values
+    return dict(zip(ECHOED_FIELDS, _echoed_values(echoed), strict=True))
+
+
+_NOTHING: dict[str, object] = {}
 
 
 def _tag_values(pairs: tuple[tuple[str, str], ...]) -> tuple[TagValue, ...]:

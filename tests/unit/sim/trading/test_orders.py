@@ -10,9 +10,12 @@ import pytest
 
 from ibbot.errors import OrderStateError
 from ibbot.sim.trading.orders import (
+    ECHOED_FIELDS,
+    NO_ECHO,
     TERMINAL,
     TRANSITIONS,
     Action,
+    EchoedTerms,
     OrderSpec,
     OrderStatus,
     OrderType,
@@ -209,3 +212,15 @@ def test_a_spec_survives_the_plain_dict_form() -> None:
     plain = spec_to_dict(original)
     assert all(isinstance(v, str | int | bool | type(None)) for v in plain.values())
     assert spec_from_dict(plain) == original
+
+
+def test_the_echoed_terms_survive_the_plain_dict_form_and_older_states_read_without_them() -> None:
+    original = spec(echoed=EchoedTerms(customer_account="C1", manual_order_indicator=0, imbalance_only=True))
+    plain = spec_to_dict(original)
+    assert (plain["customer_account"], plain["manual_order_indicator"], plain["imbalance_only"]) == ("C1", 0, True)
+    assert all(isinstance(v, str | int | bool | type(None)) for v in plain.values())
+    assert spec_from_dict(plain) == original
+    bare = spec_to_dict(spec())
+    assert not set(ECHOED_FIELDS) & set(bare)  # a plain order's dict is the one written before the terms existed
+    assert spec_from_dict(bare).echoed is NO_ECHO
+    assert spec_from_dict(bare | {"customer_account": ""}).echoed is NO_ECHO  # defaults read back as NO_ECHO

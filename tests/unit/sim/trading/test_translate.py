@@ -21,8 +21,11 @@ from ibbot.sim.instruments.instrument import Instrument
 from ibbot.sim.store import StateStore
 from ibbot.sim.trading.messages import ExecutionRecord, completed_order, exec_id, execution_matches, open_order
 from ibbot.sim.trading.orders import (
+    ECHOED_FIELDS,
+    NO_ECHO,
     UNSUPPORTED_TYPE,
     Action,
+    EchoedTerms,
     OrderSpec,
     OrderStatus,
     OrderType,
@@ -339,3 +342,44 @@ def test_a_completed_order_carries_the_filled_quantity() -> None:
     message = completed_order(view, Contract(con_id=1), perm_id=3, completed_at=NOW, zone=NY)
     assert message.order.filled_quantity == D(5)
     assert to_order(view, perm_id=3).filled_quantity is None
+
+
+# --- terms TWS echoes without the engine acting on them ------------------------------------------------------
+
+_TERMS = {
+    "customer_account": "CUST-7",
+    "professional_customer": True,
+    "include_overnight": True,
+    "ext_operator": "desk-3",
+    "manual_order_indicator": 1,
+    "imbalance_only": True,
+}
+
+
+def test_the_echoed_terms_ride_from_place_order_to_open_and_completed_orders() -> None:
+    spec = spec_of(Order(action="BUY", total_quantity=D(5), order_type="LMT", lmt_price=10.0, **_TERMS))
+    assert spec.echoed == EchoedTerms(**_TERMS)  # type: ignore[arg-type]
+    opened = open_order(_view(spec), Contract(con_id=265598), perm_id=9).order
+    done = completed_order(_view(spec, OrderStatus.CANCELLED), Contract(con_id=1), perm_id=9, completed_at=NOW, zone=NY)
+    for order in (to_order(_view(spec), perm_id=9), opened, done.order):
+        assert {name: getattr(order, name) for name in _TERMS} == _TERMS
+        assert (order.order_type, order.lmt_price, order.client_id) == ("LMT", 10.0, 2)  # the rest as before
+
+
+@pytest.mark.parametrize("name", sorted(_TERMS))
+def test_each_echoed_term_alone_is_kept(name: str) -> None:
+    spec = spec_of(Order(action="BUY", total_quantity=D(1), order_type="MKT", **{name: _TERMS[name]}))
+    assert getattr(to_order(_view(spec), perm_id=1), name) == _TERMS[name]
+    assert getattr(spec.echoed, name) == _TERMS[name] and spec.echoed is not NO_ECHO
+
+
+def test_an_order_without_echoed_terms_shares_no_echo_and_reports_the_defaults() -> None:
+    assert {name: getattr(Order(), name) for name in ECHOED_FIELDS} == dataclasses.asdict(NO_ECHO)
+    spec = spec_of(Order(action="BUY", total_quantity=D(1), order_type="MKT", manual_order_indicator=None))
+    assert spec.echoed is NO_ECHO
+    assert spec_of(Order(action="BUY", total_quantity=D(1), order_type="MKT", manual_order_indicator=0)).echoed == (
+        EchoedTerms(manual_order_indicator=0)  # 0 is "electronic", not unset
+    )
+    assert to_order(_view(spec), perm_id=1) == to_order(
+        _view(dataclasses.replace(spec, echoed=EchoedTerms())), perm_id=1
+    )
