@@ -6,7 +6,7 @@ UNSET_INTEGER / UNSET_DOUBLE, or an empty field) is `None`; quantities are `Deci
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -492,6 +492,47 @@ class Bar:
     volume: Decimal
     wap: Decimal
     bar_count: int
+
+
+@dataclass(**_FROZEN)
+class BarColumns:
+    """Many bars as columns, as a server writes a long historicalData (`HistoricalData.bars`) without an object
+    per bar. Written exactly as the `Bar`s of `bar(i)` would be: `volume` is whole units (Decimal(volume)),
+    `wap` the float whose repr is the WAP's text (Decimal(repr(wap)))."""
+
+    date: tuple[str, ...]
+    open: tuple[float, ...]
+    high: tuple[float, ...]
+    low: tuple[float, ...]
+    close: tuple[float, ...]
+    volume: tuple[int, ...]
+    wap: tuple[float, ...]
+    bar_count: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.date)
+
+    def __getitem__(self, i: int) -> Bar:
+        return self.bar(i)
+
+    def __iter__(self) -> Iterator[Bar]:
+        return iter(self.bars())
+
+    def bar(self, i: int) -> Bar:
+        """Bar `i` (negative counts from the end) as a `Bar`."""
+        return Bar(
+            date=self.date[i],
+            open=self.open[i],
+            high=self.high[i],
+            low=self.low[i],
+            close=self.close[i],
+            volume=Decimal(self.volume[i]),
+            wap=Decimal(repr(self.wap[i])),
+            bar_count=self.bar_count[i],
+        )
+
+    def bars(self) -> tuple[Bar, ...]:
+        return tuple(self.bar(i) for i in range(len(self)))
 
 
 @dataclass(**_FROZEN)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ibbot.errors import LocalProtocolError
@@ -26,7 +27,7 @@ from ibbot.protocol.framing import frame_fields, frame_joined
 from ibbot.protocol.ids import SV, ServerMsgId
 from ibbot.protocol.responses.base import FROZEN, Encoder, Response, require_version
 from ibbot.protocol.responses.sizes import FRACTIONAL_SIZE_SUPPORT, fmt_size
-from ibbot.protocol.types import Bar
+from ibbot.protocol.types import Bar, BarColumns
 
 
 def bar_date(moment: date | datetime, format_date: int) -> str:
@@ -54,7 +55,7 @@ class HistoricalData(Response):
     req_id: int
     start: str
     end: str
-    bars: tuple[Bar, ...]
+    bars: tuple[Bar, ...] | BarColumns  # columns: a long answer without an object per bar (the same bytes)
 
 
 @dataclass(**FROZEN)
@@ -179,7 +180,7 @@ def _historical_data(m: HistoricalData, sv: int) -> bytes:
     head.append(fmt_int(len(m.bars)))
     text = "\0".join(head)
     if m.bars:
-        text += "\0" + _bars_text(m.bars, sv)
+        text += "\0" + (_columns_text(m.bars) if isinstance(m.bars, BarColumns) else _bars_text(m.bars, sv))
     frames = frame_joined(text, len(head) + 8 * len(m.bars))
     if separate_end:
         return frames + frame_fields(["108", fmt_int(m.req_id), m.start, m.end])
@@ -196,6 +197,29 @@ def _bars_text(bars: tuple[Bar, ...], sv: int) -> str:
             f"{b.date}\0{float(b.open)!r}\0{float(b.high)!r}\0{float(b.low)!r}\0{float(b.close)!r}\0"
             f"{int(b.volume) if whole else decimal(b.volume)}\0{decimal(b.wap)}\0{int(b.bar_count)}"
             for b in bars
+        ]
+    )
+
+
+def _columns_text(bars: BarColumns) -> str:
+    """`_bars_text` of `bars.bars()` without making them: a whole volume's text is the same at every version
+    (int() of it, or fmt_decimal's digits), and a float WAP's is its repr when that is already the Decimal's
+    own plain text (fmt_decimal's shortcut), else fmt_decimal of it (same bytes, tested)."""
+    wap_texts: dict[float, str] = {}
+    texts = []
+    for w in bars.wap:
+        text = wap_texts.get(w)
+        if text is None:
+            r = repr(w)
+            plain = "." in r and r[-1] != "0" and "e" not in r and len(r) <= 19
+            text = wap_texts[w] = r if plain else fmt_decimal(Decimal(r))
+        texts.append(text)
+    return "\0".join(
+        [
+            f"{d}\0{float(o)!r}\0{float(h)!r}\0{float(lo)!r}\0{float(c)!r}\0{int(v)}\0{w}\0{int(n)}"
+            for d, o, h, lo, c, v, w, n in zip(
+                bars.date, bars.open, bars.high, bars.low, bars.close, bars.volume, texts, bars.bar_count, strict=True
+            )
         ]
     )
 

@@ -27,30 +27,34 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from itertools import pairwise
 
+import numpy as np
+
 from ibbot.protocol.types import Bar as WireBar
-from ibbot.protocol.types import fast_constructor
+from ibbot.protocol.types import BarColumns, fast_constructor
 from ibbot.sim.history.window import format_bar_time, zone_label
 from ibbot.sim.instruments.calendar import ExchangeCalendar
 from ibbot.sim.market.bar import Bar
-from ibbot.sim.market.bars import SessionFilter, historical_bars
+from ibbot.sim.market.bars import SessionFilter, historical_table
 from ibbot.sim.market.options import option_quote
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.profile import MINUTES_PER_DAY
 from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
 from ibbot.sim.market.spans import GRID_SPAN, grid_steps
+from ibbot.sim.market.table import EMPTY, BarTable
 from ibbot.sim.market.tree import grid_nodes
 
-BarSource = Callable[[datetime, datetime], tuple[Bar, ...]]
+BarSource = Callable[[datetime, datetime], BarTable]
 _SECONDS_PER_YEAR = 365.25 * 86_400
 _EPOCH_DAY = date(1970, 1, 1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- sources ---------------------------------------------------------------------------------------------
 
 
 def path_source(path: PricePath, *, bar_size: BarSize, what: WhatToShow, sessions: SessionFilter) -> BarSource:
-    def bars(start: datetime, end: datetime) -> tuple[Bar, ...]:
-        return historical_bars(path, start=start, end=end, bar_size=bar_size, what=what, sessions=sessions)
+    def bars(start: datetime, end: datetime) -> BarTable:
+        return historical_table(path, start=start, end=end, bar_size=bar_size, what=what, sessions=sessions)
 
     return bars
 
@@ -77,8 +81,8 @@ def option_source(
         raise ValueError(f"options have no {what.value} bars here")
     base = path_source(under, bar_size=bar_size, what=WhatToShow.MIDPOINT, sessions=sessions)
 
-    def bars(start: datetime, end: datetime) -> tuple[Bar, ...]:
-        return tuple(option_bar(bar, terms, what) for bar in base(start, end))
+    def bars(start: datetime, end: datetime) -> BarTable:
+        return BarTable.of_bars([option_bar(bar, terms, what) for bar in base(start, end).bars()])
 
     return bars
 
@@ -145,39 +149,51 @@ class WireBars:
             volume=Decimal(volume), wap=Decimal(repr(bar.wap)), bar_count=bar.count,
         )  # fmt: skip
 
-    def many(self, bars: Sequence[Bar]) -> tuple[WireBar, ...]:
-        """`self(bar)` of every bar, with `_date`'s intraday case inlined (a third of the cost is the calls)."""
-        if self._epoch_text or not self._bar_size.intraday:
-            return tuple(map(self, bars))
-        lot, zone, label, days, clocks = self._lot, self._zone, self._label, self._days, self._clocks
-        hour, offset = self._hour, self._offset
-        build, decimal = _build_wire_bar, Decimal
-        out: list[WireBar] = []
-        append = out.append
-        for bar in bars:
-            start = bar.start
-            s = int(start.timestamp())
-            if s // 3600 != hour:
-                hour = s // 3600
-                found = start.astimezone(zone).utcoffset()
-                offset = int(found.total_seconds()) if found is not None else 0
-            day, seconds = divmod(s + offset, 86_400)
-            day_text = days.get(day)
-            if day_text is None:
-                day_text = days[day] = f"{_EPOCH_DAY + timedelta(days=day):%Y%m%d} "
-            clock = clocks.get(seconds)
-            if clock is None:
-                hours, rest = divmod(seconds, 3600)
-                clock = clocks[seconds] = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{label}"
-            volume = bar.volume // lot if bar.volume >= 0 else -1
-            append(
-                build(
-                    date=day_text + clock, open=bar.open, high=bar.high, low=bar.low, close=bar.close,
-                    volume=decimal(volume), wap=decimal(repr(bar.wap)), bar_count=bar.count,
-                )
-            )  # fmt: skip
-        self._hour, self._offset = hour, offset
-        return tuple(out)
+    def columns(self, table: BarTable) -> BarColumns:
+        """`self(bar)` of every bar of `table`, as columns (the same texts; no object per bar)."""
+        lot = self._lot
+        volume = table.volume if lot == 1 else [v // lot if v >= 0 else -1 for v in table.volume]
+        return BarColumns(
+            date=tuple(self._dates(table.start)),
+            open=tuple(table.open),
+            high=tuple(table.high),
+            low=tuple(table.low),
+            close=tuple(table.close),
+            volume=tuple(volume),
+            wap=tuple(table.wap),
+            bar_count=tuple(table.count),
+        )
+
+    def _dates(self, starts: Sequence[int]) -> list[str]:
+        """`_date` of every start (epoch seconds, ascending), its intraday case by arrays: the zone's offset is
+        read once a UTC day unless it changes within the day (then once an hour, as `_date`), each local day's
+        text and each time of day's once."""
+        if self._epoch_text or not self._bar_size.intraday or not len(starts):
+            return [self._date(_EPOCH + timedelta(seconds=s)) for s in starts]
+        s = np.asarray(starts, dtype=np.int64)
+        offsets = np.zeros(len(s), dtype=np.int64)
+        days, first = np.unique(s // 86_400, return_index=True)
+        bounds = [*first.tolist(), len(s)]
+        for k, day in enumerate(days.tolist()):
+            a, b = bounds[k], bounds[k + 1]
+            at_start, at_end = self._offset_at(day * 86_400), self._offset_at(day * 86_400 + 86_399)
+            if at_start == at_end:
+                offsets[a:b] = at_start
+                continue
+            hours = s[a:b] // 3600
+            for h in np.unique(hours).tolist():  # a change of offset within the day: hour by hour
+                offsets[a:b][hours == h] = self._offset_at(int(s[a:b][hours == h][0]))
+        local_day, seconds = np.divmod(s + offsets, 86_400)
+        day_list, day_of = np.unique(local_day, return_inverse=True)
+        clock_list, clock_of = np.unique(seconds, return_inverse=True)
+        day_texts = [f"{_EPOCH_DAY + timedelta(days=d):%Y%m%d} " for d in day_list.tolist()]
+        label = self._label
+        clocks = [f"{c // 3600:02d}:{c % 3600 // 60:02d}:{c % 60:02d}{label}" for c in clock_list.tolist()]
+        return [day_texts[d] + clocks[c] for d, c in zip(day_of.tolist(), clock_of.tolist(), strict=True)]
+
+    def _offset_at(self, s: int) -> int:
+        found = (_EPOCH + timedelta(seconds=s)).astimezone(self._zone).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
 
     def _date(self, start: datetime) -> str:
         s = int(start.timestamp())
@@ -278,7 +294,7 @@ class BarJob:
 
     source: BarSource
     slices: list[tuple[datetime, datetime, float]]  # (start, end, cost), in time order
-    bars: list[Bar] = field(default_factory=list)
+    parts: list[BarTable] = field(default_factory=list)
 
     @classmethod
     def plan(
@@ -307,11 +323,19 @@ class BarJob:
         """The work units still to spend."""
         return sum(max(cost, 1.0) for _a, _b, cost in self.slices)
 
+    @property
+    def bars(self) -> BarTable:
+        """The bars computed so far, oldest first."""
+        return BarTable.concat(self.parts) if self.parts else EMPTY
+
     def advance(self, budget: float) -> float:
-        """Compute slices until `budget` units are spent (at least one slice); the units spent."""
-        spent = 0.0
-        while self.slices and (spent == 0.0 or spent + self.slices[0][2] <= budget):
-            a, b, cost = self.slices.pop(0)
-            self.bars.extend(self.source(a, b))
-            spent += max(cost, 1.0)
+        """Compute slices until `budget` units are spent (at least one slice); the units spent. The slices
+        taken are computed as one window (the same bars: no bar straddles a cut), a call for all of them."""
+        spent, taken = 0.0, 0
+        while taken < len(self.slices) and (taken == 0 or spent + self.slices[taken][2] <= budget):
+            spent += max(self.slices[taken][2], 1.0)
+            taken += 1
+        if taken:
+            self.parts.append(self.source(self.slices[0][0], self.slices[taken - 1][1]))
+            del self.slices[:taken]
         return spent

@@ -343,7 +343,7 @@ class HistoryService:
         writer = WireBars(
             bar_size=query.bar_size, format_date=query.format_date, zone=zone, lot=self._lot(session, target)
         )
-        wire = writer.many(bars)
+        wire = writer.columns(bars)
         start, end = job.window
         out.to(
             session.client_id,
@@ -363,8 +363,8 @@ class HistoryService:
             query=query,
             target=target,
             source=job.source,
-            current=bars[-1],
-            sent=wire[-1],
+            current=bars.bar(-1),
+            sent=wire.bar(-1),
             due=now + UPDATE_INTERVAL,
         )
 
@@ -374,7 +374,7 @@ class HistoryService:
         current = stream.current
         # Daily and longer bars are labelled at local midnight but may open the evening before (futures).
         back = timedelta(0) if stream.query.bar_size.intraday else timedelta(days=1)
-        bars = [b for b in stream.source(current.start - back, now) if b.start >= current.start]
+        bars = [b for b in stream.source(current.start - back, now).bars() if b.start >= current.start]
         for bar in bars:
             wire = self._wire(bar, stream.session, stream.query, stream.target)
             if bar.start == current.start and wire == stream.sent:

@@ -26,6 +26,7 @@ from ibbot.sim.market.bar import Bar
 from ibbot.sim.market.bars import SessionFilter, historical_bars
 from ibbot.sim.market.path import PriceModel, PricePath
 from ibbot.sim.market.series import BAR_SIZES, WhatToShow
+from ibbot.sim.market.table import BarTable
 
 W = WhatToShow
 LIQUID, TRADING, ALWAYS = SessionFilter.LIQUID, SessionFilter.TRADING, SessionFilter.ALWAYS
@@ -68,7 +69,7 @@ def test_slices_give_exactly_the_bars_of_the_whole_window(
     assert len(job.slices) > 1
     while not job.done:
         job.advance(1.0)  # one slice at a time
-    assert tuple(job.bars) == whole
+    assert job.bars.bars() == whole
     assert whole
 
 
@@ -217,4 +218,5 @@ def test_wire_bars_of_an_answer_are_wire_bar_each(zone_name: str, size: str, for
     expected = [wire_bar(b, bar_size=BAR_SIZES[size], format_date=format_date, zone=zone, lot=100) for b in bars]
     assert [writer(b) for b in bars] == expected
     again = WireBars(bar_size=BAR_SIZES[size], format_date=format_date, zone=zone, lot=100)
-    assert again.many(bars[:5]) + again.many(bars[5:]) == tuple(expected)  # in two calls: the state carries
+    found = again.columns(BarTable.of_bars(bars[:5])).bars() + again.columns(BarTable.of_bars(bars[5:])).bars()
+    assert found == tuple(expected)  # as columns, in two calls

@@ -111,7 +111,7 @@ def test_keep_up_to_date_sends_the_forming_bar_each_second_and_the_finished_one_
     assert isinstance(finished, HistoricalDataUpdate) and isinstance(forming, HistoricalDataUpdate)
     assert (finished.bar.date, forming.bar.date) == ("20240312 11:00:00 US/Eastern", "20240312 11:01:00 US/Eastern")
     (complete,) = h.send(bars_request(2, end_date_time="20240312 11:01:00 US/Eastern", duration_str="60 S"))
-    assert isinstance(complete, HistoricalData) and complete.bars == (finished.bar,)
+    assert isinstance(complete, HistoricalData) and tuple(complete.bars) == (finished.bar,)
     # The id is in use until cancelled; a cancel of an unknown id is IB's 366.
     assert codes(h.send(bars_request(1))) == [322]
     assert h.send(CancelHistoricalData(req_id=1)) == []
