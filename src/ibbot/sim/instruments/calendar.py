@@ -319,9 +319,17 @@ TSE = ExchangeCalendar(
     liquid=_TSE_DAY,
     holidays=hol.tokyo_holidays,
 )
+_FUND_DAY = _hours("15:59-22:00")
+FUNDSERV = ExchangeCalendar(
+    name="FUNDSERV",  # US mutual funds: orders wait for 15:59, when IB sends the day's orders to the funds for
+    time_zone_id="US/Eastern",  # that day's NAV; IB lists these hours for them (early closes do not cut them)
+    trading=_FUND_DAY,
+    liquid=_FUND_DAY,
+    holidays=hol.us_holidays,
+)
 
 CALENDARS: Mapping[str, ExchangeCalendar] = MappingProxyType(
-    {c.name: c for c in (US_EQUITY, US_OPTIONS, CBOE_INDEX, CME_EQUITY, NYMEX, COMEX, IDEALPRO, XETRA, TSE)}
+    {c.name: c for c in (US_EQUITY, US_OPTIONS, CBOE_INDEX, CME_EQUITY, NYMEX, COMEX, IDEALPRO, XETRA, TSE, FUNDSERV)}
 )
 
 

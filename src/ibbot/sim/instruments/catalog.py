@@ -1,10 +1,11 @@
-"""The built-in instruments of the simulator: stocks, ETFs, indices, forex, futures and option chains.
+"""The built-in instruments of the simulator: stocks, ETFs, mutual funds, indices, forex, futures, option chains.
 
 Theory of operation: US stocks and ETFs (the S&P 500, the Nasdaq-100, the most traded ETFs) are a data file,
-`us_equities.csv`, read on first use (`ibbot.sim.instruments.universe`); other stocks, indices and forex pairs
-are tables here. ConIds are IB's where checked against public sources; the others are synthetic, from
-1,900,000,000 up (1,910,000,001 up for the US file). Futures and
-options expire, so their listing depends on `now`: `build_instruments(now)` lists, as of `now`,
+`us_equities.csv`, read on first use (`ibbot.sim.instruments.universe`); five US mutual funds are
+`ibbot.sim.instruments.funds`'s; other stocks, indices and forex pairs are tables here. ConIds are IB's where
+checked against public sources; the others are synthetic, from 1,900,000,000 up (1,905,000,001 up for the
+funds, 1,910,000,001 up for the US file). Futures and options expire, so their listing depends on `now`:
+`build_instruments(now)` lists, as of `now`,
 - ES/NQ/MES/MNQ: the next 5 quarterly contracts (March, June, September, December), each expiring on the
   third Friday (the business day before when that Friday is a holiday);
 - CL: the next 6 monthly contracts; trading ends 3 business days before the 25th of the month before the
@@ -31,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from ibbot.sim.instruments import holidays as hol
 from ibbot.sim.instruments.chains import CHAIN_SPECS, SpotSource
+from ibbot.sim.instruments.funds import us_funds
 from ibbot.sim.instruments.instrument import (
     ENERGY_FUTURE_RULE,
     EQUITY_INDEX_FUTURE_RULE,
@@ -285,7 +287,7 @@ def build_instruments(now: datetime) -> tuple[Instrument, ...]:
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     now = now.astimezone(UTC)
-    spot = (*_us_stocks(), *_foreign_stocks(), *_indices(), *_forex())
+    spot = (*_us_stocks(), *us_funds(), *_foreign_stocks(), *_indices(), *_forex())
     return (*spot, *_futures(now))
 
 

@@ -20,10 +20,10 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
 from ibbot.errors import ConfigError
-from ibbot.protocol.types import Contract, ContractDetails, PriceIncrement, TagValue
+from ibbot.protocol.types import Contract, ContractDetails, FundData, PriceIncrement, TagValue
 from ibbot.sim.instruments.calendar import CALENDARS, calendar_named
 
-SEC_TYPES = frozenset({"STK", "IND", "FUT", "CONTFUT", "OPT", "FOP", "CASH"})
+SEC_TYPES = frozenset({"STK", "FUND", "IND", "FUT", "CONTFUT", "OPT", "FOP", "CASH"})
 DERIVATIVE_SEC_TYPES = frozenset({"FUT", "CONTFUT", "OPT", "FOP"})
 MAX_CON_ID = 2**31 - 1  # conIds are 32-bit signed integers on the wire
 
@@ -40,6 +40,7 @@ FOREX_RULE = 239  # half a pip
 FOREX_JPY_RULE = 240
 XETRA_RULE = 1001  # simplified Xetra table
 TSE_RULE = 1002  # simplified Tokyo table
+FUND_RULE = 2963  # $0.01 at every price: US mutual funds (IB's own id for FUNDSERV)
 
 
 def _rule(*steps: tuple[float, float]) -> tuple[PriceIncrement, ...]:
@@ -59,6 +60,7 @@ MARKET_RULES: Mapping[int, tuple[PriceIncrement, ...]] = MappingProxyType(
         FOREX_JPY_RULE: _rule((0.0, 0.005)),
         XETRA_RULE: _rule((0.0, 0.001), (10.0, 0.002), (50.0, 0.005), (100.0, 0.01), (500.0, 0.05)),
         TSE_RULE: _rule((0.0, 1.0), (3000.0, 5.0), (5000.0, 10.0), (30000.0, 50.0)),
+        FUND_RULE: _rule((0.0, 0.01)),
     }
 )
 
@@ -90,7 +92,7 @@ class Instrument:
 
     con_id: int
     symbol: str
-    sec_type: str  # STK (ETFs too, with stock_type "ETF"), IND, FUT, OPT, FOP, CASH; CONTFUT in answers only
+    sec_type: str  # STK (ETFs too, with stock_type "ETF"), FUND, IND, FUT, OPT, FOP, CASH; CONTFUT in answers only
     exchange: str  # SMART for stocks and options, the venue otherwise
     currency: str
     calendar: str  # a key of ibbot.sim.instruments.calendar.CALENDARS
@@ -123,6 +125,7 @@ class Instrument:
     sec_ids: tuple[tuple[str, str], ...] = ()  # e.g. (("ISIN", "US0378331005"),)
     reference_price: float = 0.0  # where the price process starts; options are priced from the underlying
     volatility: float = 0.0  # annualised, 0.25 = 25 %
+    fund: FundData | None = None  # a FUND's terms, as contractDetails carries them from server version 179
 
     def __post_init__(self) -> None:
         problem = self._problem()
@@ -165,6 +168,8 @@ class Instrument:
             return f"market rule ids {unknown} are unknown; known: {sorted(MARKET_RULES)}"
         if self.reference_price < 0 or self.volatility < 0:
             return "reference_price and volatility cannot be negative"
+        if self.fund is not None and self.sec_type != "FUND":
+            return "only a FUND has fund data"
         return None
 
     @property
@@ -240,6 +245,7 @@ def to_contract_details(instrument: Instrument, now: datetime, *, days: int = 7)
         min_size=instrument.min_size,
         size_increment=instrument.size_increment,
         suggested_size_increment=instrument.suggested_size_increment,
+        fund=instrument.fund,
     )
 
 
@@ -275,6 +281,9 @@ FOREX_ORDER_TYPES = (
     "DEACT", "DEACTDIS", "DEACTEOD", "GAT", "GTC", "GTD", "GTT", "IOC", "LIT", "LMT", "MIT", "MKT", "OCA",
     "REL", "STP", "STPLMT", "TRAIL", "TRAILLIT", "TRAILLMT", "TRAILMIT", "WHATIF",
 )  # fmt: skip
+FUND_ORDER_TYPES = (
+    "AD", "ALERT", "ALLOC", "BASKET", "DAY", "DEACT", "DEACTDIS", "FUNDSWAP", "MKT", "NONALGO", "WHATIF",
+)  # fmt: skip
 
 # What a user-defined instrument gets unless its config says otherwise.
 SEC_TYPE_DEFAULTS: Mapping[str, Mapping[str, object]] = MappingProxyType(
@@ -292,6 +301,11 @@ SEC_TYPE_DEFAULTS: Mapping[str, Mapping[str, object]] = MappingProxyType(
             "exchange": "SMART", "calendar": "US_OPTIONS", "multiplier": "100",
             "market_rule_ids": (US_OPTION_RULE,), "valid_exchanges": OPTION_EXCHANGES,
             "order_types": OPTION_ORDER_TYPES,
+        },
+        "FUND": {  # US mutual funds, as IB lists them: FUNDSERV only, market orders, fractional shares
+            "exchange": "FUNDSERV", "calendar": "FUNDSERV", "market_rule_ids": (FUND_RULE,),
+            "valid_exchanges": ("FUNDSERV",), "order_types": FUND_ORDER_TYPES, "min_size": Decimal("0.001"),
+            "size_increment": Decimal("0.001"), "suggested_size_increment": Decimal(1),
         },
         "CASH": {
             "exchange": "IDEALPRO", "calendar": "IDEALPRO", "min_tick": 0.00005,
@@ -311,6 +325,7 @@ _TUPLE_OF_STR = {"valid_exchanges", "order_types", "derivative_sec_types"}
 _DECIMALS = {"min_size", "size_increment", "suggested_size_increment"}
 _FLOATS = {"strike", "min_tick", "reference_price", "volatility"}
 _INTS = {"con_id", "under_con_id"}
+_FUND_FIELDS = {f.name: f for f in fields(FundData)}
 _RIGHTS = {"CALL": "C", "PUT": "P"}
 
 
@@ -377,6 +392,8 @@ def _coerce(label: str, key: str, raw: object) -> object:
             if not isinstance(raw, list | tuple) or not all(type(x) is int for x in raw):
                 raise TypeError("a list of integers")
             return tuple(raw)
+        if key == "fund":
+            return _fund_data(raw)
         if key == "sec_ids":
             if not isinstance(raw, Mapping):
                 raise TypeError("a table of id type to id, e.g. {ISIN = '...'}")
@@ -407,3 +424,16 @@ def _coerce(label: str, key: str, raw: object) -> object:
         return raw.upper() if key in {"symbol", "exchange", "primary_exchange", "currency", "right"} else raw
     except TypeError as exc:
         raise ConfigError(f"{label}: {key} must be {exc}, got {raw!r}") from None
+
+
+def _fund_data(raw: object) -> FundData:
+    """A `fund` table of FundData's fields. IB sends all but the closed flags as text: numbers become text."""
+    if not isinstance(raw, Mapping) or not set(raw) <= set(_FUND_FIELDS):
+        raise TypeError(f"a table of fund data with keys among {', '.join(_FUND_FIELDS)}")
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        flag = _FUND_FIELDS[key].type == "bool"
+        if flag != isinstance(value, bool) or not isinstance(value, bool | int | float | str):
+            raise TypeError(f"a table of fund data whose {key} is {'true or false' if flag else 'text or a number'}")
+        values[key] = value if flag or isinstance(value, str) else f"{value:g}"
+    return FundData(**values)  # type: ignore[arg-type]  # each value was checked against its field

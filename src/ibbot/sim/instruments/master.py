@@ -7,7 +7,7 @@ Theory of operation (IB's matching rules for reqContractDetails, message 9):
 - otherwise the request needs a symbol, a local symbol or a security id (ISIN ...); every other field is a
   filter, and an empty field (0 for strike, "" for text, "?" or "0" for right) means "any";
 - lastTradeDateOrContractMonth is YYYYMM (every expiry of that month) or YYYYMMDD (that day);
-- a request without a security type finds only stocks, indices and forex: an untyped request never
+- a request without a security type finds only stocks, funds, indices and forex: an untyped request never
   lists a future's expiries or an option chain (thousands of contracts), as IB refuses those too;
 - CONTFUT (ib_async's ContFuture) finds the front future of each trading class, typed CONTFUT;
 - an ambiguous request answers every match (IB sends them all before contractDetailsEnd), sorted;

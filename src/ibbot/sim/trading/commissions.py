@@ -14,6 +14,8 @@ bill: tiered stock orders add $0.0030/share exchange fee when removing liquidity
 fees on both schedules; tiered options add $0.20/contract exchange and clearing fees. Non-USD stocks use a
 European-style schedule (fixed 0.05%, min 3.00, max 29.00; tiered 0.05%, min 1.25) in the stock's currency.
 Forex commissions are charged in USD on the USD value of the trade (pass `usd_rate` for the price currency).
+US mutual funds (FUND) cost the lesser of 3% of the trade value and $14.95, as for IB's funds with a transaction
+fee (no fund here is on IB's no-transaction-fee list).
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ FOREX_TIERS_BPS: Tiers = (  # by month volume in USD
     (None, D("0.08")),
 )
 FOREX_MIN_USD = D("2.00")
+
+FUND_MAX = D("14.95")
+FUND_SHARE_OF_VALUE = D("0.03")
 
 
 def _tier(tiers: Tiers, volume: Decimal) -> Decimal:
@@ -150,6 +155,8 @@ def commission(
         amount = _futures(q, schedule, month_volume)
     elif sec_type == "OPT":
         amount = _option(q, price, schedule, month_volume)
+    elif sec_type == "FUND":
+        amount = min(value * FUND_SHARE_OF_VALUE, FUND_MAX)  # one schedule: fixed and tiered alike
     else:
         amount = _stock(q, value, currency, schedule, volume=month_volume, removes=removes_liquidity)
     return Commission(amount=amount.quantize(_CENT, rounding=ROUND_HALF_UP), currency=currency)

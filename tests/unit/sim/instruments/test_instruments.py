@@ -51,7 +51,7 @@ def only(found: tuple[Instrument, ...]) -> Instrument:
 
 def test_catalog_has_every_kind_and_at_least_60_instruments_besides_options(master: SecurityMaster) -> None:
     kinds = {i.sec_type for i in master}
-    assert kinds == {"STK", "IND", "FUT", "CASH"}  # options are listed per day by the chains
+    assert kinds == {"STK", "FUND", "IND", "FUT", "CASH"}  # options are listed per day by the chains
     assert sum(1 for i in master if i.sec_type != "OPT") >= 60
     assert master.has_options(756733) and {o.sec_type for o in master.options_of(756733)} == {"OPT"}
 

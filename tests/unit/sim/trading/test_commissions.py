@@ -89,6 +89,16 @@ def test_fixed_option_rate_depends_on_the_premium(premium: str, per_contract: st
     assert amount == max(D(10) * D(per_contract), D("1.00"))
 
 
+@pytest.mark.parametrize("schedule", list(Schedule))
+def test_mutual_funds_cost_three_percent_up_to_14_95(schedule: Schedule) -> None:
+    def fund(quantity: str, nav: str) -> D:
+        return commission(sec_type="FUND", quantity=D(quantity), price=D(nav), schedule=schedule).amount
+
+    assert fund("1", "150") == D("4.50")  # 3% of $150
+    assert fund("3.333", "150") == D("14.95")  # $499.95 would cost 15.00: capped
+    assert fund("20.001", "150") == D("14.95")
+
+
 def test_options_have_a_one_dollar_minimum() -> None:
     assert commission(sec_type="OPT", quantity=D(1), price=D("2.5"), multiplier=D(100)).amount == D("1.00")
 
