@@ -13,8 +13,10 @@ Big requests are computed in slices so one client asking for eleven months of 30
 every other client: the window is cut where no bar straddles the cut (local midnight for intraday bars, whose
 grid starts at local midnight; the first session of a day, ISO week or month for longer bars) and each piece
 is priced in work units that approximate microseconds of `ibbot.sim.market.bars` for this kind of bar
-(`cost_per_minute`, measured once; no clock is read). The slices give exactly the bars of the whole window
-(tested), except ADJUSTED_LAST, whose scaling depends on the window's end, which is one slice. (In 24-hour
+(`slice_cost`, measured once; no clock is read); `advance` computes as many slices as its budget allows in
+one call (their union: the same bars), as a call has a fixed cost of its own. The slices give exactly the
+bars of the whole window (tested), except ADJUSTED_LAST, whose scaling depends on the window's end, which is
+one slice. (In 24-hour
 mode a window spanning a daylight-saving change aligns 2- to 8-hour bars to the local clock per day when
 sliced, where `historical_bars` keeps the window start's offset; bars of an hour or less are the same.)
 """
@@ -37,7 +39,6 @@ from ibbot.sim.market.bar import Bar
 from ibbot.sim.market.bars import SessionFilter, historical_table
 from ibbot.sim.market.options import option_quote
 from ibbot.sim.market.path import PricePath
-from ibbot.sim.market.profile import MINUTES_PER_DAY
 from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
 from ibbot.sim.market.spans import GRID_SPAN, grid_steps
 from ibbot.sim.market.table import EMPTY, BarTable
@@ -220,20 +221,33 @@ class WireBars:
 # --- slices ----------------------------------------------------------------------------------------------
 
 
-def cost_per_minute(bar_size: BarSize) -> float:
-    """Work units (about a microsecond of `ibbot.sim.market.bars`) per minute of window, by bar size (measured
-    on a cold path: what a request pays when nothing it reads was drawn before)."""
+# Work units are about microseconds of `ibbot.sim.market.bars` on a cold path (nothing drawn before), measured
+# on a 2-core machine (2026-12): what a request pays per call, per UTC day whose grids it draws, per minute of
+# window and per bar.
+CALL_COST = 1_500.0  # a call's fixed part: the bars' arrays, a batch of grid days
+_GRID_NODE_COST = 0.8  # per node of a day's grid: its normal draw (a half of Box-Muller) and exp
+_GRID_BAR_COST = 2.0
+_DAY_COST = 150.0  # daily and longer bars, per trading day: its session's grid and its bar
+_SECONDS_COST = {1: 600.0, 59: 150.0, GRID_SPAN - 1: 230.0}  # per minute, by the largest bar size (seconds)
+
+
+def slice_cost(
+    calendar: ExchangeCalendar, start: datetime, end: datetime, *, bar_size: BarSize, sessions: SessionFilter
+) -> float:
+    """Work units of the bars of [start, end) (module doc), without the call's own (`CALL_COST`)."""
     seconds = bar_size.seconds
     if seconds is None:
-        return 0.15  # one session a day, from its grid points
-    if seconds == 1:
-        return 600.0
-    if seconds < 60:
-        return 150.0  # exact bars: every second of the path
+        first, last = calendar.local_date(start), calendar.local_date(end)
+        return _DAY_COST * sum(
+            calendar.is_trading_day(first + timedelta(days=k)) for k in range((last - first).days + 1)
+        )
     if seconds < GRID_SPAN:
-        return 75.0  # a point every bar/60 seconds: one inside every minute
+        rate = next(cost for longest, cost in _SECONDS_COST.items() if seconds <= longest)
+        return rate * _covered_minutes(calendar, start, end, sessions)
     step, _volume = grid_steps(0, seconds)
-    return (2.0 * len(grid_nodes(step)) + 6.0 * MINUTES_PER_DAY * 60 / seconds) / MINUTES_PER_DAY
+    days = (end - start).total_seconds() / 86_400 + 1  # the UTC days it touches, each drawn whole
+    bars = _covered_minutes(calendar, start, end, sessions) * 60 / seconds
+    return _GRID_NODE_COST * len(grid_nodes(step)) * days + _GRID_BAR_COST * bars
 
 
 def _first_session(calendar: ExchangeCalendar, day: date, sessions: SessionFilter) -> datetime | None:
@@ -310,8 +324,7 @@ class BarJob:
     ) -> BarJob:
         cuts = cut_points(calendar, start, end, bar_size=bar_size, sessions=sessions) if divisible else []
         edges = [start, *cuts, end]
-        rate = cost_per_minute(bar_size)
-        slices = [(a, b, rate * _covered_minutes(calendar, a, b, sessions)) for a, b in pairwise(edges)]
+        slices = [(a, b, slice_cost(calendar, a, b, bar_size=bar_size, sessions=sessions)) for a, b in pairwise(edges)]
         return cls(source=source, slices=slices)
 
     @property
@@ -320,8 +333,8 @@ class BarJob:
 
     @property
     def remaining(self) -> float:
-        """The work units still to spend."""
-        return sum(max(cost, 1.0) for _a, _b, cost in self.slices)
+        """The work units still to spend (one call's, at least)."""
+        return CALL_COST + sum(cost for _a, _b, cost in self.slices) if self.slices else 0.0
 
     @property
     def bars(self) -> BarTable:
@@ -331,9 +344,9 @@ class BarJob:
     def advance(self, budget: float) -> float:
         """Compute slices until `budget` units are spent (at least one slice); the units spent. The slices
         taken are computed as one window (the same bars: no bar straddles a cut), a call for all of them."""
-        spent, taken = 0.0, 0
+        spent, taken = CALL_COST, 0
         while taken < len(self.slices) and (taken == 0 or spent + self.slices[taken][2] <= budget):
-            spent += max(self.slices[taken][2], 1.0)
+            spent += self.slices[taken][2]
             taken += 1
         if taken:
             self.parts.append(self.source(self.slices[0][0], self.slices[taken - 1][1]))

@@ -58,7 +58,7 @@ from ibbot.sim.history.answers import (
     ticks_answer,
     ticks_query,
 )
-from ibbot.sim.history.build import BarJob, BarSource, WireBars, option_source, path_source, wire_bar
+from ibbot.sim.history.build import CALL_COST, BarJob, BarSource, WireBars, option_source, path_source, wire_bar
 from ibbot.sim.history.rules import (
     IMPLIED_ZONE_CODE,
     IMPLIED_ZONE_TEXT,
@@ -193,7 +193,9 @@ class HistoryService:
     def work(self, now: datetime, budget: float, out: Outbox) -> None:
         """Advance the jobs by about `budget` units, least work left first; answer those that are done. Jobs of
         `paused` clients wait (the server pauses a client that has not read its earlier answers yet)."""
-        while budget > 0:
+        first = True
+        while budget > 0 and (first or budget >= CALL_COST):  # a call costs CALL_COST whatever it computes
+            first = False
             waiting = [item for item in self._jobs.items() if item[0][0] not in self.paused]
             if not waiting:
                 return

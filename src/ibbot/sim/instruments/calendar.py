@@ -27,6 +27,7 @@ from ibbot.sim.instruments import holidays as hol
 
 _ONE_DAY = timedelta(days=1)
 _SEARCH_DAYS = 60  # longer than any closure (weekends, Golden Week, year-end): next_open always finds one
+_SESSION_CACHE = 40_000  # (day, liquid) answers kept per calendar: decades of days, both kinds
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +77,10 @@ class ExchangeCalendar:
     trades_through: frozenset[str] = frozenset()  # holidays (by name) with a shortened session, not closed
     holiday_close: ShortDay | None = None  # how a traded-through holiday ends
     weekdays: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
+    # sessions_on's answers (pure): long history requests ask for thousands of days, several times over
+    _sessions: dict[tuple[date, bool], tuple[Session, ...]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.trading or not self.liquid or not self.weekdays:
@@ -113,6 +118,14 @@ class ExchangeCalendar:
 
     def sessions_on(self, day: date, *, liquid: bool = False) -> tuple[Session, ...]:
         """The sessions filed under trading date `day` (empty when the market is closed that day)."""
+        found = self._sessions.get((day, liquid))
+        if found is None:
+            if len(self._sessions) >= _SESSION_CACHE:
+                self._sessions.clear()
+            found = self._sessions[(day, liquid)] = self._compute_sessions(day, liquid=liquid)
+        return found
+
+    def _compute_sessions(self, day: date, *, liquid: bool) -> tuple[Session, ...]:
         if not self.is_trading_day(day):
             return ()
         short = self.short_day(day)

@@ -42,8 +42,9 @@ from ibbot.sim.market.batch import Ints
 from ibbot.sim.market.gridbars import grid_table
 from ibbot.sim.market.model import LOTS_PER_PRINT
 from ibbot.sim.market.path import PricePath
+from ibbot.sim.market.sampled import sampled_trades
 from ibbot.sim.market.series import BarSize, BarUnit, WhatToShow
-from ibbot.sim.market.spans import GRID_SPAN, TradeSpan, grid_steps, quote_points, time_average, trade_span
+from ibbot.sim.market.spans import GRID_SPAN, TradeSpan, grid_steps, quote_points, span_reads, time_average, trade_span
 from ibbot.sim.market.table import EMPTY, BarTable
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -197,8 +198,22 @@ def historical_table(
         groups = [(x, [(x, y)], day) for x, y, day in zip(lo.tolist(), hi.tolist(), dates, strict=True)]
     else:
         groups = _period_groups(model.calendar, a, b, bar_size.unit, sessions)
+    if what is WhatToShow.TRADES and context.daily:
+        sampled = sampled_trades(path, groups)
+        if sampled is not None:
+            return sampled
     builder = _BUILDERS[what]
-    return BarTable.of_bars([builder(context, first, pieces, day) for first, pieces, day in groups])
+    grids: list[tuple[int, int, int]] = []
+    trees: list[tuple[int, int]] = []
+    if not context.exact and what in _FAST_SERIES:
+        trades = what in _TRADE_SERIES
+        for _first, pieces, _day in groups:
+            for lo, hi in pieces:
+                found = span_reads(lo, hi, trades=trades)
+                grids += found[0]
+                trees += found[1]
+    with path.prefetched(grids, trees):
+        return BarTable.of_bars([builder(context, first, pieces, day) for first, pieces, day in groups])
 
 
 _GRID_SERIES = frozenset({WhatToShow.TRADES, WhatToShow.MIDPOINT, WhatToShow.BID, WhatToShow.ASK, WhatToShow.BID_ASK})

@@ -58,15 +58,19 @@ def bridge(
     return x
 
 
-def cascade(roots: Ints, draws: Floats, rounds: tuple[Round, ...], noise: float, vol_cum: Floats | None = None) -> Ints:
-    """Lots of the segment starting at each minute once the nodes of `rounds` have cut each day (`roots`
-    lots) at their points (0 at minutes that start no segment). `draws` as `bridge`'s; `vol_cum`: (days, 1441)
-    cumulative volume rates, None for the uniform clock (a node's share is its `frac`).
+def cascade(
+    roots: Ints, draws: Floats, rounds: tuple[Round, ...], noise: float, vol_cum: Floats | None = None
+) -> tuple[Ints, Ints]:
+    """(segments, lefts): lots of the segment starting at each minute once the nodes of `rounds` have cut each
+    day (`roots` lots) at their points (0 at minutes that start no segment), and at each node's mid the lots of
+    its left part (-1 at the other minutes: `PricePath`'s volume tree). `draws` as `bridge`'s; `vol_cum`:
+    (days, 1441) cumulative volume rates, None for the uniform clock (a node's share is its `frac`).
     As `PricePath._segments`: node (lo, mid, hi) gives [lo, mid) round(lots x w / (w + (1 - share) / t)) of
     [lo, hi)'s lots, where t = exp(noise z) and w = share x t."""
     days = len(roots)
     segments = np.zeros((days, _COLUMNS), dtype=np.int64)
     segments[:, 0] = roots
+    lefts = np.full((days, MINUTES_PER_DAY), -1, dtype=np.int64)
     for r in rounds:
         lo, mid, hi = list(r.lo), list(r.mid), list(r.hi)
         tilt = exp(noise * draws[:, list(r.index)])
@@ -80,13 +84,8 @@ def cascade(roots: Ints, draws: Floats, rounds: tuple[Round, ...], noise: float,
         left = (lots.astype(np.float64) * (weighted / (weighted + (1.0 - share) / tilt)) + 0.5).astype(np.int64)
         segments[:, lo] = left
         segments[:, mid] = lots - left
-    return segments
-
-
-def last_ticks(exps: Floats, inv_tick: float) -> Ints:
-    """max(1, int(exp(x) x inv_tick + 0.5)) of every point: the last price in ticks."""
-    ticks: Ints = np.maximum((exps * inv_tick + 0.5).astype(np.int64), 1)
-    return ticks
+        lefts[:, mid] = left
+    return segments, lefts
 
 
 def cum_trapezoids(ticks: Ints) -> Floats:
@@ -101,10 +100,3 @@ def cum_lots(cells: Ints) -> Ints:
     out = np.zeros((len(cells), cells.shape[1] + 1), dtype=np.int64)
     np.cumsum(cells, axis=1, out=out[:, 1:])
     return out
-
-
-def bids(exps: Floats, inv_tick: float, spreads: Ints) -> Ints:
-    """max(1, floor(exp(x) x inv_tick - (n - 1) / 2)) of every point, n its spread in ticks."""
-    half = (spreads - 1) / 2
-    found: Ints = np.maximum(np.floor(exps * inv_tick - half).astype(np.int64), 1)
-    return found

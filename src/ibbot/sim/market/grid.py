@@ -113,24 +113,12 @@ def grid_batch(path: GridSource, day_list: Sequence[int], step: int, volume_step
         raise ValueError("the volume grid must be coarser than the price grid")
     days = len(day_list)
     profiles = [path.day_profile(d) for d in day_list]
-    ends = np.array([(path.midnight_x(d), path.midnight_x(d + 1)) for d in day_list], dtype=np.float64).reshape(-1, 2)
-    price_key, volume_key = path.draw_keys
-    rounds = GRID_ROUNDS[step]
-    draws = noise.normals_rows(price_key, day_list, len(grid_nodes(step)))
-    x = np.empty((days, MINUTES_PER_DAY + 1), dtype=np.float64)
-    for rows, uniform in _by_clock(profiles):
-        if uniform:  # the nodes' own weights, as PricePath._draw for a uniform day
-            scales = [math.sqrt(path.day_variance * profiles[i].variance_scale * MINUTES_PER_DAY) for i in rows]
-            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds)
-        else:
-            scales = [math.sqrt(path.day_variance * profiles[i].variance_scale) for i in rows]
-            var_cum = np.stack([np.frombuffer(profiles[i].var_cum) for i in rows])
-            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, var_cum)
+    x = _log_prices(path, profiles, day_list, step)
     exps = batch.exp(x[:, ::step]) * path.inv_tick
     ticks = np.maximum((exps + 0.5).astype(np.int64), 1)
     cells = np.zeros((days, MINUTES_PER_DAY // volume_step), dtype=np.int64)
     if path.has_trades:
-        cells = _cells(path, profiles, day_list, volume_key, volume_step)
+        cells = _segments(path, profiles, day_list, volume_step)[0][:, 0:MINUTES_PER_DAY:volume_step]
     states = [path.minute_states(d)[::step] + path.minute_states(d + 1)[:1] for d in day_list]
     spread_of = np.array([path.spread(s) for s in range(3)], dtype=np.int64)  # CLOSED, EXTENDED, REGULAR
     spreads = spread_of[np.frombuffer(b"".join(states), dtype=np.uint8).reshape(days, -1)]
@@ -146,6 +134,40 @@ def grid_batch(path: GridSource, day_list: Sequence[int], step: int, volume_step
     )
 
 
+def day_points(path: GridSource, day_list: Sequence[int], step: int) -> tuple[Floats, Ints | None]:
+    """(log prices, volume segments) of days `day_list` with every node of the `step`-minute grid drawn (NaN
+    at the other minutes; segments as `batch.cascade`'s), None without trades."""
+    profiles = [path.day_profile(d) for d in day_list]
+    x = _log_prices(path, profiles, day_list, step)
+    return x, _segments(path, profiles, day_list, step)[0] if path.has_trades else None
+
+
+def day_trees(path: GridSource, day_list: Sequence[int], step: int) -> tuple[Floats, Ints | None]:
+    """(log prices, volume trees) of days `day_list` with every node of the `step`-minute grid drawn: the
+    path's own per-day memos (`PricePath._day_tree`, `_volume_tree`; NaN and -1 where not drawn), None
+    without trades."""
+    profiles = [path.day_profile(d) for d in day_list]
+    x = _log_prices(path, profiles, day_list, step)
+    return x, _segments(path, profiles, day_list, step)[1] if path.has_trades else None
+
+
+def _log_prices(path: GridSource, profiles: list[DayProfile], day_list: Sequence[int], step: int) -> Floats:
+    """Every node of the `step`-minute grid of each day drawn (NaN at the other minutes)."""
+    ends = np.array([(path.midnight_x(d), path.midnight_x(d + 1)) for d in day_list], dtype=np.float64).reshape(-1, 2)
+    rounds = GRID_ROUNDS[step]
+    draws = noise.normals_rows(path.draw_keys[0], day_list, len(grid_nodes(step)))
+    x = np.empty((len(day_list), MINUTES_PER_DAY + 1), dtype=np.float64)
+    for rows, uniform in _by_clock(profiles):
+        if uniform:  # the nodes' own weights, as PricePath._draw for a uniform day
+            scales = [math.sqrt(path.day_variance * profiles[i].variance_scale * MINUTES_PER_DAY) for i in rows]
+            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds)
+        else:
+            scales = [math.sqrt(path.day_variance * profiles[i].variance_scale) for i in rows]
+            var_cum = np.stack([np.frombuffer(profiles[i].var_cum) for i in rows])
+            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, var_cum)
+    return x
+
+
 def _by_clock(profiles: Sequence[DayProfile]) -> list[tuple[list[int], bool]]:
     """The batch's rows split by the bridge's clock: uniform days and the others."""
     uniform = [i for i, p in enumerate(profiles) if p.uniform]
@@ -153,17 +175,17 @@ def _by_clock(profiles: Sequence[DayProfile]) -> list[tuple[list[int], bool]]:
     return [(rows, flag) for rows, flag in ((uniform, True), (other, False)) if rows]
 
 
-def _cells(path: GridSource, profiles: list[DayProfile], days: Sequence[int], key: int, step: int) -> Ints:
-    """Lots of each `step`-minute cell of each day (as `PricePath.grid_volume`)."""
+def _segments(path: GridSource, profiles: list[DayProfile], days: Sequence[int], step: int) -> tuple[Ints, Ints]:
+    """`batch.cascade` of each day over the nodes of the `step`-minute grid (as `PricePath._segments`)."""
     rounds = GRID_ROUNDS[step]
-    draws = noise.normals_rows(key, days, len(grid_nodes(step)))
+    draws = noise.normals_rows(path.draw_keys[1], days, len(grid_nodes(step)))
     roots = np.array([path.day_lots(d) for d in days], dtype=np.int64)
     segments = np.zeros((len(days), MINUTES_PER_DAY + 1), dtype=np.int64)
+    lefts = np.full((len(days), MINUTES_PER_DAY), -1, dtype=np.int64)
     for rows, uniform in _by_clock(profiles):
         vol_cum = None if uniform else np.stack([np.frombuffer(profiles[i].vol_cum) for i in rows])
-        segments[rows] = batch.cascade(roots[rows], draws[rows], rounds, MINUTE_VOLUME_NOISE, vol_cum)
-    cells: Ints = segments[:, 0:MINUTES_PER_DAY:step]
-    return cells
+        segments[rows], lefts[rows] = batch.cascade(roots[rows], draws[rows], rounds, MINUTE_VOLUME_NOISE, vol_cum)
+    return segments, lefts
 
 
 class GridDay:

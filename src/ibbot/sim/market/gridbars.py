@@ -11,7 +11,6 @@ and Python's decimal rounding (`round(x, n)`) is applied to the few distinct val
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import repeat
 
 import numpy as np
@@ -51,7 +50,7 @@ def grid_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow, *, step: i
         twap = (trapezoids[base + k1] - trapezoids[base + k0]) / (k1 - k0)
         with np.errstate(invalid="ignore", divide="ignore"):
             wap = np.where(lots > 0, lots * twap / lots, c.astype(np.float64))  # as _trades_bar divides the notional
-        prices = _converted(path.price, o, h, low, c)
+        prices = decimal_prices(path, False, o, h, low, c)
         return BarTable(
             start=start,
             open=prices[0],
@@ -73,11 +72,11 @@ def grid_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow, *, step: i
         o_, h_, l_, c_ = (_rounded(v.tolist(), digits + 2) for v in values)
         return _quote_table(start, o_, h_, l_, c_)
     if what is WhatToShow.MIDPOINT:
-        series, scale, places = bids + asks, tick / 2, digits + 1
+        series, half = bids + asks, True
     else:
-        series, scale, places = (bids if what is WhatToShow.BID else asks), tick, digits
+        series, half = (bids if what is WhatToShow.BID else asks), False
     h, low = _extremes(series, base + k0, base + k1 + 1)
-    found = _converted(lambda v: round(v * scale, places), series[base + k0], h, low, series[base + k1])
+    found = decimal_prices(path, half, series[base + k0], h, low, series[base + k1])
     return _quote_table(start, *found)
 
 
@@ -102,11 +101,23 @@ def _run_sums(values: Ints, a: Ints, b: Ints) -> Ints:
     return found
 
 
-def _converted(convert: Callable[[int], float], *columns: Ints) -> list[list[float]]:
-    """`convert` of every integer of the columns, called once per distinct value (a day's prices repeat)."""
+def decimal_prices(path: PricePath, half: bool, *columns: Ints) -> list[list[float]]:
+    """round(v x tick, decimals) of every integer v of the columns, a price in ticks (`PricePath.price`), or
+    with `half` round(v x (tick / 2), decimals + 1), v a bid plus an ask: as the builders round them.
+
+    When the tick is a whole number m of 10**-decimals, v x tick is within an ulp of the decimal v m 10**-d,
+    so Python's correctly rounded round() gives the float nearest that decimal: v m / 10**d, one IEEE division
+    of exact integers (the same bits; tested). Otherwise round() itself, once per distinct value."""
     stacked = np.stack(columns)
+    tick, digits = path.tick, path.decimals
+    units = round(tick * 10**digits)
+    factor, places = (5, digits + 1) if half else (1, digits)
+    if abs(units - tick * 10**digits) < 1e-9 and int(np.abs(stacked).max(initial=0)) * units * factor < 2**53:
+        exact: list[list[float]] = (stacked * (units * factor) / 10**places).tolist()
+        return exact
+    scale = tick / 2 if half else tick
     distinct, where = np.unique(stacked, return_inverse=True)
-    values: Floats = np.array([convert(v) for v in distinct.tolist()], dtype=np.float64)
+    values: Floats = np.array([round(v * scale, places) for v in distinct.tolist()], dtype=np.float64)
     out: list[list[float]] = values[where.reshape(stacked.shape)].tolist()
     return out
 

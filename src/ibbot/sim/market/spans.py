@@ -116,6 +116,30 @@ def _grid_part(path: PricePath, a: int, b: int, step: int, volume_step: int) -> 
     return ticks, path.volume(a, b), trapezoids
 
 
+def span_reads(a: int, b: int, *, trades: bool) -> tuple[list[tuple[int, int, int]], list[tuple[int, int]]]:
+    """What a sampled span [a, b) (`trade_span`, or `quote_points` without `trades`) reads of its path's days:
+    grid days (day, step, volume_step) and day trees (day, the grid step whose nodes it needs), for
+    `PricePath.prefetched`. Nothing for spans shorter than GRID_SPAN or off the minute (they read seconds)."""
+    if b - a < GRID_SPAN or a % 60 or b % 60:
+        return [], []
+    step, volume_step = grid_steps(a, b)
+    grids: list[tuple[int, int, int]] = []
+    trees: list[tuple[int, int]] = []
+    aligned = volume_step * 60
+    for lo, hi in pairwise([a, *range((a // _DAY + 1) * _DAY, b, _DAY), b]):
+        if trades and lo % aligned == 0 and hi % aligned == 0:
+            grids.append((lo // _DAY, step, volume_step))
+        else:  # its ends' points, the grid's inside, the volume between: nodes of the finest of their grids
+            ends = [_level_of(m % _DAY // 60) for m in (lo, hi)]
+            trees.append((lo // _DAY, min(step, *ends)))
+    return grids, trees
+
+
+def _level_of(minute: int) -> int:
+    """The coarsest grid step (of tree.LEVELS) minute `minute` of a day lies on."""
+    return next(level for level in LEVELS if minute % level == 0)
+
+
 def _trade_grid(path: PricePath, a: int, b: int) -> TradeSpan:
     step, volume_step = grid_steps(a, b)
     cuts = [a, *range((a // _DAY + 1) * _DAY, b, _DAY), b]
