@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ib_async.util import parseIBDatetime
 
 from ibbot.errors import LocalProtocolError
@@ -29,7 +31,7 @@ from ibbot.protocol.responses.history import (
     HistoricalTicksLast,
     bar_date,
 )
-from ibbot.protocol.types import Bar
+from ibbot.protocol.types import Bar, BarColumns
 from oracles import ib_async_decode, ibapi_decode
 
 VERSIONS = [157, 178]
@@ -381,3 +383,33 @@ def test_historical_data_encodes_the_same_bytes_as_field_by_field(sv: int) -> No
         HistoricalData(req_id=8, start="a", end="b", bars=()),
     ):
         assert encode_response(message, sv) == _reference_historical_data(message, sv)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(allow_nan=False, allow_infinity=False, width=64),
+            st.integers(-1, 10**12),
+            st.one_of(st.floats(allow_nan=False, width=64), st.sampled_from([-1.0, 0.0, 1e-05, 187.0, 12.5, 1e22])),
+            st.integers(-1, 10**6),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([157, 163, 178, 196]),
+)
+def test_columns_encode_as_their_bars(rows: list[tuple[float, int, float, int]], sv: int) -> None:
+    columns = BarColumns(
+        date=tuple(f"2026111{k % 10} 09:30:00 US/Eastern" for k in range(len(rows))),
+        open=tuple(r[0] for r in rows),
+        high=tuple(abs(r[0]) for r in rows),
+        low=tuple(-r[0] for r in rows),
+        close=tuple(r[0] / 3 for r in rows),
+        volume=tuple(r[1] for r in rows),
+        wap=tuple(r[2] for r in rows),
+        bar_count=tuple(r[3] for r in rows),
+    )
+    as_columns = HistoricalData(req_id=3, start="a", end="b", bars=columns)
+    as_bars = HistoricalData(req_id=3, start="a", end="b", bars=columns.bars())
+    assert encode_response(as_columns, sv) == encode_response(as_bars, sv) == _reference_historical_data(as_bars, sv)
+    assert len(columns) == len(rows) and list(columns) == list(columns.bars())

@@ -16,6 +16,7 @@ Theory of operation:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -201,27 +202,49 @@ def _bars_text(bars: tuple[Bar, ...], sv: int) -> str:
     )
 
 
+class _Texts(dict[float, str]):
+    """Memoised texts of numbers; 0.0 and -0.0 are equal keys with different reprs, so zeros are not kept."""
+
+    def __init__(self, text: Callable[[float], str]) -> None:
+        super().__init__()
+        self._text = text
+
+    def __missing__(self, key: float) -> str:
+        found = self._text(key)
+        if key:
+            self[key] = found
+        return found
+
+
+def _price_text(value: float) -> str:
+    return repr(float(value))
+
+
+def _wap_text(value: float) -> str:
+    """fmt_decimal(Decimal(repr(value))): the repr itself when that is already the Decimal's plain text."""
+    r = repr(float(value))
+    return r if "." in r and r[-1] != "0" and "e" not in r and len(r) <= 19 else fmt_decimal(Decimal(r))
+
+
 def _columns_text(bars: BarColumns) -> str:
-    """`_bars_text` of `bars.bars()` without making them: a whole volume's text is the same at every version
-    (int() of it, or fmt_decimal's digits), and a float WAP's is its repr when that is already the Decimal's
-    own plain text (fmt_decimal's shortcut), else fmt_decimal of it (same bytes, tested)."""
-    wap_texts: dict[float, str] = {}
-    texts = []
-    for w in bars.wap:
-        text = wap_texts.get(w)
-        if text is None:
-            r = repr(w)
-            plain = "." in r and r[-1] != "0" and "e" not in r and len(r) <= 19
-            text = wap_texts[w] = r if plain else fmt_decimal(Decimal(r))
-        texts.append(text)
-    return "\0".join(
-        [
-            f"{d}\0{float(o)!r}\0{float(h)!r}\0{float(lo)!r}\0{float(c)!r}\0{int(v)}\0{w}\0{int(n)}"
-            for d, o, h, lo, c, v, w, n in zip(
-                bars.date, bars.open, bars.high, bars.low, bars.close, bars.volume, texts, bars.bar_count, strict=True
-            )
-        ]
+    """`_bars_text` of `bars.bars()` without making them: each distinct price's repr made once (prices repeat),
+    a whole volume's text is the same at every version (int() of it, or fmt_decimal's digits), and a float
+    WAP's is its repr when that is already the Decimal's own plain text (fmt_decimal's shortcut), else
+    fmt_decimal of it (the same bytes, tested)."""
+    price = _Texts(_price_text).__getitem__
+    wap = _Texts(_wap_text).__getitem__
+    rows = zip(
+        bars.date,
+        map(price, bars.open),
+        map(price, bars.high),
+        map(price, bars.low),
+        map(price, bars.close),
+        map(str, map(int, bars.volume)),
+        map(wap, bars.wap),
+        map(str, map(int, bars.bar_count)),
+        strict=True,
     )
+    return "\0".join(map("\0".join, rows))
 
 
 def _historical_data_end(m: HistoricalDataEnd, sv: int) -> bytes:
