@@ -230,7 +230,7 @@ _NO_ECHO_VALUES = _echoed_values(NO_ECHO)
 
 def echoed_terms(order: Order) -> EchoedTerms:
     """The terms of `order` TWS echoes without the simulator acting on them; `NO_ECHO` when it sets none
-    (compared in one C call: the common case costs nothing on the order path)."""
+    (one C-level comparison: an order without them pays a fraction of a microsecond)."""
     values = _echoed_values(order)
     if values == _NO_ECHO_VALUES:
         return NO_ECHO
