@@ -225,10 +225,10 @@ class WireBars:
 # on a 2-core machine (2026-12): what a request pays per call, per UTC day whose grids it draws, per minute of
 # window and per bar.
 CALL_COST = 1_500.0  # a call's fixed part: the bars' arrays, a batch of grid days
-_GRID_NODE_COST = 0.8  # per node of a day's grid: its normal draw (a half of Box-Muller) and exp
-_GRID_BAR_COST = 2.0
-_DAY_COST = 150.0  # daily and longer bars, per trading day: its session's grid and its bar
-_SECONDS_COST = {1: 600.0, 59: 150.0, GRID_SPAN - 1: 230.0}  # per minute, by the largest bar size (seconds)
+_GRID_NODE_COST = 0.5  # per node of a day's grid: its normal draw (a half of Box-Muller) and exp
+_GRID_BAR_COST = 1.5
+_DAY_COST = 70.0  # daily and longer bars, per trading day: its session's points and its bar
+_SECONDS_COST = {1: 600.0, 59: 150.0, GRID_SPAN - 1: 30.0}  # per minute, by the largest bar size (seconds)
 
 
 def slice_cost(

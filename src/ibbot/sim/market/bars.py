@@ -37,6 +37,7 @@ from itertools import pairwise
 import numpy as np
 
 from ibbot.sim.instruments.calendar import ExchangeCalendar, Session
+from ibbot.sim.market import minutes
 from ibbot.sim.market.bar import Bar
 from ibbot.sim.market.batch import Ints
 from ibbot.sim.market.gridbars import grid_table
@@ -194,6 +195,8 @@ def historical_table(
             return BarTable.of_bars(_exact_bars(path, spans, what, end=b))
         if bar_size.length >= GRID_SPAN and what in _GRID_SERIES:
             return _grid_bars(context, lo, hi, dates, what)
+        if what in minutes.SERIES:
+            return _minute_bars(context, lo, hi, dates, what)
         context = replace(context, exact=bar_size.length < 60)
         groups = [(x, [(x, y)], day) for x, y, day in zip(lo.tolist(), hi.tolist(), dates, strict=True)]
     else:
@@ -242,6 +245,22 @@ def _grid_bars(ctx: _Context, lo: Ints, hi: Ints, dates: list[date], what: WhatT
         spans = zip(others.tolist(), lo[others].tolist(), hi[others].tolist(), strict=True)
         built = [builder(ctx, x, [(x, y)], dates[i]) for i, x, y in spans]
         parts.append((others, BarTable.of_bars(built)))
+    return _placed(parts, len(lo))
+
+
+def _minute_bars(ctx: _Context, lo: Ints, hi: Ints, dates: list[date], what: WhatToShow) -> BarTable:
+    """Bars of 1 to 4 minutes: whole minutes all at once from their seconds (`minutes`), the others (cut off
+    the minute) through the builder."""
+    whole = (lo % 60 == 0) & (hi % 60 == 0) & (hi - lo >= 60)
+    parts: list[tuple[Ints, BarTable]] = []
+    places = np.flatnonzero(whole)
+    if len(places):
+        parts.append((places, minutes.minute_table(ctx.path, lo[places], hi[places], what)))
+    others = np.flatnonzero(~whole)
+    if len(others):
+        builder = _BUILDERS[what]
+        spans = zip(others.tolist(), lo[others].tolist(), hi[others].tolist(), strict=True)
+        parts.append((others, BarTable.of_bars([builder(ctx, x, [(x, y)], dates[i]) for i, x, y in spans])))
     return _placed(parts, len(lo))
 
 

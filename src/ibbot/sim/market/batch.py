@@ -13,6 +13,8 @@ Rows are days; columns are minutes 0 .. 1440 of the day.
 from __future__ import annotations
 
 import math
+from array import array
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +27,26 @@ Ints = npt.NDArray[np.int64]
 _COLUMNS = MINUTES_PER_DAY + 1
 
 
+class Profiles:
+    """Per-day rows of cumulative rates (a profile's var_cum or vol_cum, 1441 values) without a copy per day:
+    the distinct ones (days share their shape) and each day's."""
+
+    def __init__(self, arrays: Sequence[array[float]]) -> None:
+        places: dict[int, int] = {}
+        distinct: list[array[float]] = []
+        for a in arrays:
+            if id(a) not in places:
+                places[id(a)] = len(distinct)
+                distinct.append(a)
+        self._table = np.stack([np.frombuffer(a) for a in distinct])
+        self._rows = np.array([places[id(a)] for a in arrays], dtype=np.int64)
+
+    def columns(self, minutes: list[int]) -> Floats:
+        """(days, len(minutes)): each day's values at `minutes`."""
+        found: Floats = self._table[:, minutes][self._rows]
+        return found
+
+
 def exp(values: Floats) -> Floats:
     """math.exp of every value (the same shape)."""
     found: Floats = mapped(math.exp, values)
@@ -32,17 +54,23 @@ def exp(values: Floats) -> Floats:
 
 
 def bridge(
-    ends: Floats, draws: Floats, scales: Floats, rounds: tuple[Round, ...], var_cum: Floats | None = None
+    ends: Floats,
+    draws: Floats,
+    scales: Floats,
+    rounds: tuple[Round, ...],
+    var_cum: Profiles | None = None,
+    *,
+    width: int = MINUTES_PER_DAY,
 ) -> Floats:
-    """Log prices at the minutes of each day (NaN where no node of `rounds` draws them).
+    """Log prices at the minutes of each day (NaN where no node of `rounds` draws them); with `width` 60, at
+    the seconds of each minute (`PricePath.seconds`).
 
     `ends`: (days, 2), the log prices at the day's midnights; `draws`: (days, nodes), node i's normal in column
     i; `scales`: per day, sqrt(day variance x variance scale), times 1,440 when `var_cum` is None (the uniform
     clock: the nodes' own weights); `var_cum`: (days, 1441) cumulative variance rates otherwise.
     As `PricePath._draw`: x_lo + frac (x_hi - x_lo) + scale spread z."""
-    days = len(ends)
-    x = np.full((days, _COLUMNS), np.nan)
-    x[:, 0], x[:, MINUTES_PER_DAY] = ends[:, 0], ends[:, 1]
+    x = np.full((len(ends), width + 1), np.nan)
+    x[:, 0], x[:, width] = ends[:, 0], ends[:, 1]
     scale = scales[:, None]
     for r in rounds:
         lo, mid, hi = list(r.lo), list(r.mid), list(r.hi)
@@ -51,7 +79,7 @@ def bridge(
         if var_cum is None:
             x[:, mid] = x_lo + np.array(r.frac) * (x[:, hi] - x_lo) + scale * np.array(r.spread) * z
             continue
-        c0, cm, c1 = var_cum[:, lo], var_cum[:, mid], var_cum[:, hi]
+        c0, cm, c1 = var_cum.columns(lo), var_cum.columns(mid), var_cum.columns(hi)
         span = c1 - c0
         spread = np.sqrt((cm - c0) * (c1 - cm) / span)
         x[:, mid] = x_lo + (cm - c0) / span * (x[:, hi] - x_lo) + scale * spread * z
@@ -59,7 +87,7 @@ def bridge(
 
 
 def cascade(
-    roots: Ints, draws: Floats, rounds: tuple[Round, ...], noise: float, vol_cum: Floats | None = None
+    roots: Ints, draws: Floats, rounds: tuple[Round, ...], noise: float, vol_cum: Profiles | None = None
 ) -> tuple[Ints, Ints]:
     """(segments, lefts): lots of the segment starting at each minute once the nodes of `rounds` have cut each
     day (`roots` lots) at their points (0 at minutes that start no segment), and at each node's mid the lots of
@@ -77,8 +105,8 @@ def cascade(
         if vol_cum is None:
             share: Floats = np.broadcast_to(np.array(r.frac), tilt.shape)
         else:
-            c0 = vol_cum[:, lo]
-            share = (vol_cum[:, mid] - c0) / (vol_cum[:, hi] - c0)
+            c0 = vol_cum.columns(lo)
+            share = (vol_cum.columns(mid) - c0) / (vol_cum.columns(hi) - c0)
         weighted = share * tilt
         lots = segments[:, lo]
         left = (lots.astype(np.float64) * (weighted / (weighted + (1.0 - share) / tilt)) + 0.5).astype(np.int64)

@@ -41,7 +41,7 @@ class GridSource(Protocol):
     def day_variance(self) -> float: ...
 
     @property
-    def draw_keys(self) -> tuple[int, int]: ...  # the noise keys of the day's prices and of its volume
+    def draw_keys(self) -> tuple[int, int, int]: ...  # noise keys: the day's prices, its volume, its seconds
 
     def midnight_x(self, day: int) -> float: ...
 
@@ -163,7 +163,7 @@ def _log_prices(path: GridSource, profiles: list[DayProfile], day_list: Sequence
             x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds)
         else:
             scales = [math.sqrt(path.day_variance * profiles[i].variance_scale) for i in rows]
-            var_cum = np.stack([np.frombuffer(profiles[i].var_cum) for i in rows])
+            var_cum = batch.Profiles([profiles[i].var_cum for i in rows])
             x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, var_cum)
     return x
 
@@ -183,7 +183,7 @@ def _segments(path: GridSource, profiles: list[DayProfile], days: Sequence[int],
     segments = np.zeros((len(days), MINUTES_PER_DAY + 1), dtype=np.int64)
     lefts = np.full((len(days), MINUTES_PER_DAY), -1, dtype=np.int64)
     for rows, uniform in _by_clock(profiles):
-        vol_cum = None if uniform else np.stack([np.frombuffer(profiles[i].vol_cum) for i in rows])
+        vol_cum = None if uniform else batch.Profiles([profiles[i].vol_cum for i in rows])
         segments[rows], lefts[rows] = batch.cascade(roots[rows], draws[rows], rounds, MINUTE_VOLUME_NOISE, vol_cum)
     return segments, lefts
 

@@ -98,8 +98,8 @@ def _plan(width: int) -> tuple[_Plan, ...]:
     return tuple(nodes)
 
 
-_SECONDS_PLAN = _plan(60)
-_SECONDS_STEPS = tuple((n.lo, n.mid, n.hi, n.frac, n.spread) for n in _SECONDS_PLAN)  # unpacked: hot loops
+SECONDS_PLAN = _plan(60)
+_SECONDS_STEPS = tuple((n.lo, n.mid, n.hi, n.frac, n.spread) for n in SECONDS_PLAN)  # unpacked: hot loops
 
 
 class PricePath:
@@ -348,8 +348,9 @@ class PricePath:
         return self._day_var
 
     @property
-    def draw_keys(self) -> tuple[int, int]:
-        return self._k_minute, self._k_minute_volume
+    def draw_keys(self) -> tuple[int, int, int]:
+        """The noise keys of the days' points, their volume splits and the minutes' seconds."""
+        return self._k_minute, self._k_minute_volume, self._k_second
 
     def midnight_x(self, day: int) -> float:
         return self._x_day(day)

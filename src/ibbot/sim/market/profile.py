@@ -96,41 +96,56 @@ def day_variance(calendar: ExchangeCalendar, day: int) -> float:
     return 1.0 if calendar.is_trading_day(day_date(day)) else OFF_DAY_VARIANCE
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16_384)  # decades of days: the arrays are shared (`_shape`), a profile is small
 def day_profile(calendar: ExchangeCalendar, day: int) -> DayProfile:
     """The profile of UTC day `day` (days since EPOCH) under `calendar`."""
     the_date = day_date(day)
     day_start = EPOCH_SECONDS + day * SECONDS_PER_DAY
-    state = bytearray(MINUTES_PER_DAY)
-    variance = [_VARIANCE_RATE[CLOSED]] * MINUTES_PER_DAY
-    volume = [_VOLUME_RATE[CLOSED]] * MINUTES_PER_DAY
     around = (the_date - timedelta(days=1), the_date + timedelta(days=1))
+    extended = []
     for session in calendar.sessions(*around):
         first, last = _clip(session.start, session.end, day_start)
         if first < last:
-            state[first:last] = bytes([EXTENDED]) * (last - first)
-            variance[first:last] = [_VARIANCE_RATE[EXTENDED]] * (last - first)
-            volume[first:last] = [_VOLUME_RATE[EXTENDED]] * (last - first)
+            extended.append((first, last))
+    regular = []
     for session in calendar.sessions(*around, liquid=True):
         first, last = _clip(session.start, session.end, day_start)
         if first < last:
             length = max(1, int((session.end - session.start).total_seconds()) // 60)
             offset = (int(session.start.timestamp()) - day_start) // 60  # negative when it began yesterday
-            lo, hi = first - offset, last - offset
-            state[first:last] = bytes([REGULAR]) * (last - first)
-            variance[first:last] = _template(length, False)[lo:hi]
-            volume[first:last] = _template(length, True)[lo:hi]
-    var_cum = array("d", accumulate(variance, initial=0.0))
-    vol_cum = array("d", accumulate(volume, initial=0.0))
+            regular.append((first, last, length, offset))
+    # Most days share their minutes' shape with many others (a regular weekday, a Monday ...): made once
+    state, var_cum, vol_cum = _shape(tuple(extended), tuple(regular))
     return DayProfile(
         day=day,
         trading_day=calendar.is_trading_day(the_date),
-        state=bytes(state),
+        state=state,
         var_cum=var_cum,
         vol_cum=vol_cum,
         variance_scale=day_variance(calendar, day) / var_cum[-1],
         volume_weight=vol_cum[-1] / _regular_total(calendar),
     )
+
+
+@lru_cache(maxsize=512)
+def _shape(
+    extended: tuple[tuple[int, int], ...], regular: tuple[tuple[int, int, int, int], ...]
+) -> tuple[bytes, array[float], array[float]]:
+    """(states, cumulative variance rates, cumulative volume rates) of a day with these clipped sessions:
+    extended (first, last) minutes, regular (first, last, length, offset) ones (shared: read-only)."""
+    state = bytearray(MINUTES_PER_DAY)
+    variance = [_VARIANCE_RATE[CLOSED]] * MINUTES_PER_DAY
+    volume = [_VOLUME_RATE[CLOSED]] * MINUTES_PER_DAY
+    for first, last in extended:
+        state[first:last] = bytes([EXTENDED]) * (last - first)
+        variance[first:last] = [_VARIANCE_RATE[EXTENDED]] * (last - first)
+        volume[first:last] = [_VOLUME_RATE[EXTENDED]] * (last - first)
+    for first, last, length, offset in regular:
+        lo, hi = first - offset, last - offset
+        state[first:last] = bytes([REGULAR]) * (last - first)
+        variance[first:last] = _template(length, False)[lo:hi]
+        volume[first:last] = _template(length, True)[lo:hi]
+    return bytes(state), array("d", accumulate(variance, initial=0.0)), array("d", accumulate(volume, initial=0.0))
 
 
 @lru_cache(maxsize=64)

@@ -13,6 +13,7 @@ grid's cell volumes come from that grid's nodes alone, exact and additive. Every
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -103,11 +104,12 @@ class Round:
     spread: tuple[float, ...]
 
 
-def _rounds(nodes: tuple[Node, ...]) -> tuple[Round, ...]:
+def rounds_of(nodes: Sequence[Node], width: int = MINUTES_PER_DAY) -> tuple[Round, ...]:
+    """`nodes` (parents first, bridging [0, width]) in rounds."""
     # A node's round is one past the later of its two ends'. Its volume split reads the segment [lo, hi),
     # made by whichever end was drawn last, so the same rounds order the volume cascade (tested against the
     # node-by-node one).
-    ready = {0: 0, MINUTES_PER_DAY: 0}
+    ready = {0: 0, width: 0}
     grouped: dict[int, list[Node]] = {}
     for node in nodes:
         depth = ready[node.mid] = 1 + max(ready[node.lo], ready[node.hi])
@@ -125,4 +127,4 @@ def _rounds(nodes: tuple[Node, ...]) -> tuple[Round, ...]:
     )
 
 
-GRID_ROUNDS = {step: _rounds(grid_nodes(step)) for step in LEVELS}  # per grid step: its nodes in rounds
+GRID_ROUNDS = {step: rounds_of(grid_nodes(step)) for step in LEVELS}  # per grid step: its nodes in rounds

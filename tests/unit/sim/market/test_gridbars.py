@@ -1,4 +1,4 @@
-"""Bars computed as columns (gridbars, sampled) are the one-bar-at-a-time builders' bars, bit for bit."""
+"""Bars computed as columns (gridbars, sampled, minutes) are the one-bar-at-a-time builders' bars, bit for bit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ibbot.sim.market.series import BAR_SIZES, WhatToShow
 from ibbot.sim.market.table import BarTable
 from unit.sim.support import AAPL, ES, EURUSD
 
-END = datetime(2024, 3, 12, 6, 30, tzinfo=UTC)  # two days after the US daylight-saving change
+END = datetime(2024, 3, 12, 18, 30, tzinfo=UTC)  # two days after the US daylight-saving change, 14:30 New York
 MODELS = {"rth stock": AAPL, "around the clock": replace(AAPL, around_the_clock=True), "future": ES, "fx": EURUSD}
 W = WhatToShow
 
@@ -37,12 +37,23 @@ def one_at_a_time(path: PricePath, start: datetime, size: str, what: WhatToShow,
 @pytest.mark.parametrize("name", sorted(MODELS))
 @pytest.mark.parametrize("sessions", list(SessionFilter))
 @pytest.mark.parametrize(
-    ("size", "days"), [("5 mins", 3), ("30 mins", 12), ("1 hour", 12), ("4 hours", 30), ("1 day", 60), ("1 week", 90)]
+    ("size", "days"),
+    [
+        ("1 min", 0.1),
+        ("2 mins", 0.15),
+        ("3 mins", 0.2),
+        ("5 mins", 3),
+        ("30 mins", 12),
+        ("1 hour", 12),
+        ("4 hours", 30),
+        ("1 day", 60),
+        ("1 week", 90),
+    ],
 )
-def test_columns_are_the_builders_bars(name: str, sessions: SessionFilter, size: str, days: int) -> None:
+def test_columns_are_the_builders_bars(name: str, sessions: SessionFilter, size: str, days: float) -> None:
     model = MODELS[name]
     start = END - timedelta(days=days, minutes=13)
-    for what in (W.TRADES, W.MIDPOINT, W.BID_ASK) if BAR_SIZES[size].intraday else (W.TRADES,):
+    for what in (W.TRADES, W.MIDPOINT, W.BID, W.BID_ASK) if BAR_SIZES[size].intraday else (W.TRADES,):
         if what is W.TRADES and not model.has_trades:
             continue
         found = historical_table(
