@@ -16,7 +16,6 @@ Theory of operation:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -181,7 +180,7 @@ def _historical_data(m: HistoricalData, sv: int) -> bytes:
     head.append(fmt_int(len(m.bars)))
     text = "\0".join(head)
     if m.bars:
-        text += "\0" + (_columns_text(m.bars) if isinstance(m.bars, BarColumns) else _bars_text(m.bars, sv))
+        text += "\0" + (_columns_text(m.bars, sv) if isinstance(m.bars, BarColumns) else _bars_text(m.bars, sv))
     frames = frame_joined(text, len(head) + 8 * len(m.bars))
     if separate_end:
         return frames + frame_fields(["108", fmt_int(m.req_id), m.start, m.end])
@@ -202,49 +201,31 @@ def _bars_text(bars: tuple[Bar, ...], sv: int) -> str:
     )
 
 
-class _Texts(dict[float, str]):
-    """Memoised texts of numbers; 0.0 and -0.0 are equal keys with different reprs, so zeros are not kept."""
-
-    def __init__(self, text: Callable[[float], str]) -> None:
-        super().__init__()
-        self._text = text
-
-    def __missing__(self, key: float) -> str:
-        found = self._text(key)
-        if key:
-            self[key] = found
-        return found
-
-
-def _price_text(value: float) -> str:
-    return repr(float(value))
-
-
-def _wap_text(value: float) -> str:
-    """fmt_decimal(Decimal(repr(value))): the repr itself when that is already the Decimal's plain text."""
-    r = repr(float(value))
-    return r if "." in r and r[-1] != "0" and "e" not in r and len(r) <= 19 else fmt_decimal(Decimal(r))
-
-
-def _columns_text(bars: BarColumns) -> str:
+def _columns_text(bars: BarColumns, sv: int) -> str:
     """`_bars_text` of `bars.bars()` without making them: each distinct price's repr made once (prices repeat),
-    a whole volume's text is the same at every version (int() of it, or fmt_decimal's digits), and a float
-    WAP's is its repr when that is already the Decimal's own plain text (fmt_decimal's shortcut), else
-    fmt_decimal of it (the same bytes, tested)."""
-    price = _Texts(_price_text).__getitem__
-    wap = _Texts(_wap_text).__getitem__
-    rows = zip(
-        bars.date,
-        map(price, bars.open),
-        map(price, bars.high),
-        map(price, bars.low),
-        map(price, bars.close),
-        map(str, map(int, bars.volume)),
-        map(wap, bars.wap),
-        map(str, map(int, bars.bar_count)),
-        strict=True,
-    )
-    return "\0".join(map("\0".join, rows))
+    a whole volume's text is the same at every version (int() of it, or fmt_decimal's digits), and a WAP's
+    (fmt_decimal of Decimal(repr(wap))) is its repr when that is already the Decimal's plain text
+    (fmt_decimal's shortcut), else fmt_decimal of it (the same bytes, tested)."""
+    prices = {*bars.open, *bars.high, *bars.low, *bars.close}
+    waps = set(bars.wap)
+    if 0 in prices or 0 in waps:  # 0.0 and -0.0 are one key with two texts: bar by bar
+        return _bars_text(bars.bars(), sv)
+    price = {p: repr(float(p)) for p in prices}.__getitem__
+    distinct = list(waps)
+    texts = list(map(repr, distinct))  # an int's repr differs from its float's, but not fmt_decimal's of it
+    for i in [i for i, r in enumerate(texts) if "e" in r or r[-1] == "0" or "." not in r or len(r) > 19]:
+        texts[i] = fmt_decimal(Decimal(texts[i]))  # not already the Decimal's plain text
+    wap = dict(zip(distinct, texts, strict=True)).__getitem__
+    fields: list[str] = [""] * (8 * len(bars))  # the bars' fields in order, a column at a time
+    fields[0::8] = bars.date
+    fields[1::8] = map(price, bars.open)
+    fields[2::8] = map(price, bars.high)
+    fields[3::8] = map(price, bars.low)
+    fields[4::8] = map(price, bars.close)
+    fields[5::8] = map(str, map(int, bars.volume))
+    fields[6::8] = map(wap, bars.wap)
+    fields[7::8] = map(str, map(int, bars.bar_count))
+    return "\0".join(fields)
 
 
 def _historical_data_end(m: HistoricalDataEnd, sv: int) -> bytes:

@@ -169,7 +169,9 @@ class WireBars:
         """`_date` of every start (epoch seconds, ascending), its intraday case by arrays: the zone's offset is
         read once a UTC day unless it changes within the day (then once an hour, as `_date`), each local day's
         text and each time of day's once."""
-        if self._epoch_text or not self._bar_size.intraday or not len(starts):
+        if self._epoch_text:  # formatDate 2: the start's epoch seconds
+            return list(map(str, starts))
+        if not self._bar_size.intraday or not len(starts):
             return [self._date(_EPOCH + timedelta(seconds=s)) for s in starts]
         s = np.asarray(starts, dtype=np.int64)
         offsets = np.zeros(len(s), dtype=np.int64)

@@ -24,7 +24,6 @@ from ibbot.sim.market.tree import MINUTES_PER_DAY, Round
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
-_COLUMNS = MINUTES_PER_DAY + 1
 
 
 class Profiles:
@@ -61,25 +60,26 @@ def bridge(
     var_cum: Profiles | None = None,
     *,
     width: int = MINUTES_PER_DAY,
+    step: int = 1,
 ) -> Floats:
-    """Log prices at the minutes of each day (NaN where no node of `rounds` draws them); with `width` 60, at
-    the seconds of each minute (`PricePath.seconds`).
+    """Log prices at the points 0, step, 2 step ... width of each day (`rounds` must draw every one of them:
+    a grid's own); with `width` 60, at the seconds of each minute (`PricePath.seconds`).
 
     `ends`: (days, 2), the log prices at the day's midnights; `draws`: (days, nodes), node i's normal in column
     i; `scales`: per day, sqrt(day variance x variance scale), times 1,440 when `var_cum` is None (the uniform
     clock: the nodes' own weights); `var_cum`: (days, 1441) cumulative variance rates otherwise.
     As `PricePath._draw`: x_lo + frac (x_hi - x_lo) + scale spread z."""
-    x = np.full((len(ends), width + 1), np.nan)
-    x[:, 0], x[:, width] = ends[:, 0], ends[:, 1]
+    x = np.empty((len(ends), width // step + 1))
+    x[:, 0], x[:, -1] = ends[:, 0], ends[:, 1]
     scale = scales[:, None]
     for r in rounds:
-        lo, mid, hi = list(r.lo), list(r.mid), list(r.hi)
+        lo, mid, hi = [m // step for m in r.lo], [m // step for m in r.mid], [m // step for m in r.hi]
         z = draws[:, list(r.index)]
         x_lo = x[:, lo]
         if var_cum is None:
             x[:, mid] = x_lo + np.array(r.frac) * (x[:, hi] - x_lo) + scale * np.array(r.spread) * z
             continue
-        c0, cm, c1 = var_cum.columns(lo), var_cum.columns(mid), var_cum.columns(hi)
+        c0, cm, c1 = var_cum.columns(list(r.lo)), var_cum.columns(list(r.mid)), var_cum.columns(list(r.hi))
         span = c1 - c0
         spread = np.sqrt((cm - c0) * (c1 - cm) / span)
         x[:, mid] = x_lo + (cm - c0) / span * (x[:, hi] - x_lo) + scale * spread * z
@@ -87,26 +87,32 @@ def bridge(
 
 
 def cascade(
-    roots: Ints, draws: Floats, rounds: tuple[Round, ...], noise: float, vol_cum: Profiles | None = None
+    roots: Ints,
+    draws: Floats,
+    rounds: tuple[Round, ...],
+    noise: float,
+    vol_cum: Profiles | None = None,
+    *,
+    step: int = 1,
 ) -> tuple[Ints, Ints]:
-    """(segments, lefts): lots of the segment starting at each minute once the nodes of `rounds` have cut each
-    day (`roots` lots) at their points (0 at minutes that start no segment), and at each node's mid the lots of
-    its left part (-1 at the other minutes: `PricePath`'s volume tree). `draws` as `bridge`'s; `vol_cum`:
+    """(segments, lefts) at the points 0, step ... of each day (the grid of `rounds`): the lots of the segment
+    starting at each point once the nodes have cut each day (`roots` lots), and at each node's mid the lots of
+    its left part (`PricePath`'s volume tree). `draws` as `bridge`'s; `vol_cum`:
     (days, 1441) cumulative volume rates, None for the uniform clock (a node's share is its `frac`).
     As `PricePath._segments`: node (lo, mid, hi) gives [lo, mid) round(lots x w / (w + (1 - share) / t)) of
     [lo, hi)'s lots, where t = exp(noise z) and w = share x t."""
     days = len(roots)
-    segments = np.zeros((days, _COLUMNS), dtype=np.int64)
+    segments = np.zeros((days, MINUTES_PER_DAY // step + 1), dtype=np.int64)
     segments[:, 0] = roots
-    lefts = np.full((days, MINUTES_PER_DAY), -1, dtype=np.int64)
+    lefts = np.full((days, MINUTES_PER_DAY // step), -1, dtype=np.int64)
     for r in rounds:
-        lo, mid, hi = list(r.lo), list(r.mid), list(r.hi)
+        lo, mid = [m // step for m in r.lo], [m // step for m in r.mid]
         tilt = exp(noise * draws[:, list(r.index)])
         if vol_cum is None:
             share: Floats = np.broadcast_to(np.array(r.frac), tilt.shape)
         else:
-            c0 = vol_cum.columns(lo)
-            share = (vol_cum.columns(mid) - c0) / (vol_cum.columns(hi) - c0)
+            c0 = vol_cum.columns(list(r.lo))
+            share = (vol_cum.columns(list(r.mid)) - c0) / (vol_cum.columns(list(r.hi)) - c0)
         weighted = share * tilt
         lots = segments[:, lo]
         left = (lots.astype(np.float64) * (weighted / (weighted + (1.0 - share) / tilt)) + 0.5).astype(np.int64)

@@ -114,11 +114,11 @@ def grid_batch(path: GridSource, day_list: Sequence[int], step: int, volume_step
     days = len(day_list)
     profiles = [path.day_profile(d) for d in day_list]
     x = _log_prices(path, profiles, day_list, step)
-    exps = batch.exp(x[:, ::step]) * path.inv_tick
+    exps = batch.exp(x) * path.inv_tick
     ticks = np.maximum((exps + 0.5).astype(np.int64), 1)
     cells = np.zeros((days, MINUTES_PER_DAY // volume_step), dtype=np.int64)
     if path.has_trades:
-        cells = _segments(path, profiles, day_list, volume_step)[0][:, 0:MINUTES_PER_DAY:volume_step]
+        cells = _segments(path, profiles, day_list, volume_step)[0][:, :-1]
     states = [path.minute_states(d)[::step] + path.minute_states(d + 1)[:1] for d in day_list]
     spread_of = np.array([path.spread(s) for s in range(3)], dtype=np.int64)  # CLOSED, EXTENDED, REGULAR
     spreads = spread_of[np.frombuffer(b"".join(states), dtype=np.uint8).reshape(days, -1)]
@@ -135,8 +135,8 @@ def grid_batch(path: GridSource, day_list: Sequence[int], step: int, volume_step
 
 
 def day_points(path: GridSource, day_list: Sequence[int], step: int) -> tuple[Floats, Ints | None]:
-    """(log prices, volume segments) of days `day_list` with every node of the `step`-minute grid drawn (NaN
-    at the other minutes; segments as `batch.cascade`'s), None without trades."""
+    """(log prices, volume segments) of days `day_list` at the points 0, step ... 1440 of the `step`-minute
+    grid (columns: minute // step; segments as `batch.cascade`'s), None without trades."""
     profiles = [path.day_profile(d) for d in day_list]
     x = _log_prices(path, profiles, day_list, step)
     return x, _segments(path, profiles, day_list, step)[0] if path.has_trades else None
@@ -144,27 +144,32 @@ def day_points(path: GridSource, day_list: Sequence[int], step: int) -> tuple[Fl
 
 def day_trees(path: GridSource, day_list: Sequence[int], step: int) -> tuple[Floats, Ints | None]:
     """(log prices, volume trees) of days `day_list` with every node of the `step`-minute grid drawn: the
-    path's own per-day memos (`PricePath._day_tree`, `_volume_tree`; NaN and -1 where not drawn), None
-    without trades."""
+    path's own per-day memos (`PricePath._day_tree`, `_volume_tree`: every minute, NaN and -1 where not
+    drawn), None without trades."""
     profiles = [path.day_profile(d) for d in day_list]
-    x = _log_prices(path, profiles, day_list, step)
-    return x, _segments(path, profiles, day_list, step)[1] if path.has_trades else None
+    x = np.full((len(day_list), MINUTES_PER_DAY + 1), np.nan)
+    x[:, ::step] = _log_prices(path, profiles, day_list, step)
+    if not path.has_trades:
+        return x, None
+    lefts = np.full((len(day_list), MINUTES_PER_DAY), -1, dtype=np.int64)
+    lefts[:, ::step] = _segments(path, profiles, day_list, step)[1]
+    return x, lefts
 
 
 def _log_prices(path: GridSource, profiles: list[DayProfile], day_list: Sequence[int], step: int) -> Floats:
-    """Every node of the `step`-minute grid of each day drawn (NaN at the other minutes)."""
+    """The log prices at the `step`-minute grid's points of each day (columns: minute // step)."""
     ends = np.array([(path.midnight_x(d), path.midnight_x(d + 1)) for d in day_list], dtype=np.float64).reshape(-1, 2)
     rounds = GRID_ROUNDS[step]
     draws = noise.normals_rows(path.draw_keys[0], day_list, len(grid_nodes(step)))
-    x = np.empty((len(day_list), MINUTES_PER_DAY + 1), dtype=np.float64)
+    x = np.empty((len(day_list), MINUTES_PER_DAY // step + 1), dtype=np.float64)
     for rows, uniform in _by_clock(profiles):
         if uniform:  # the nodes' own weights, as PricePath._draw for a uniform day
             scales = [math.sqrt(path.day_variance * profiles[i].variance_scale * MINUTES_PER_DAY) for i in rows]
-            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds)
+            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, step=step)
         else:
             scales = [math.sqrt(path.day_variance * profiles[i].variance_scale) for i in rows]
             var_cum = batch.Profiles([profiles[i].var_cum for i in rows])
-            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, var_cum)
+            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, var_cum, step=step)
     return x
 
 
@@ -176,15 +181,17 @@ def _by_clock(profiles: Sequence[DayProfile]) -> list[tuple[list[int], bool]]:
 
 
 def _segments(path: GridSource, profiles: list[DayProfile], days: Sequence[int], step: int) -> tuple[Ints, Ints]:
-    """`batch.cascade` of each day over the nodes of the `step`-minute grid (as `PricePath._segments`)."""
+    """`batch.cascade` of each day over the nodes of the `step`-minute grid (as `PricePath._segments`), at
+    the grid's points."""
     rounds = GRID_ROUNDS[step]
     draws = noise.normals_rows(path.draw_keys[1], days, len(grid_nodes(step)))
     roots = np.array([path.day_lots(d) for d in days], dtype=np.int64)
-    segments = np.zeros((len(days), MINUTES_PER_DAY + 1), dtype=np.int64)
-    lefts = np.full((len(days), MINUTES_PER_DAY), -1, dtype=np.int64)
+    segments = np.zeros((len(days), MINUTES_PER_DAY // step + 1), dtype=np.int64)
+    lefts = np.zeros((len(days), MINUTES_PER_DAY // step), dtype=np.int64)
     for rows, uniform in _by_clock(profiles):
         vol_cum = None if uniform else batch.Profiles([profiles[i].vol_cum for i in rows])
-        segments[rows], lefts[rows] = batch.cascade(roots[rows], draws[rows], rounds, MINUTE_VOLUME_NOISE, vol_cum)
+        found = batch.cascade(roots[rows], draws[rows], rounds, MINUTE_VOLUME_NOISE, vol_cum, step=step)
+        segments[rows], lefts[rows] = found
     return segments, lefts
 
 

@@ -28,7 +28,7 @@ from ibbot.sim.market.model import LOTS_PER_PRINT
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.spans import GRID_SPAN, grid_steps
 from ibbot.sim.market.table import BarTable
-from ibbot.sim.market.tree import LEVELS
+from ibbot.sim.market.tree import LEVELS, MINUTES_PER_DAY
 
 _DAY = 86_400
 Group = tuple[int, list[tuple[int, int]], date]  # (bar start, sessions, trading date)
@@ -61,16 +61,13 @@ def sampled_trades(path: PricePath, groups: Sequence[Group]) -> BarTable | None:
     counts = inner + 2
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     position = np.arange(int(counts.sum())) - np.repeat(starts, counts)
-    minute = (
-        np.repeat(first, counts) + np.repeat(inner_first - first, counts) + (position - 1) * np.repeat(step, counts)
-    )
+    minute = np.repeat(inner_first, counts) + (position - 1) * np.repeat(step, counts)
     minute[starts] = first
     minute[starts + counts - 1] = last
     days, row = np.unique(day_of, return_inverse=True)
-    levels = _finest(days, row, first, last, step)
-    x, segments = _points(path, days.tolist(), levels)
-    flat = np.repeat(row * 1441, counts) + minute
-    exps = noise.mapped(math.exp, x.ravel()[flat]) * path.inv_tick
+    row = row.ravel()
+    points = _Points(path, days.tolist(), _finest(days, row, first, last, step))
+    exps = noise.mapped(math.exp, points.x(np.repeat(row, counts), minute)) * path.inv_tick
     ticks = np.maximum((exps + 0.5).astype(np.int64), 1)
     ends = starts + counts - 1
     open_, close = ticks[starts], ticks[ends]
@@ -79,8 +76,7 @@ def sampled_trades(path: PricePath, groups: Sequence[Group]) -> BarTable | None:
     pair_sums = ticks[:-1] + ticks[1:]  # (t_k + t_k+1) of consecutive points; the parts' own ones summed
     cum = np.concatenate(([0], np.cumsum(pair_sums)))
     doubled = cum[ends] - cum[starts]  # twice the part's trapezoids: exact
-    cum_segments = np.cumsum(segments, axis=1)
-    lots = cum_segments[row, last - 1] - np.where(first > 0, cum_segments[row, np.maximum(first - 1, 0)], 0)
+    lots = points.lots(row, first, last)
     return _bars(path, groups, session_of, owner, (open_, high, low, close, lots, doubled, counts - 1))
 
 
@@ -96,17 +92,36 @@ def _level_of(minute: int) -> int:
     return next(level for level in LEVELS if minute % level == 0)
 
 
-def _points(path: PricePath, days: list[int], levels: list[int]) -> tuple[Floats, Ints]:
-    """Log prices (days, 1441) and volume segments (days, 1441) with each day's level's nodes drawn."""
-    x = np.empty((len(days), 1441), dtype=np.float64)
-    segments = np.zeros((len(days), 1441), dtype=np.int64)
-    for level in sorted(set(levels)):
-        rows = [i for i, lv in enumerate(levels) if lv == level]
-        found_x, found_segments = day_points(path, [days[i] for i in rows], level)
-        x[rows] = found_x
-        if found_segments is not None:
-            segments[rows] = found_segments
-    return x, segments
+class _Points:
+    """The request's days drawn together, each on its own grid (`levels`), as flat arrays: a day's log prices at
+    its grid's points and the running lots of its grid's cells, found by (day row, minute)."""
+
+    def __init__(self, path: PricePath, days: list[int], levels: list[int]) -> None:
+        widths = np.array([MINUTES_PER_DAY // lv + 1 for lv in levels], dtype=np.int64)
+        self._base = np.concatenate(([0], np.cumsum(widths)[:-1]))
+        self._level = np.array(levels, dtype=np.int64)
+        self._x = np.empty(int(widths.sum()), dtype=np.float64)
+        self._cum_lots = np.zeros(int(widths.sum()), dtype=np.int64)
+        for level in sorted(set(levels)):
+            rows = [i for i, lv in enumerate(levels) if lv == level]
+            x, segments = day_points(path, [days[i] for i in rows], level)
+            at = (self._base[rows][:, None] + np.arange(MINUTES_PER_DAY // level + 1)[None, :]).ravel()
+            self._x[at] = x.ravel()
+            if segments is not None:  # cum[j]: the lots of the cells before point j
+                cum = np.zeros_like(segments)
+                np.cumsum(segments[:, :-1], axis=1, out=cum[:, 1:])
+                self._cum_lots[at] = cum.ravel()
+
+    def x(self, row: Ints, minute: Ints) -> Floats:
+        """The log price of day `row` at `minute` (a point of its grid), for each pair."""
+        found: Floats = self._x[self._base[row] + minute // self._level[row]]
+        return found
+
+    def lots(self, row: Ints, first: Ints, last: Ints) -> Ints:
+        """Lots traded on day `row` in minutes [first, last) (points of its grid), for each."""
+        base, level = self._base[row], self._level[row]
+        found: Ints = self._cum_lots[base + last // level] - self._cum_lots[base + first // level]
+        return found
 
 
 def _bars(
