@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +41,7 @@ class Profiles:
         self._table = np.stack([np.frombuffer(a) for a in distinct])
         self._rows = np.array([places[id(a)] for a in arrays], dtype=np.int64)
 
-    def columns(self, minutes: list[int]) -> Floats:
+    def columns(self, minutes: Ints) -> Floats:
         """(days, len(minutes)): each day's values at `minutes`."""
         found: Floats = self._table[:, minutes][self._rows]
         return found
@@ -50,6 +51,48 @@ def exp(values: Floats) -> Floats:
     """math.exp of every value (the same shape)."""
     found: Floats = mapped(math.exp, values)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One round as index arrays: its points' columns (minute // step), minutes and draws, and its weights."""
+
+    lo: Ints
+    mid: Ints
+    hi: Ints
+    lo_minute: Ints
+    mid_minute: Ints
+    hi_minute: Ints
+    index: Ints
+    frac: Floats
+    spread: Floats
+
+
+_PLANS: dict[tuple[int, int], tuple[_Plan, ...]] = {}  # (id of a static rounds tuple, step): its plans
+
+
+def _plans(rounds: tuple[Round, ...], step: int) -> tuple[_Plan, ...]:
+    found = _PLANS.get((id(rounds), step))
+    if found is None:
+        found = _PLANS[(id(rounds), step)] = tuple(
+            _Plan(
+                lo=np.array(r.lo) // step,
+                mid=np.array(r.mid) // step,
+                hi=np.array(r.hi) // step,
+                lo_minute=np.array(r.lo),
+                mid_minute=np.array(r.mid),
+                hi_minute=np.array(r.hi),
+                index=np.array(r.index),
+                frac=np.array(r.frac),
+                spread=np.array(r.spread),
+            )
+            for r in rounds
+        )
+        _KEPT.append(rounds)  # the id stays its own while the plans are kept
+    return found
+
+
+_KEPT: list[tuple[Round, ...]] = []
 
 
 def bridge(
@@ -72,17 +115,16 @@ def bridge(
     x = np.empty((len(ends), width // step + 1))
     x[:, 0], x[:, -1] = ends[:, 0], ends[:, 1]
     scale = scales[:, None]
-    for r in rounds:
-        lo, mid, hi = [m // step for m in r.lo], [m // step for m in r.mid], [m // step for m in r.hi]
-        z = draws[:, list(r.index)]
-        x_lo = x[:, lo]
+    for r in _plans(rounds, step):
+        z = draws[:, r.index]
+        x_lo = x[:, r.lo]
         if var_cum is None:
-            x[:, mid] = x_lo + np.array(r.frac) * (x[:, hi] - x_lo) + scale * np.array(r.spread) * z
+            x[:, r.mid] = x_lo + r.frac * (x[:, r.hi] - x_lo) + scale * r.spread * z
             continue
-        c0, cm, c1 = var_cum.columns(list(r.lo)), var_cum.columns(list(r.mid)), var_cum.columns(list(r.hi))
+        c0, cm, c1 = var_cum.columns(r.lo_minute), var_cum.columns(r.mid_minute), var_cum.columns(r.hi_minute)
         span = c1 - c0
         spread = np.sqrt((cm - c0) * (c1 - cm) / span)
-        x[:, mid] = x_lo + (cm - c0) / span * (x[:, hi] - x_lo) + scale * spread * z
+        x[:, r.mid] = x_lo + (cm - c0) / span * (x[:, r.hi] - x_lo) + scale * spread * z
     return x
 
 
@@ -105,20 +147,20 @@ def cascade(
     segments = np.zeros((days, MINUTES_PER_DAY // step + 1), dtype=np.int64)
     segments[:, 0] = roots
     lefts = np.full((days, MINUTES_PER_DAY // step), -1, dtype=np.int64)
-    for r in rounds:
-        lo, mid = [m // step for m in r.lo], [m // step for m in r.mid]
-        tilt = exp(noise * draws[:, list(r.index)])
+    tilts = exp(noise * draws)  # every node's, at once
+    for r in _plans(rounds, step):
+        tilt = tilts[:, r.index]
         if vol_cum is None:
-            share: Floats = np.broadcast_to(np.array(r.frac), tilt.shape)
+            share: Floats = np.broadcast_to(r.frac, tilt.shape)
         else:
-            c0 = vol_cum.columns(list(r.lo))
-            share = (vol_cum.columns(list(r.mid)) - c0) / (vol_cum.columns(list(r.hi)) - c0)
+            c0 = vol_cum.columns(r.lo_minute)
+            share = (vol_cum.columns(r.mid_minute) - c0) / (vol_cum.columns(r.hi_minute) - c0)
         weighted = share * tilt
-        lots = segments[:, lo]
+        lots = segments[:, r.lo]
         left = (lots.astype(np.float64) * (weighted / (weighted + (1.0 - share) / tilt)) + 0.5).astype(np.int64)
-        segments[:, lo] = left
-        segments[:, mid] = lots - left
-        lefts[:, mid] = left
+        segments[:, r.lo] = left
+        segments[:, r.mid] = lots - left
+        lefts[:, r.mid] = left
     return segments, lefts
 
 
