@@ -222,9 +222,9 @@ def _columns_text(bars: BarColumns, sv: int) -> str:
     fields[2::8] = map(price, bars.high)
     fields[3::8] = map(price, bars.low)
     fields[4::8] = map(price, bars.close)
-    fields[5::8] = map(str, map(int, bars.volume))
+    fields[5::8] = map(str, bars.volume)  # whole units (ints): their digits
     fields[6::8] = map(wap, bars.wap)
-    fields[7::8] = map(str, map(int, bars.bar_count))
+    fields[7::8] = map(str, bars.bar_count)
     return "\0".join(fields)
 
 
