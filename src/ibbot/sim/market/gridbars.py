@@ -11,6 +11,7 @@ and Python's decimal rounding (`round(x, n)`) is applied to the few distinct val
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import repeat
 
 import numpy as np
@@ -50,17 +51,7 @@ def grid_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow, *, step: i
         twap = (trapezoids[base + k1] - trapezoids[base + k0]) / (k1 - k0)
         with np.errstate(invalid="ignore", divide="ignore"):
             wap = np.where(lots > 0, lots * twap / lots, c.astype(np.float64))  # as _trades_bar divides the notional
-        prices = decimal_prices(path, False, o, h, low, c)
-        return BarTable(
-            start=start,
-            open=prices[0],
-            high=prices[1],
-            low=prices[2],
-            close=prices[3],
-            volume=(lots * path.model.lot_size).tolist(),
-            wap=_rounded((wap * tick).tolist(), digits + 2),
-            count=((lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT).tolist(),
-        )
+        return trades_table(path, start, (o, h, low, c), lots, wap)
     bids, asks = (q.ravel() for q in grids.quotes())
     if what is WhatToShow.BID_ASK:  # as _quote_bar_for computes it: time averages of open and close
         length = hi - lo
@@ -70,17 +61,44 @@ def grid_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow, *, step: i
         low_ = _extremes(bids, base + k0, base + k1)[1] * tick
         values = (bid_sum / length * tick, high, low_, ask_sum / length * tick)
         o_, h_, l_, c_ = (_rounded(v.tolist(), digits + 2) for v in values)
-        return _quote_table(start, o_, h_, l_, c_)
+        return quote_table(start, o_, h_, l_, c_)
     if what is WhatToShow.MIDPOINT:
         series, half = bids + asks, True
     else:
         series, half = (bids if what is WhatToShow.BID else asks), False
     h, low = _extremes(series, base + k0, base + k1 + 1)
     found = decimal_prices(path, half, series[base + k0], h, low, series[base + k1])
-    return _quote_table(start, *found)
+    return quote_table(start, *found)
 
 
-def _quote_table(start: list[int], o: list[float], h: list[float], low: list[float], c: list[float]) -> BarTable:
+def trades_table(
+    path: PricePath,
+    start: list[int],
+    ohlc: tuple[Ints, Ints, Ints, Ints],
+    lots: Ints,
+    wap: Floats,
+    *,
+    count: Ints | None = None,
+    trading_date: list[date] | None = None,
+) -> BarTable:
+    """TRADES bars from their prices in ticks, lots and WAP in ticks, as `_trades_bar` finishes a bar: prices
+    and the WAP rounded, volume in shares, the trade count from the lots unless given (a sum of sessions')."""
+    prices = decimal_prices(path, False, *ohlc)
+    return BarTable(
+        start=start,
+        open=prices[0],
+        high=prices[1],
+        low=prices[2],
+        close=prices[3],
+        volume=(lots * path.model.lot_size).tolist(),
+        wap=_rounded((wap * path.tick).tolist(), path.decimals + 2),
+        count=((lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT if count is None else count).tolist(),
+        trading_date=trading_date,
+    )
+
+
+def quote_table(start: list[int], o: list[float], h: list[float], low: list[float], c: list[float]) -> BarTable:
+    """Bars of a quote series: no volume, WAP or count (-1, as IB sends them)."""
     n = len(start)
     return BarTable(start=start, open=o, high=h, low=low, close=c, volume=[-1] * n, wap=[-1.0] * n, count=[-1] * n)
 

@@ -20,8 +20,7 @@ import numpy as np
 from ibbot.sim.market import batch, noise
 from ibbot.sim.market.batch import Floats, Ints
 from ibbot.sim.market.grid import day_points
-from ibbot.sim.market.gridbars import decimal_prices
-from ibbot.sim.market.model import LOTS_PER_PRINT
+from ibbot.sim.market.gridbars import decimal_prices, quote_table, trades_table
 from ibbot.sim.market.path import SECONDS_PLAN, PricePath
 from ibbot.sim.market.series import WhatToShow
 from ibbot.sim.market.table import BarTable
@@ -57,21 +56,10 @@ def minute_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow) -> BarTa
         with np.errstate(invalid="ignore", divide="ignore"):
             wap = np.where(lots > 0, notional / lots, ticks[ends].astype(np.float64))
         h, low = np.maximum.reduceat(ticks, starts), np.minimum.reduceat(ticks, starts)
-        prices = decimal_prices(path, False, ticks[starts], h, low, ticks[ends])
-        return BarTable(
-            start=start,
-            open=prices[0],
-            high=prices[1],
-            low=prices[2],
-            close=prices[3],
-            volume=(lots * path.model.lot_size).tolist(),
-            wap=list(map(round, (wap * tick).tolist(), repeat(digits + 2))),
-            count=((lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT).tolist(),
-        )
+        return trades_table(path, start, (ticks[starts], h, low, ticks[ends]), lots, wap)
     spreads = _spreads(path, times // 60)
     bids = np.maximum(np.floor(raw - (spreads - 1) / 2).astype(np.int64), 1)
     asks = bids + spreads
-    n = len(lo)
     if what is WhatToShow.BID_ASK:  # time averages of the quotes in force (each point's until the next)
         length = hi - lo
         inner = np.ones(len(times), dtype=bool)
@@ -88,7 +76,7 @@ def minute_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow) -> BarTa
         series = bids + asks if what is WhatToShow.MIDPOINT else bids if what is WhatToShow.BID else asks
         h, low = np.maximum.reduceat(series, starts), np.minimum.reduceat(series, starts)
         o, h_, l_, c = decimal_prices(path, what is WhatToShow.MIDPOINT, series[starts], h, low, series[ends])
-    return BarTable(start=start, open=o, high=h_, low=l_, close=c, volume=[-1] * n, wap=[-1.0] * n, count=[-1] * n)
+    return quote_table(start, o, h_, l_, c)
 
 
 def _seconds(path: PricePath, minutes: Ints) -> tuple[Floats, Ints]:

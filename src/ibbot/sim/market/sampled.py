@@ -16,14 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
-from itertools import repeat
 
 import numpy as np
 
 from ibbot.sim.market import noise
 from ibbot.sim.market.batch import Floats, Ints
 from ibbot.sim.market.grid import day_points
-from ibbot.sim.market.gridbars import decimal_prices
+from ibbot.sim.market.gridbars import trades_table
 from ibbot.sim.market.model import LOTS_PER_PRINT
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.spans import GRID_SPAN, grid_steps
@@ -156,15 +155,5 @@ def _bars(
         total = total + column
     with np.errstate(invalid="ignore", divide="ignore"):
         wap = np.where(b_lots > 0, total / b_lots, c.astype(np.float64))
-    prices = decimal_prices(path, False, o, h, lo, c)
-    return BarTable(
-        start=[g[0] for g in groups],
-        open=prices[0],
-        high=prices[1],
-        low=prices[2],
-        close=prices[3],
-        volume=(b_lots * path.model.lot_size).tolist(),
-        wap=list(map(round, (wap * path.tick).tolist(), repeat(path.decimals + 2))),
-        count=count.tolist(),
-        trading_date=[g[2] for g in groups],
-    )
+    start, dates = [g[0] for g in groups], [g[2] for g in groups]
+    return trades_table(path, start, (o, h, lo, c), b_lots, wap, count=count, trading_date=dates)
