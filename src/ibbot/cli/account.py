@@ -18,15 +18,6 @@ MAIN_TAGS = ("NetLiquidation", "TotalCashValue", "AvailableFunds", "BuyingPower"
              "MaintMarginReq", "ExcessLiquidity", "RealizedPnL", "UnrealizedPnL")  # fmt: skip
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("account", help="the journal's account summary, or the target's account values")
-    p.add_argument("--all", action="store_true", help="with --target: every account value, not only the main ones")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    common.add_target_arguments(p, what="ask TWS / IB Gateway there instead of reading the journal")
-    common.add_state_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: show(args), log_level=args.log_level)
 

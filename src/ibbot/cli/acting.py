@@ -24,11 +24,6 @@ from ibbot.risk import RiskGate
 from ibbot.store import Journal
 
 
-def add_operator_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--who", default="", help="who is acting, for the journal (default: the login name)")
-    p.add_argument("--wait", type=float, default=10.0, help="seconds to wait for IB to confirm (default 10)")
-
-
 def who(args: argparse.Namespace) -> str:
     if args.who:
         return str(args.who)

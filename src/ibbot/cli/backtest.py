@@ -9,7 +9,6 @@ bars in the range, 1 the strategy raised while running (its summary is still wri
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from argparse import Namespace
@@ -25,7 +24,7 @@ from ibbot.backtest.data import BarSeries
 from ibbot.backtest.driver import BacktestSettings, run_backtest
 from ibbot.backtest.report import summary_table, sweep_table, write_report
 from ibbot.backtest.source import DataSpec
-from ibbot.backtest.sweep import METRICS, grid, jobs_for, parse_sweeps, rank, run_sweep
+from ibbot.backtest.sweep import grid, jobs_for, parse_sweeps, rank, run_sweep
 from ibbot.cli import common
 from ibbot.cli.history import instrument_of, parse_moment
 from ibbot.clock import LiveClock
@@ -38,42 +37,6 @@ from ibbot.strategy.loader import load_strategy_class
 from ibbot.strategy.params import parse_assignments
 
 _PROGRESS_FROM = 200_000  # bars: smaller runs finish before a bar would show
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("backtest", help="backtest a strategy on bars from a file or the history cache")
-    p.add_argument("strategy", help="FILE.py or FILE.py:CLASS")
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", type=Path, help="bars as CSV (time,open,high,low,close,volume) or Parquet")
-    source.add_argument("--symbol", help="bars of SYMBOL from the history cache (with --bar, --start, --end)")
-    p.add_argument("--bar", default="1 min", help='bar size with --symbol: "1 min", "5 secs", "1 day" ...')
-    p.add_argument("--start", help="first day (YYYY-MM-DD, UTC) or ISO time; with --data it trims the file")
-    p.add_argument("--end", help="last day (inclusive) or ISO time (exclusive)")
-    p.add_argument("--type", default="", choices=["", "stock", "etf", "future", "forex", "index"],
-                   help="asset class of --symbol (default: forex for XXX.YYY, else stock)")  # fmt: skip
-    p.add_argument("--exchange", default="")
-    p.add_argument("--currency", default="USD")
-    p.add_argument("--what", default="TRADES", help="the cached series' whatToShow (default TRADES)")
-    rth = p.add_mutually_exclusive_group()
-    rth.add_argument("--rth", dest="rth", action="store_true", default=True, help="regular-hours bars (default)")
-    rth.add_argument("--all-hours", dest="rth", action="store_false", help="bars including extended hours")
-    p.add_argument("--param", action="append", default=[], metavar="K=V", help="a strategy parameter (repeat)")
-    p.add_argument("--sweep", action="append", default=[], metavar="K=V1,V2", help="sweep a parameter (repeat)")
-    p.add_argument("--sort", default="sharpe", choices=METRICS, help="the sweep's ranking metric (default sharpe)")
-    p.add_argument("--workers", type=int, default=None, help="sweep processes (default: one per CPU)")
-    p.add_argument("--ray", metavar="ADDRESS", help="run the sweep on Ray: 'local', 'auto' or a cluster address")
-    p.add_argument("--cash", default="100000", help="starting cash (default 100000)")
-    p.add_argument("--spread", default=None, help="the full bid/ask spread in price units (default one tick)")
-    p.add_argument("--volume-share", type=float, default=1.0, help="share of a bar's volume orders may take")
-    p.add_argument("--working-orders", default="cancel", choices=[w.value for w in WorkingOrders],
-                   help="what happens to working orders when the strategy stops or raises")  # fmt: skip
-    p.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the JSON summary to FILE (- stdout)")
-    p.add_argument("--report", type=Path, metavar="DIR", help="write summary.json, trades.csv, equity.png, report.html")
-    p.add_argument("--target", default=None, help="fetch bars missing from the cache: sim, tws-paper, HOST:PORT ...")
-    p.add_argument("--live", action="store_true", help="allow a live account as --target")
-    p.add_argument("--client-id", type=int, default=None)
-    common.add_state_arguments(p)  # --config (its [risk] and [strategy] apply), --data-dir, --journal, --log-level
-    p.set_defaults(func=main)
 
 
 def main(args: Namespace) -> int:

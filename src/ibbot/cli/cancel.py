@@ -12,19 +12,6 @@ from ibbot.errors import ConfigError
 from ibbot.model import Order, OrderStatus
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("cancel", help="cancel an order (ref, order id or perm id) or every working order (--all)")
-    p.add_argument("id", nargs="?", help="the order: ibbot's ref (see `ibbot orders`), IB's order id or perm id")
-    p.add_argument("--all", action="store_true", help="every working order of the journal (or of --strategy)")
-    p.add_argument("--strategy", help="with --all: only this strategy's orders")
-    p.add_argument("--global", dest="everything", action="store_true",
-                   help="with --all: also reqGlobalCancel (every open order of the account, anyone's)")  # fmt: skip
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    acting.add_operator_arguments(p)
-    common.add_session_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: cancel(args), log_level=args.log_level)
 

@@ -60,33 +60,6 @@ def default_data_dir() -> Path:
     return configuration.default_data_dir()
 
 
-def add_state_arguments(p: argparse.ArgumentParser) -> None:
-    """--config, --data-dir, --journal and --log-level: every command that keeps or reads state takes them."""
-    p.add_argument("--config", type=Path, default=None, help="the ibbot.toml to read (default ./ibbot.toml, if any)")
-    p.add_argument("--data-dir", type=Path, default=None, help="where caches and the journal live")
-    p.add_argument("--journal", default=None, metavar="URL", help="the journal's database URL (default: the data "
-                   "directory's journal.sqlite; postgresql+psycopg://... for PostgreSQL)")  # fmt: skip
-    p.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default WARNING)")
-
-
-def add_target_arguments(p: argparse.ArgumentParser, *, what: str = "") -> None:
-    """--target (default: the configuration's, else sim), --live and --client-id."""
-    p.add_argument(
-        "--target",
-        default=None,
-        help=what
-        or "sim (the embedded simulator), tws-paper, gateway-paper, tws-live, gateway-live or HOST:PORT "
-        "(default: [connection] target, else sim)",
-    )
-    p.add_argument("--live", action="store_true", help="allow a live account (refused without it)")
-    p.add_argument("--client-id", type=int, default=None, help="API client id (default 1; the next ones on 326)")
-
-
-def add_session_arguments(p: argparse.ArgumentParser) -> None:
-    add_target_arguments(p)
-    add_state_arguments(p)
-
-
 def load_config(args: argparse.Namespace) -> Config:
     """The configuration this command runs with, loaded once (`--config`, else $IBBOT_CONFIG, else ./ibbot.toml)."""
     loaded: Config | None = getattr(args, "loaded_config", None)
@@ -146,23 +119,8 @@ async def with_session(args: argparse.Namespace, work: Callable[[TradingSession]
         return await work(session)
 
 
-def add_instrument_arguments(p: argparse.ArgumentParser) -> None:
-    """How a person names an instrument beside its symbol: its type, exchange, currency, expiry, strike, right."""
-    p.add_argument(
-        "--type", default="", choices=["", *_KINDS], help="asset class (default: forex for XXX.YYY, else stock)"
-    )
-    p.add_argument("--exchange", default="", help="exchange (default SMART; IDEALPRO for forex; CME for futures)")
-    p.add_argument("--currency", default="USD")
-    p.add_argument("--expiry", default="", help="futures and options: YYYYMM (a future's month) or YYYY-MM-DD")
-    p.add_argument("--strike", default="", help="options: the strike")
-    p.add_argument("--right", default="", choices=["", "C", "P", "c", "p"], help="options: C (call) or P (put)")
-
-
-_KINDS = ("stock", "etf", "future", "option", "forex", "index")
-
-
 def instrument_of(symbol: str, args: argparse.Namespace) -> Instrument:
-    """The instrument `symbol` and the arguments of `add_instrument_arguments` describe; ConfigError if they don't."""
+    """The instrument `symbol` and the arguments of `parsers.instrument_arguments` describe; ConfigError if not."""
     symbol = symbol.strip().upper()
     parts = symbol.split(".")
     pair = len(parts) == 2 and all(len(part) == 3 and part.isalpha() for part in parts)

@@ -5,22 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from ibbot.cli import common, render
 from ibbot.errors import ConfigError
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("config", help="the configuration: `ibbot config check` validates it and shows it")
-    actions = p.add_subparsers(dest="action", required=True)
-    check = actions.add_parser("check", help="validate the configuration and show it, secrets masked")
-    check.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    check.add_argument("--config", type=Path, default=None, help="the ibbot.toml to read (default ./ibbot.toml)")
-    check.add_argument("--data-dir", type=Path, default=None, help="as the other commands would be given it")
-    check.add_argument("--journal", default=None, metavar="URL", help="as the other commands would be given it")
-    check.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:

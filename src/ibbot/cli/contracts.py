@@ -25,16 +25,6 @@ class SymbolSearch(Protocol):
     ) -> list[tuple[Instrument, tuple[str, ...]]]: ...
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("contracts", help="qualify a contract (details, candidates on ambiguity) or search symbols")
-    p.add_argument("query", help="AAPL, EUR.USD, ES --type future --expiry 202503, SPY --strike 500 --right C ...")
-    p.add_argument("--search", action="store_true", help="search symbols and company names (reqMatchingSymbols)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    common.add_instrument_arguments(p)
-    common.add_session_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: look_up(args), log_level=args.log_level)
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from ibbot.cli import common, render
 from ibbot.cli.diagnosis import DOCS, DataCheck, Facts, Finding, Status, connect_failure, diagnose, worst
+from ibbot.cli.parsers import DOCTOR_SYMBOLS
 from ibbot.cli.quote import snapshot
 from ibbot.data.governor import Priority
 from ibbot.engine.session import TradingSession
@@ -21,20 +22,9 @@ from ibbot.errors import BrokerError, ConfigError, ConnectError, ContractError
 from ibbot.model import Instrument, Notice
 from ibbot.protocol import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
 
-DEFAULT_SYMBOLS = ("AAPL", "EUR.USD")
 _READ_ONLY = 321
 _NOT_FOUND = (10147, 135)  # the order to cancel is unknown: orders are accepted
 _PACING = (100, 162, 420)
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("doctor", help="check a TWS / IB Gateway for trading: connection, account, API, data, clock")
-    p.add_argument("--symbol", action="append", default=[], help=f"check market data of this instrument "
-                   f"(repeatable; default {', '.join(DEFAULT_SYMBOLS)})")  # fmt: skip
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each answer (default 5)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    common.add_session_arguments(p)
-    p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -46,7 +36,7 @@ async def doctor(args: argparse.Namespace) -> int:
         raise ConfigError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     settings = common.session_settings(args)
     target = settings.connection.target.name
-    symbols = [common.instrument_of(s, _plain(args)) for s in (args.symbol or DEFAULT_SYMBOLS)]
+    symbols = [common.instrument_of(s, _plain(args)) for s in (args.symbol or DOCTOR_SYMBOLS)]
     session = TradingSession(replace(settings, startup_wait=0.0))  # one attempt: the doctor reports, not waits
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         logging.getLogger("ibbot.connection").setLevel(logging.ERROR)  # a failed connect is a finding below

@@ -10,16 +10,6 @@ from ibbot.engine.session import TradingSession
 from ibbot.model import Fill
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("fills", help="fills from the journal, or the target's executions with --target")
-    p.add_argument("--since", help="only fills from this day (YYYY-MM-DD, UTC) or ISO time on")
-    p.add_argument("--order", metavar="REF", help="only the fills of this order (journal)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    common.add_target_arguments(p, what="ask TWS / IB Gateway there (reqExecutions) instead of reading the journal")
-    common.add_state_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: show(args), log_level=args.log_level)
 

@@ -13,15 +13,6 @@ from ibbot.model import Order, OrderStatus
 from ibbot.risk import halt_plan
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("flatten", help="cancel working orders, then close the positions of the journal's fills")
-    p.add_argument("--symbol", action="append", default=[], help="only this symbol (repeatable)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    acting.add_operator_arguments(p)
-    common.add_session_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: flatten(args), log_level=args.log_level)
 

@@ -17,22 +17,6 @@ from ibbot.risk import Mode, save_risk_state
 from ibbot.store import Journal
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("halt", help="the kill switch: halt trading (journal), and at IB with --target")
-    p.add_argument("--reason", default="halted by an operator", help="why, for the journal and the bot's log")
-    p.add_argument("--flatten", action="store_true", help="with --target: also close every position")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    acting.add_operator_arguments(p)
-    common.add_target_arguments(p, what="also cancel every working order there now (and --flatten)")
-    common.add_state_arguments(p)
-    p.set_defaults(func=main_halt)
-    r = sub.add_parser("resume", help="release the kill switch (or a manual reduce-only)")
-    r.add_argument("--json", action="store_true", help="print JSON instead of text")
-    acting.add_operator_arguments(r)
-    common.add_state_arguments(r)
-    r.set_defaults(func=main_resume)
-
-
 def main_halt(args: argparse.Namespace) -> int:
     return common.run(lambda: halt(args), log_level=args.log_level)
 

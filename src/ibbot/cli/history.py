@@ -24,26 +24,6 @@ from ibbot.errors import ConfigError
 from ibbot.model import Bar, BarSize, Instrument
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("history", help="historical bars of one instrument, cached locally (Parquet)")
-    p.add_argument("symbol", help="AAPL, SPY, EUR.USD, ES (with --type future) ...")
-    p.add_argument("--type", default="", choices=["", "stock", "etf", "future", "forex", "index"],
-                   help="asset class (default: forex for XXX.YYY, else stock)")  # fmt: skip
-    p.add_argument("--exchange", default="", help="exchange (default SMART; IDEALPRO for forex; CME for futures)")
-    p.add_argument("--currency", default="USD")
-    p.add_argument("--bar", default="1 min", help='bar size as IB names it: "5 secs", "1 min", "1 hour", "1 day"')
-    p.add_argument("--start", required=True, help="first day, YYYY-MM-DD (UTC), or an ISO time")
-    p.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive), or an ISO time (exclusive)")
-    p.add_argument("--what", default="TRADES", help="TRADES, MIDPOINT, BID, ASK, BID_ASK ... (default TRADES)")
-    rth = p.add_mutually_exclusive_group()
-    rth.add_argument("--rth", dest="rth", action="store_true", default=True, help="regular trading hours (default)")
-    rth.add_argument("--all-hours", dest="rth", action="store_false", help="include extended hours")
-    p.add_argument("--out", type=Path, help="write the bars to FILE.parquet or FILE.csv")
-    p.add_argument("--json", action="store_true", help="print a JSON summary instead of a table")
-    common.add_session_arguments(p)
-    p.set_defaults(func=main)
-
-
 def instrument_of(args: argparse.Namespace) -> Instrument:
     symbol = args.symbol.strip().upper()
     kind = args.type or ("forex" if _looks_like_pair(symbol) else "stock")

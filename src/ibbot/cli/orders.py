@@ -10,17 +10,6 @@ from ibbot.cli import common, render
 from ibbot.engine.session import TradingSession
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("orders", help="orders from the journal, or the target's open orders with --target")
-    p.add_argument("--open", action="store_true", help="only orders still working")
-    p.add_argument("--strategy", help="only this strategy's orders (journal)")
-    p.add_argument("--completed", action="store_true", help="with --target: IB's completed orders too")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    common.add_target_arguments(p, what="ask TWS / IB Gateway there instead of reading the journal")
-    common.add_state_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: show(args), log_level=args.log_level)
 

@@ -15,14 +15,6 @@ from ibbot.oms import PositionBook
 from ibbot.store import Journal
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("positions", help="positions from the journal's fills, or the target's with --target")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    common.add_target_arguments(p, what="ask TWS / IB Gateway there instead of reading the journal")
-    common.add_state_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: show(args), log_level=args.log_level)
 

@@ -17,16 +17,6 @@ from ibbot.errors import ConfigError, ContractError
 from ibbot.model import Instrument, Quote
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("quote", help="a snapshot quote of one or more instruments (live or delayed)")
-    p.add_argument("symbols", nargs="+", metavar="SYMBOL", help="AAPL, EUR.USD, ES --type future ...")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each quote (default 10)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    common.add_instrument_arguments(p)
-    common.add_session_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: quote(args), log_level=args.log_level)
 

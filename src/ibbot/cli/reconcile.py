@@ -12,16 +12,6 @@ from ibbot.oms import Reconciliation, Verdict
 from ibbot.risk import Mode
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("reconcile", help="reconcile the journal with IB and print the verdict")
-    p.add_argument("--acknowledge", action="store_true",
-                   help="accept a MONITOR_ONLY verdict's differences as offsets; trading resumes")  # fmt: skip
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    acting.add_operator_arguments(p)
-    common.add_session_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: reconcile(args), log_level=args.log_level)
 

@@ -30,25 +30,6 @@ from ibbot.strategy.loader import load_strategy_class
 from ibbot.strategy.params import parse_assignments
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("run", help="run a strategy against the simulator, an IB paper account or live")
-    p.add_argument("strategy", metavar="STRATEGY_FILE[:CLASS]", help="the file defining the Strategy subclass")
-    p.add_argument("--for", dest="duration", type=float, default=None, metavar="SECONDS",
-                   help="stop after this many seconds (default: until Ctrl-C or SIGTERM)")  # fmt: skip
-    p.add_argument("--param", action="append", default=[], metavar="K=V", help="a strategy parameter (repeat)")
-    p.add_argument("--on-stop", choices=[w.value for w in WorkingOrders], default=WorkingOrders.CANCEL.value,
-                   help="what happens to the strategy's working orders when it stops (default cancel)")  # fmt: skip
-    p.add_argument("--replay", default=None, metavar="DAY[THH:MM]",
-                   help="--target sim only: the simulator replays that past US trading day from 10:00 New York time "
-                   "(or HH:MM), so a strategy can be tried in a liquid session at any hour")  # fmt: skip
-    p.add_argument("--speed", type=float, default=1.0,
-                   help="--replay only: simulated seconds per real second (default 1)")  # fmt: skip
-    p.add_argument("--json", action="store_true", help="print the run's summary as JSON (no live view)")
-    web.add_web_arguments(p)
-    common.add_session_arguments(p)
-    p.set_defaults(func=main)
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: run(args), log_level=args.log_level)
 

@@ -10,48 +10,17 @@ import logging
 import signal
 from dataclasses import replace
 from datetime import date, datetime, time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ibbot.clock import Clock, OffsetClock
 from ibbot.errors import ConfigError, StoreError
 from ibbot.sim.config import SimConfig, load_config
-from ibbot.sim.faults import KINDS, parse_faults
+from ibbot.sim.faults import parse_faults
 from ibbot.sim.instruments.calendar import calendar_named
 from ibbot.sim.server import SimServer
 
 log = logging.getLogger("ibbot.sim")
 _NEW_YORK = ZoneInfo("US/Eastern")
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("sim", help="run the simulated TWS / IB Gateway")
-    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default 7497, TWS paper; 4002 is IB Gateway paper)")
-    p.add_argument("--accounts", help="comma-separated paper account codes (default DU1234567)")
-    p.add_argument("--seed", type=int, help="seed of the simulated markets (default 1)")
-    p.add_argument("--state", type=Path, help="file of the paper account's persisted state")
-    p.add_argument("--ephemeral", action="store_true", default=None, help="persist nothing")
-    p.add_argument("--config", type=Path, help="TOML file with everything else ([sim] table, faults, limits)")
-    p.add_argument("--read-only", action="store_true", default=None, help="read-only API: orders are rejected")
-    p.add_argument(
-        "--fault",
-        action="append",
-        default=[],
-        metavar="KIND@AT[:DURATION][,KEY=VALUE...]",
-        help="schedule a fault AT seconds after start, for DURATION seconds, with any parameter the [[faults]] "
-        "table takes (data_lost, farm, seconds, count); repeatable, added to the config's [[faults]]. "
-        f"KIND is one of {', '.join(KINDS)}. Examples: connectivity_lost@60:10,data_lost=true  "
-        "farm_down@30:15,farm=hmds  latency@1:20,seconds=0.5  reject_orders@10,count=3  restart@300:20  drop@30",
-    )
-    p.add_argument(
-        "--replay",
-        metavar="DAY[THH:MM]",
-        help="replay a past US trading day: the simulated clock starts on DAY (YYYY-MM-DD) at 10:00 New York time "
-        "(or HH:MM) and runs at the wall clock's pace; the paper account is ephemeral unless --state is given",
-    )
-    p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,13 +15,6 @@ from ibbot.sim.config import load_config
 from ibbot.sim.store import StateStore, default_state_path
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("sim-reset", help="wipe the simulator's paper account (stop the simulator first)")
-    p.add_argument("--state", type=Path, help="the state file (default: the one `ibbot sim` uses)")
-    p.add_argument("--config", type=Path, help="TOML file whose [sim] state_path names the state file")
-    p.set_defaults(func=run)
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config, state_path=args.state)

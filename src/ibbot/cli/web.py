@@ -27,24 +27,6 @@ from ibbot.ops.token import DashboardToken
 from ibbot.web import parse_address, serve
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("web", help="watch a running bot in the browser (read-only: its data directory and journal)")
-    p.add_argument("--web", default=None, metavar="[HOST:]PORT",
-                   help="where the dashboard listens (default: [web] host and port, else 127.0.0.1:8080)")  # fmt: skip
-    p.add_argument("--view-token", action="store_true", help="viewing needs the dashboard token too, not only acting")
-    p.add_argument("--for", dest="duration", type=float, default=None, metavar="SECONDS",
-                   help="serve this long, then stop (default: until Ctrl-C or SIGTERM)")  # fmt: skip
-    common.add_state_arguments(p)
-    p.set_defaults(func=main)
-
-
-def add_web_arguments(p: argparse.ArgumentParser) -> None:
-    """`ibbot run`'s --web and --view-token (the dashboard of the bot it runs)."""
-    p.add_argument("--web", default=None, metavar="[HOST:]PORT",
-                   help="serve the dashboard there (127.0.0.1 unless a host is given; e.g. --web 8080)")  # fmt: skip
-    p.add_argument("--view-token", action="store_true", help="viewing the dashboard needs its token too")
-
-
 @contextlib.asynccontextmanager
 async def attached(
     args: argparse.Namespace, session: Any, service: Any, quotes: Mapping[str, Quote]
