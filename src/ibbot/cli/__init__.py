@@ -8,14 +8,28 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
-from ibbot import __version__
 from ibbot.cli import parsers
+
+
+class _Version(argparse.Action):
+    """argparse's `action="version"`, with the version read when asked rather than to build the parser."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, default=argparse.SUPPRESS, nargs=0,
+                         help="show program's version number and exit")  # fmt: skip
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> NoReturn:
+        from ibbot import __version__
+
+        print(f"ibbot {__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ibbot", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"ibbot {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
     for add in parsers.COMMANDS:
         add(sub)

@@ -23,9 +23,12 @@ SUBCOMMANDS = (
 HEAVY = (
     "sqlalchemy", "alembic", "ib_async", "starlette", "uvicorn", "pyarrow", "numpy", "rich",
     "ibbot.store", "ibbot.engine", "ibbot.broker", "ibbot.web", "ibbot.sim", "ibbot.protocol", "ibbot.backtest",
+    "ibbot.config", "ibbot.strategy", "ibbot.model", "importlib.metadata",
 )  # fmt: skip
 # What the simulator never needs: the framework's SDKs.
-NOT_THE_SIMULATORS = ("sqlalchemy", "alembic", "ib_async", "starlette", "uvicorn", "ibbot.store", "ibbot.engine")
+NOT_THE_SIMULATORS = (
+    "sqlalchemy", "alembic", "ib_async", "starlette", "uvicorn", "ibbot.store", "ibbot.engine", "ibbot.strategy",
+)  # fmt: skip
 
 
 def _imported_after(code: str, names: tuple[str, ...]) -> list[str]:
@@ -74,14 +77,19 @@ def test_every_subcommand_runs_a_function_that_exists() -> None:
         assert callable(getattr(importlib.import_module(f"ibbot.cli.{r.module}"), r.function)), r
 
 
-def test_a_command_runs_its_module_function(capsys: pytest.CaptureFixture[str]) -> None:
-    from ibbot import __version__
+def test_the_version_command_and_flag_print_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
     from ibbot.protocol import MAX_SUPPORTED_VERSION, MIN_SUPPORTED_VERSION
 
     assert main(["version"]) == 0
     assert capsys.readouterr().out == (
-        f"ibbot {__version__}\nTWS API server versions: {MIN_SUPPORTED_VERSION}..{MAX_SUPPORTED_VERSION}\n"
+        f"ibbot {version('ibbot')}\nTWS API server versions: {MIN_SUPPORTED_VERSION}..{MAX_SUPPORTED_VERSION}\n"
     )
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"ibbot {version('ibbot')}\n"
 
 
 def test_the_values_the_grammar_repeats_are_their_owners() -> None:
