@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibbot.cli import common, render
 from ibbot.cli.positions import book_of
-from ibbot.engine.session import TradingSession
 from ibbot.risk import RiskState, load_risk_state
 from ibbot.store import Journal
+
+if TYPE_CHECKING:
+    from ibbot.engine.session import TradingSession
 
 # The account values shown without --all (IB sends a hundred or so).
 MAIN_TAGS = ("NetLiquidation", "TotalCashValue", "AvailableFunds", "BuyingPower", "GrossPositionValue",

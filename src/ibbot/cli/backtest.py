@@ -26,7 +26,7 @@ from ibbot.backtest.report import summary_table, sweep_table, write_report
 from ibbot.backtest.source import DataSpec
 from ibbot.backtest.sweep import grid, jobs_for, parse_sweeps, rank, run_sweep
 from ibbot.cli import common
-from ibbot.cli.history import instrument_of, parse_moment
+from ibbot.cli.history import instrument_of
 from ibbot.clock import LiveClock
 from ibbot.data.contracts.cache import FILE_NAME, ContractCache
 from ibbot.data.history.cache import ParquetHistoryCache, SeriesKey
@@ -98,8 +98,8 @@ def _settings(args: Namespace) -> BacktestSettings:
 
 
 async def _data(args: Namespace) -> DataSpec:
-    start = parse_moment(args.start, end=False) if args.start else None
-    end = parse_moment(args.end, end=True) if args.end else None
+    start = common.parse_moment(args.start, end=False) if args.start else None
+    end = common.parse_moment(args.end, end=True) if args.end else None
     if start and end and end <= start:
         raise ConfigError(f"--end ({args.end}) must come after --start ({args.start})")
     if args.data is not None:

@@ -10,14 +10,13 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ibbot import config as configuration
 from ibbot.config import Config
 from ibbot.connection.targets import ClientIdPolicy, resolve_target
-from ibbot.engine.session import SessionSettings, TradingSession
 from ibbot.errors import (
     BrokerError,
     ConfigError,
@@ -31,6 +30,7 @@ from ibbot.errors import (
 from ibbot.model import Instrument
 
 if TYPE_CHECKING:
+    from ibbot.engine.session import SessionSettings, TradingSession
     from ibbot.store import Journal
 
 T = TypeVar("T")
@@ -115,6 +115,8 @@ def no_journal(args: argparse.Namespace) -> int:
 
 async def with_session(args: argparse.Namespace, work: Callable[[TradingSession], Awaitable[T]]) -> T:
     """`work` on a started session at the command's target."""
+    from ibbot.engine.session import TradingSession
+
     async with TradingSession(session_settings(args)) as session:
         return await work(session)
 
@@ -146,6 +148,20 @@ def instrument_of(symbol: str, args: argparse.Namespace) -> Instrument:
         raise ConfigError(f"{symbol}: {exc}") from None
 
 
+def parse_moment(text: str, *, end: bool) -> datetime:
+    """A day (the end day is inclusive: its midnight after) or an ISO time; naive means UTC."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO time") from None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = datetime.combine(day, time(), tzinfo=UTC)
+    return moment + timedelta(days=1) if end else moment
+
+
 def _expiry(text: str) -> date | None:
     if not text:
         return None
@@ -161,6 +177,10 @@ def _expiry(text: str) -> date | None:
 
 
 def session_settings(args: argparse.Namespace) -> SessionSettings:
+    # The engine (and ib_async, the history cache's pyarrow behind it) only for the commands that connect: a
+    # command that reads the journal or the configuration does not pay for it.
+    from ibbot.engine.session import SessionSettings
+
     config = load_config(args)
     connection = config.connection
     target = getattr(args, "target", None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ibbot.cli import common, render
-from ibbot.cli.history import parse_moment
-from ibbot.engine.session import TradingSession
 from ibbot.model import Fill
+
+if TYPE_CHECKING:
+    from ibbot.engine.session import TradingSession
 
 
 def main(args: argparse.Namespace) -> int:
@@ -15,7 +17,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def show(args: argparse.Namespace) -> int:
-    since = parse_moment(args.since, end=False) if args.since else None
+    since = common.parse_moment(args.since, end=False) if args.since else None
     if args.target is not None:
 
         async def ask(session: TradingSession) -> list[Fill]:

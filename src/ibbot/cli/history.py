@@ -7,7 +7,6 @@ import csv
 import json
 import math
 import sys
-from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -46,20 +45,6 @@ def _looks_like_pair(symbol: str) -> bool:
     return len(parts) == 2 and all(len(p) == 3 and p.isalpha() for p in parts)
 
 
-def parse_moment(text: str, *, end: bool) -> datetime:
-    """A day (the end day is inclusive: its midnight after) or an ISO time; naive means UTC."""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ConfigError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO time") from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    moment = datetime.combine(day, time(), tzinfo=UTC)
-    return moment + timedelta(days=1) if end else moment
-
-
 def main(args: argparse.Namespace) -> int:
     return common.run(lambda: fetch(args), log_level=args.log_level)
 
@@ -69,7 +54,7 @@ async def fetch(args: argparse.Namespace) -> int:
         size = BarSize.parse(args.bar)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    start, end = parse_moment(args.start, end=False), parse_moment(args.end, end=True)
+    start, end = common.parse_moment(args.start, end=False), common.parse_moment(args.end, end=True)
     if end <= start:
         raise ConfigError(f"--end ({args.end}) must come after --start ({args.start})")
     if args.out is not None and args.out.suffix.lower() not in (".parquet", ".csv"):

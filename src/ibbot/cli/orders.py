@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibbot.broker.base import ReportedOrder
 from ibbot.cli import common, render
-from ibbot.engine.session import TradingSession
+
+if TYPE_CHECKING:
+    from ibbot.engine.session import TradingSession
 
 
 def main(args: argparse.Namespace) -> int:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import argparse
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ibbot.cli import common, render
 from ibbot.engine.reconciler import BROKER_SOURCE
-from ibbot.engine.session import TradingSession
 from ibbot.model import Position
 from ibbot.oms import PositionBook
 from ibbot.store import Journal
+
+if TYPE_CHECKING:
+    from ibbot.engine.session import TradingSession
 
 
 def main(args: argparse.Namespace) -> int:

@@ -30,6 +30,9 @@ NOT_THE_SIMULATORS = (
     "sqlalchemy", "alembic", "ib_async", "starlette", "uvicorn", "ibbot.store", "ibbot.engine", "ibbot.strategy",
 )  # fmt: skip
 
+# What a command that reads the journal or the configuration needs only with --target: the engine and the broker.
+ONLY_TO_CONNECT = ("ib_async", "pyarrow", "numpy", "ibbot.engine.session", "ibbot.broker.ib")
+
 
 def _imported_after(code: str, names: tuple[str, ...]) -> list[str]:
     """The `names` a fresh interpreter has imported after running `code`."""
@@ -49,6 +52,11 @@ def test_building_the_parser_imports_none_of_the_commands_work() -> None:
 
 def test_the_simulators_command_imports_none_of_the_frameworks_sdks() -> None:
     assert _imported_after("import ibbot.cli.sim", NOT_THE_SIMULATORS) == []
+
+
+def test_the_commands_that_read_the_journal_import_the_engine_only_when_they_connect() -> None:
+    code = "import ibbot.cli.config, ibbot.cli.orders, ibbot.cli.fills, ibbot.cli.positions, ibbot.cli.account"
+    assert _imported_after(code, ONLY_TO_CONNECT) == []
 
 
 def test_ibbot_help_lists_every_subcommand_with_its_help() -> None:
