@@ -236,8 +236,10 @@ def _grid_bars(ctx: _Context, lo: Ints, hi: Ints, dates: list[date], what: WhatT
     on_grids = (length >= GRID_SPAN) & (lo % volume_seconds == 0) & (hi % volume_seconds == 0)
     on_grids &= lo // _DAY == (hi - 1) // _DAY
     parts: list[tuple[Ints, BarTable]] = []
-    for step, volume_step in np.unique(steps[on_grids], axis=0).tolist():
+    for step, volume_step in sorted(set(map(tuple, found.reshape(-1, 2).tolist()))):  # a few distinct grids
         places = np.flatnonzero(on_grids & (steps[:, 0] == step) & (steps[:, 1] == volume_step))
+        if not len(places):
+            continue
         parts.append((places, grid_table(ctx.path, lo[places], hi[places], what, step=step, volume_step=volume_step)))
     others = np.flatnonzero(~on_grids)
     if len(others):
