@@ -257,8 +257,9 @@ def test_each_table_row_allows_its_range_and_nothing_beyond(rule):
     smallest, largest = SIZES.index(rule.smallest), SIZES.index(rule.largest)
     assert check_step(rule.smallest, rule.duration) is None
     assert check_step(rule.largest, rule.duration) is None
-    if smallest > 0:
-        refusal = check_step(SIZES[smallest - 1], rule.duration)
+    below = SIZES[smallest - 1] if smallest > 0 else None
+    if below is not None and (below.nominal_seconds < 60 or rule.duration.nominal_seconds >= 30 * 86_400):
+        refusal = check_step(below, rule.duration)
         assert refusal is not None and refusal.code == 162
     if largest < len(SIZES) - 1:
         assert check_step(SIZES[largest + 1], rule.duration) is not None
@@ -283,6 +284,15 @@ def test_between_rows_the_row_below_applies():
 def test_below_the_table_no_bar_is_longer_than_the_duration():
     assert check_step(BAR_SIZES["30 secs"], dur("30 S")) is None
     assert check_step(BAR_SIZES["1 min"], dur("59 S")) is not None
+
+
+def test_minute_bars_are_served_below_their_row_up_to_a_month_as_tws_serves_them():
+    assert check_step(BAR_SIZES["1 min"], dur("5 D")) is None  # 1,950 RTH bars from a real TWS (the 2 D row: 2 mins)
+    assert check_step(BAR_SIZES["2 mins"], dur("1 W")) is None  # the 1 W row starts at 3 mins
+    assert check_step(BAR_SIZES["1 min"], dur("4 W")) is None
+    assert check_step(BAR_SIZES["1 min"], dur("1 M")) is not None  # the 1 M row: 30 mins and more
+    assert check_step(BAR_SIZES["30 secs"], dur("2 D")) is not None  # second bars keep the table
+    assert check_step(BAR_SIZES["1 hour"], dur("1 Y")) is not None
 
 
 def test_a_step_refusal_is_the_farms_invalid_step():
