@@ -247,7 +247,7 @@ def slice_cost(
         rate = next(cost for longest, cost in _SECONDS_COST.items() if seconds <= longest)
         return rate * _covered_minutes(calendar, start, end, sessions)
     step, _volume = grid_steps(0, seconds)
-    days = (end - start).total_seconds() / 86_400 + 1  # the UTC days it touches, each drawn whole
+    days = (end - start).total_seconds() / 86_400  # each UTC day is drawn whole: a call's first one is its own
     bars = _covered_minutes(calendar, start, end, sessions) * 60 / seconds
     return _GRID_NODE_COST * len(grid_nodes(step)) * days + _GRID_BAR_COST * bars
 

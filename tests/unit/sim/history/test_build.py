@@ -11,6 +11,7 @@ import pytest
 
 from ibbot.sim.history.answers import head_timestamp_text, histogram, parse_histogram_period, schedule_sessions
 from ibbot.sim.history.build import (
+    CALL_COST,
     BarJob,
     OptionTerms,
     WireBars,
@@ -77,10 +78,11 @@ def test_a_budget_takes_several_slices_and_always_at_least_one() -> None:
     job = _sliced(STOCK, END - timedelta(days=5), "5 mins", W.TRADES, LIQUID)
     total = sum(cost for _, _, cost in job.slices)
     count = len(job.slices)
-    assert job.advance(0.0) > 0 and len(job.slices) == count - 1
-    spent = job.advance(total / 2)
-    assert 0 < spent <= total / 2
-    job.advance(total)
+    assert job.advance(0.0) > 0 and len(job.slices) == count - 1  # at least one, whatever the budget
+    budget = CALL_COST + total / 2  # a call's own cost, then half the slices'
+    spent = job.advance(budget)
+    assert CALL_COST < spent <= budget and len(job.slices) < count - 2  # several slices in one call
+    job.advance(CALL_COST + total)
     assert job.done
 
 
