@@ -68,14 +68,15 @@ class GridBatch:
     ticks: Ints
     cum_trapezoid: Floats
     cum_lots: Ints
-    spreads: Ints  # each point's spread in ticks (its minute's)
-    _quotes: list[tuple[Ints, Ints]] = field(default_factory=list)
+    source: GridSource = field(compare=False, repr=False)  # the spreads' minute states, read on first use
+    _quotes: list[tuple[Ints, Ints]] = field(default_factory=list, compare=False, repr=False)
 
     def quotes(self) -> tuple[Ints, Ints]:
-        """(bids, asks) in ticks at the points."""
+        """(bids, asks) in ticks at the points, each with its minute's spread (TRADES bars never ask)."""
         if not self._quotes:
-            bids = np.maximum(np.floor(self.exps - (self.spreads - 1) / 2).astype(np.int64), 1)
-            self._quotes.append((bids, bids + self.spreads))
+            spreads = spreads_of(self.source, self.days, self.step)
+            bids = np.maximum(np.floor(self.exps - (spreads - 1) / 2).astype(np.int64), 1)
+            self._quotes.append((bids, bids + spreads))
         return self._quotes[0]
 
     def row(self, i: int, path: GridSource) -> GridDay:
@@ -88,7 +89,6 @@ class GridBatch:
             ticks=self.ticks[i].copy(),
             cum_trapezoid=self.cum_trapezoid[i].copy(),
             cum_lots=self.cum_lots[i].copy(),
-            spreads=self.spreads[i].copy(),
             path=path,
         )
 
@@ -103,7 +103,7 @@ class GridBatch:
             ticks=np.stack([r.ticks for r in rows]),
             cum_trapezoid=np.stack([r.cum_trapezoid for r in rows]),
             cum_lots=np.stack([r.cum_lots for r in rows]),
-            spreads=np.stack([r.spreads for r in rows]),
+            source=rows[0].path,
         )
 
 
@@ -119,9 +119,6 @@ def grid_batch(path: GridSource, day_list: Sequence[int], step: int, volume_step
     cells = np.zeros((days, MINUTES_PER_DAY // volume_step), dtype=np.int64)
     if path.has_trades:
         cells = _segments(path, profiles, day_list, volume_step)[0][:, :-1]
-    states = [path.minute_states(d)[::step] + path.minute_states(d + 1)[:1] for d in day_list]
-    spread_of = np.array([path.spread(s) for s in range(3)], dtype=np.int64)  # CLOSED, EXTENDED, REGULAR
-    spreads = spread_of[np.frombuffer(b"".join(states), dtype=np.uint8).reshape(days, -1)]
     return GridBatch(
         days=tuple(day_list),
         step=step,
@@ -130,8 +127,17 @@ def grid_batch(path: GridSource, day_list: Sequence[int], step: int, volume_step
         ticks=ticks,
         cum_trapezoid=batch.cum_trapezoids(ticks),
         cum_lots=batch.cum_lots(cells),
-        spreads=spreads,
+        source=path,
     )
+
+
+def spreads_of(path: GridSource, day_list: Sequence[int], step: int) -> Ints:
+    """The spread in ticks at each point of the days' `step`-minute grids (its minute's; the last point is
+    the next day's first minute)."""
+    states = [path.minute_states(d)[::step] + path.minute_states(d + 1)[:1] for d in day_list]
+    spread_of = np.array([path.spread(s) for s in range(3)], dtype=np.int64)  # CLOSED, EXTENDED, REGULAR
+    found: Ints = spread_of[np.frombuffer(b"".join(states), dtype=np.uint8).reshape(len(day_list), -1)]
+    return found
 
 
 def day_points(path: GridSource, day_list: Sequence[int], step: int) -> tuple[Floats, Ints | None]:
@@ -200,14 +206,13 @@ class GridDay:
 
     __slots__ = (
         "_lists",
-        "_path",
         "_prices",
         "_quotes",
         "cum_lots_row",
         "cum_trapezoid_row",
         "day",
         "exps",
-        "spreads",
+        "path",
         "step",
         "ticks",
         "volume_step",
@@ -223,13 +228,12 @@ class GridDay:
         ticks: Ints,
         cum_trapezoid: Floats,
         cum_lots: Ints,
-        spreads: Ints,
         path: GridSource,
     ) -> None:
         self.day, self.step, self.volume_step = day, step, volume_step
-        self.exps, self.ticks, self.spreads = exps, ticks, spreads
+        self.exps, self.ticks = exps, ticks
         self.cum_trapezoid_row, self.cum_lots_row = cum_trapezoid, cum_lots
-        self._path = path
+        self.path = path
         self._lists: tuple[list[int], list[float], list[int]] | None = None
         self._prices: list[float] | None = None
         self._quotes: tuple[list[int], list[int]] | None = None
@@ -255,7 +259,7 @@ class GridDay:
     def prices(self) -> list[float]:
         """The last prices at the grid's points as the floats IB sends (`PricePath.price` of each)."""
         if self._prices is None:
-            self._prices = [self._path.price(t) for t in self.last]
+            self._prices = [self.path.price(t) for t in self.last]
         return self._prices
 
     def bid_ask(self) -> tuple[list[int], list[int]]:
