@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from ibbot.testing import running_simulator
 from oracles.ibapi10 import obj, require_ibapi10
-
-from .test_sim_order_terms_ibapi10 import TenFifty, named
+from oracles.ibapi10_link import TenFifty, named
 
 VTSAX_FUND = {  # as IB's live contractDetails has them, but for the last two, which IB leaves empty
     "fundName": "Vanguard Total Stock Market Index Fund A",
