@@ -101,25 +101,40 @@ class Market:
         """Wait until `client` has read everything the simulator sent it so far."""
         await client.ib.reqCurrentTimeAsync()
 
-    def step(self, seconds: float = 1.0) -> None:
-        """Move the clock and run one simulator step at the new time (its messages go out at once)."""
+    def step(self, seconds: float = 1.0) -> bool:
+        """Move the clock and run one simulator step at the new time (its messages go out at once); whether it
+        sent anything."""
         self.clock.advance(seconds)
-        self.server.deliver(self.server.sim.step(self.clock.now()))
+        out = self.server.sim.step(self.clock.now())
+        self.server.deliver(out)
+        return bool(out)
 
     async def advance(self, client: Client, seconds: float = 1.0) -> None:
         self.step(seconds)
         await self.sync(client)
 
     async def run_until(
-        self, client: Client, condition: Callable[[], bool], *, seconds: float = 1.0, limit: int = 900
+        self,
+        client: Client,
+        condition: Callable[[], bool],
+        *,
+        seconds: float = 1.0,
+        limit: int = 900,
+        skip_silent: bool = False,
     ) -> int:
         """Advance `seconds` at a time until `condition` holds; how many steps it took. What the client sent
-        before is handled first, at the time it was sent (not after the first advance)."""
+        before is handled first, at the time it was sent (not after the first advance).
+
+        `skip_silent`: wait for the client only after a step that sent something. A condition on what the
+        client received cannot change over a silent step, and each round trip costs ~22 ms once ib_async's
+        own throttle (45 requests/s) sets in, so a wait of 800 quiet seconds drops from 18 s to tens of ms.
+        Every second is still stepped: the market is matched exactly as without it."""
         await self.sync(client)
         for taken in range(limit):
             if condition():
                 return taken
-            await self.advance(client, seconds)
+            if self.step(seconds) or not skip_silent:
+                await self.sync(client)
         raise AssertionError(f"condition not met after {limit} steps of {seconds} s")
 
 
