@@ -14,6 +14,8 @@ trip: what any request costs. Floors (issue 13): the slowest of its large single
 bars, 11 M of intraday bars outside RTH; the other cases are context) under 0.2 s, the 55 requests
 sent together (5 x 11 M of 30-minute bars, 50 x 1 W of 5-minute bars, each on its own stock; IB keeps at
 most 50 open, so some may be refused with 322) answered within 5 s, the refusals before any big answer.
+The first line measures the machine (a math.log call, a Python loop iteration: what the bars cost is made of),
+so runs on machines of different speed can be compared.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import math
 import os
 import platform
 import statistics
@@ -203,8 +206,31 @@ async def measure(
     return singles, floor, together, await with_ib_async(port)
 
 
+def machine_speed() -> tuple[float, float]:
+    """(ns per math.log call mapped over floats, ns per iteration of a small Python loop), best of five: what
+    the bars' cost is made of, so figures from machines of different speed can be set side by side."""
+    values = [1.0 + k * 1e-6 for k in range(200_000)]
+
+    def loop() -> float:
+        total = 0.0
+        for v in values:
+            total += v * 0.5
+        return total
+
+    calls, iterations = [], []
+    for _ in range(5):
+        started = time.perf_counter()
+        list(map(math.log, values))
+        calls.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        loop()
+        iterations.append(time.perf_counter() - started)
+    return min(calls) / len(values) * 1e9, min(iterations) / len(values) * 1e9
+
+
 def main() -> None:
     argparse.ArgumentParser(description=__doc__).parse_args()
+    log_ns, loop_ns = machine_speed()
     with tempfile.TemporaryDirectory() as tmp:
         proc, port = start_simulator(Path(tmp) / "sim.toml")
         try:
@@ -215,6 +241,7 @@ def main() -> None:
     print(
         f"# ibbot sim history — Python {platform.python_version()}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
     )
+    print(f"this machine: {log_ns:.0f} ns per math.log call (mapped), {loop_ns:.0f} ns per Python loop iteration")
     print(f"reqCurrentTime round trip (any request's floor)        {floor * 1e3:8.2f} ms")
     for name, cold, warm, bars in singles:
         print(f"{name:<36} {bars:>6} bars  cold {cold * 1e3:8.1f} ms   again {warm * 1e3:8.1f} ms")
