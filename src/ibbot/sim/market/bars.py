@@ -195,7 +195,7 @@ def historical_table(
             return BarTable.of_bars(_exact_bars(path, spans, what, end=b))
         if bar_size.length >= GRID_SPAN and what in _GRID_SERIES:
             return _grid_bars(context, lo, hi, dates, what)
-        if what in minutes.SERIES:
+        if what in _GRID_SERIES:
             return _minute_bars(context, lo, hi, dates, what)
         context = replace(context, exact=bar_size.length < 60)
         groups = [(x, [(x, y)], day) for x, y, day in zip(lo.tolist(), hi.tolist(), dates, strict=True)]
@@ -219,6 +219,7 @@ def historical_table(
         return BarTable.of_bars([builder(context, first, pieces, day) for first, pieces, day in groups])
 
 
+# the series computed as columns: on the grids (5 minutes and more) and from the seconds (1 to 4 minutes)
 _GRID_SERIES = frozenset({WhatToShow.TRADES, WhatToShow.MIDPOINT, WhatToShow.BID, WhatToShow.ASK, WhatToShow.BID_ASK})
 
 
@@ -241,12 +242,7 @@ def _grid_bars(ctx: _Context, lo: Ints, hi: Ints, dates: list[date], what: WhatT
         if not len(places):
             continue
         parts.append((places, grid_table(ctx.path, lo[places], hi[places], what, step=step, volume_step=volume_step)))
-    others = np.flatnonzero(~on_grids)
-    if len(others):
-        builder = _BUILDERS[what]
-        spans = zip(others.tolist(), lo[others].tolist(), hi[others].tolist(), strict=True)
-        built = [builder(ctx, x, [(x, y)], dates[i]) for i, x, y in spans]
-        parts.append((others, BarTable.of_bars(built)))
+    parts.append(_built(ctx, np.flatnonzero(~on_grids), (lo, hi, dates), what))
     return _placed(parts, len(lo))
 
 
@@ -258,16 +254,23 @@ def _minute_bars(ctx: _Context, lo: Ints, hi: Ints, dates: list[date], what: Wha
     places = np.flatnonzero(whole)
     if len(places):
         parts.append((places, minutes.minute_table(ctx.path, lo[places], hi[places], what)))
-    others = np.flatnonzero(~whole)
-    if len(others):
-        builder = _BUILDERS[what]
-        spans = zip(others.tolist(), lo[others].tolist(), hi[others].tolist(), strict=True)
-        parts.append((others, BarTable.of_bars([builder(ctx, x, [(x, y)], dates[i]) for i, x, y in spans])))
+    parts.append(_built(ctx, np.flatnonzero(~whole), (lo, hi, dates), what))
     return _placed(parts, len(lo))
+
+
+def _built(
+    ctx: _Context, places: Ints, spans: tuple[Ints, Ints, list[date]], what: WhatToShow
+) -> tuple[Ints, BarTable]:
+    """The intraday bars at `places` through the builder, one at a time (those the columns do not cover)."""
+    lo, hi, dates = spans
+    builder = _BUILDERS[what]
+    chosen = zip(places.tolist(), lo[places].tolist(), hi[places].tolist(), strict=True)
+    return places, BarTable.of_bars([builder(ctx, x, [(x, y)], dates[i]) for i, x, y in chosen])
 
 
 def _placed(parts: list[tuple[Ints, BarTable]], count: int) -> BarTable:
     """One table of the parts' bars, each at its place (0 .. count - 1)."""
+    parts = [(places, table) for places, table in parts if len(places)]
     if len(parts) == 1:
         return parts[0][1]
     if not parts:

@@ -54,7 +54,7 @@ def exp(values: Floats) -> Floats:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
+class _Round:
     """One round as index arrays: its points' columns (minute // step), minutes and draws, and its weights."""
 
     lo: Ints
@@ -68,14 +68,24 @@ class _Plan:
     spread: Floats
 
 
-_PLANS: dict[tuple[int, int], tuple[_Plan, ...]] = {}  # (id of a static rounds tuple, step): its plans
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A grid's rounds (`tree.rounds_of`) as index arrays for arrays of its points 0, step ... width."""
+
+    rounds: tuple[_Round, ...]
+    step: int
+    width: int
+
+    @property
+    def columns(self) -> int:
+        return self.width // self.step + 1
 
 
-def _plans(rounds: tuple[Round, ...], step: int) -> tuple[_Plan, ...]:
-    found = _PLANS.get((id(rounds), step))
-    if found is None:
-        found = _PLANS[(id(rounds), step)] = tuple(
-            _Plan(
+def plan(rounds: tuple[Round, ...], step: int = 1, width: int = MINUTES_PER_DAY) -> Plan:
+    """The plan of a grid of `step` over [0, width] whose nodes are `rounds` (made once, at import)."""
+    return Plan(
+        rounds=tuple(
+            _Round(
                 lo=np.array(r.lo) // step,
                 mid=np.array(r.mid) // step,
                 hi=np.array(r.hi) // step,
@@ -87,35 +97,38 @@ def _plans(rounds: tuple[Round, ...], step: int) -> tuple[_Plan, ...]:
                 spread=np.array(r.spread),
             )
             for r in rounds
-        )
-        _KEPT.append(rounds)  # the id stays its own while the plans are kept
-    return found
+        ),
+        step=step,
+        width=width,
+    )
 
 
-_KEPT: list[tuple[Round, ...]] = []
+def runs(counts: Ints) -> tuple[Ints, Ints]:
+    """(starts, positions) of runs of `counts` items laid end to end: each run's first place, and each item's
+    place in its run."""
+    starts: Ints = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    positions: Ints = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
+    return starts, positions
 
 
 def bridge(
     ends: Floats,
     draws: Floats,
     scales: Floats,
-    rounds: tuple[Round, ...],
+    plan: Plan,
     var_cum: Profiles | None = None,
-    *,
-    width: int = MINUTES_PER_DAY,
-    step: int = 1,
 ) -> Floats:
-    """Log prices at the points 0, step, 2 step ... width of each day (`rounds` must draw every one of them:
-    a grid's own); with `width` 60, at the seconds of each minute (`PricePath.seconds`).
+    """Log prices at the points 0, step, 2 step ... width of each day (the plan's grid: its nodes draw every
+    one of them); with a width of 60, at the seconds of each minute (`PricePath.seconds`).
 
     `ends`: (days, 2), the log prices at the day's midnights; `draws`: (days, nodes), node i's normal in column
     i; `scales`: per day, sqrt(day variance x variance scale), times 1,440 when `var_cum` is None (the uniform
     clock: the nodes' own weights); `var_cum`: (days, 1441) cumulative variance rates otherwise.
     As `PricePath._draw`: x_lo + frac (x_hi - x_lo) + scale spread z."""
-    x = np.empty((len(ends), width // step + 1))
+    x = np.empty((len(ends), plan.columns))
     x[:, 0], x[:, -1] = ends[:, 0], ends[:, 1]
     scale = scales[:, None]
-    for r in _plans(rounds, step):
+    for r in plan.rounds:
         z = draws[:, r.index]
         x_lo = x[:, r.lo]
         if var_cum is None:
@@ -131,24 +144,22 @@ def bridge(
 def cascade(
     roots: Ints,
     draws: Floats,
-    rounds: tuple[Round, ...],
+    plan: Plan,
     noise: float,
     vol_cum: Profiles | None = None,
-    *,
-    step: int = 1,
 ) -> tuple[Ints, Ints]:
-    """(segments, lefts) at the points 0, step ... of each day (the grid of `rounds`): the lots of the segment
+    """(segments, lefts) at the points 0, step ... of each day (the plan's grid): the lots of the segment
     starting at each point once the nodes have cut each day (`roots` lots), and at each node's mid the lots of
     its left part (`PricePath`'s volume tree). `draws` as `bridge`'s; `vol_cum`:
     (days, 1441) cumulative volume rates, None for the uniform clock (a node's share is its `frac`).
     As `PricePath._segments`: node (lo, mid, hi) gives [lo, mid) round(lots x w / (w + (1 - share) / t)) of
     [lo, hi)'s lots, where t = exp(noise z) and w = share x t."""
     days = len(roots)
-    segments = np.zeros((days, MINUTES_PER_DAY // step + 1), dtype=np.int64)
+    segments = np.zeros((days, plan.columns), dtype=np.int64)
     segments[:, 0] = roots
-    lefts = np.full((days, MINUTES_PER_DAY // step), -1, dtype=np.int64)
+    lefts = np.full((days, plan.columns - 1), -1, dtype=np.int64)
     tilts = exp(noise * draws)  # every node's, at once
-    for r in _plans(rounds, step):
+    for r in plan.rounds:
         tilt = tilts[:, r.index]
         if vol_cum is None:
             share: Floats = np.broadcast_to(r.frac, tilt.shape)

@@ -22,10 +22,11 @@ import numpy as np
 
 from ibbot.sim.market import batch, noise
 from ibbot.sim.market.batch import Floats, Ints
-from ibbot.sim.market.profile import MINUTES_PER_DAY, DayProfile
-from ibbot.sim.market.tree import GRID_ROUNDS, grid_nodes
+from ibbot.sim.market.profile import CLOSED, EXTENDED, MINUTES_PER_DAY, REGULAR, DayProfile
+from ibbot.sim.market.tree import GRID_ROUNDS, LEVELS, grid_nodes
 
 MINUTE_VOLUME_NOISE = 0.15  # per bisection level inside a day (11 levels): `PricePath._segments`' too
+_PLANS = {step: batch.plan(GRID_ROUNDS[step], step) for step in LEVELS}  # each grid's rounds as index arrays
 
 
 class GridSource(Protocol):
@@ -79,7 +80,7 @@ class GridBatch:
             self._quotes.append((bids, bids + spreads))
         return self._quotes[0]
 
-    def row(self, i: int, path: GridSource) -> GridDay:
+    def row(self, i: int) -> GridDay:
         """Day `days[i]` on its own (copies: a kept day does not keep the batch)."""
         return GridDay(
             day=self.days[i],
@@ -89,7 +90,7 @@ class GridBatch:
             ticks=self.ticks[i].copy(),
             cum_trapezoid=self.cum_trapezoid[i].copy(),
             cum_lots=self.cum_lots[i].copy(),
-            path=path,
+            path=self.source,
         )
 
     @classmethod
@@ -135,9 +136,13 @@ def spreads_of(path: GridSource, day_list: Sequence[int], step: int) -> Ints:
     """The spread in ticks at each point of the days' `step`-minute grids (its minute's; the last point is
     the next day's first minute)."""
     states = [path.minute_states(d)[::step] + path.minute_states(d + 1)[:1] for d in day_list]
-    spread_of = np.array([path.spread(s) for s in range(3)], dtype=np.int64)  # CLOSED, EXTENDED, REGULAR
-    found: Ints = spread_of[np.frombuffer(b"".join(states), dtype=np.uint8).reshape(len(day_list), -1)]
+    found: Ints = spread_table(path)[np.frombuffer(b"".join(states), dtype=np.uint8).reshape(len(day_list), -1)]
     return found
+
+
+def spread_table(path: GridSource) -> Ints:
+    """The spread in ticks by minute state (CLOSED, EXTENDED, REGULAR): index it with states."""
+    return np.array([path.spread(state) for state in (CLOSED, EXTENDED, REGULAR)], dtype=np.int64)
 
 
 def day_points(path: GridSource, day_list: Sequence[int], step: int) -> tuple[Floats, Ints | None]:
@@ -165,17 +170,16 @@ def day_trees(path: GridSource, day_list: Sequence[int], step: int) -> tuple[Flo
 def _log_prices(path: GridSource, profiles: list[DayProfile], day_list: Sequence[int], step: int) -> Floats:
     """The log prices at the `step`-minute grid's points of each day (columns: minute // step)."""
     ends = np.array([(path.midnight_x(d), path.midnight_x(d + 1)) for d in day_list], dtype=np.float64).reshape(-1, 2)
-    rounds = GRID_ROUNDS[step]
     draws = noise.normals_rows(path.draw_keys[0], day_list, len(grid_nodes(step)))
     x = np.empty((len(day_list), MINUTES_PER_DAY // step + 1), dtype=np.float64)
     for rows, uniform in _by_clock(profiles):
         if uniform:  # the nodes' own weights, as PricePath._draw for a uniform day
             scales = [math.sqrt(path.day_variance * profiles[i].variance_scale * MINUTES_PER_DAY) for i in rows]
-            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, step=step)
+            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), _PLANS[step])
         else:
             scales = [math.sqrt(path.day_variance * profiles[i].variance_scale) for i in rows]
             var_cum = batch.Profiles([profiles[i].var_cum for i in rows])
-            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), rounds, var_cum, step=step)
+            x[rows] = batch.bridge(ends[rows], draws[rows], np.array(scales), _PLANS[step], var_cum)
     return x
 
 
@@ -189,14 +193,13 @@ def _by_clock(profiles: Sequence[DayProfile]) -> list[tuple[list[int], bool]]:
 def _segments(path: GridSource, profiles: list[DayProfile], days: Sequence[int], step: int) -> tuple[Ints, Ints]:
     """`batch.cascade` of each day over the nodes of the `step`-minute grid (as `PricePath._segments`), at
     the grid's points."""
-    rounds = GRID_ROUNDS[step]
     draws = noise.normals_rows(path.draw_keys[1], days, len(grid_nodes(step)))
     roots = np.array([path.day_lots(d) for d in days], dtype=np.int64)
     segments = np.zeros((len(days), MINUTES_PER_DAY // step + 1), dtype=np.int64)
     lefts = np.zeros((len(days), MINUTES_PER_DAY // step), dtype=np.int64)
     for rows, uniform in _by_clock(profiles):
         vol_cum = None if uniform else batch.Profiles([profiles[i].vol_cum for i in rows])
-        found = batch.cascade(roots[rows], draws[rows], rounds, MINUTE_VOLUME_NOISE, vol_cum, step=step)
+        found = batch.cascade(roots[rows], draws[rows], _PLANS[step], MINUTE_VOLUME_NOISE, vol_cum)
         segments[rows], lefts[rows] = found
     return segments, lefts
 

@@ -60,7 +60,7 @@ def grid_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow, *, step: i
         high = _extremes(asks, base + k0, base + k1)[0] * tick
         low_ = _extremes(bids, base + k0, base + k1)[1] * tick
         values = (bid_sum / length * tick, high, low_, ask_sum / length * tick)
-        o_, h_, l_, c_ = (_rounded(v.tolist(), digits + 2) for v in values)
+        o_, h_, l_, c_ = (rounded(v.tolist(), digits + 2) for v in values)
         return quote_table(start, o_, h_, l_, c_)
     if what is WhatToShow.MIDPOINT:
         series, half = bids + asks, True
@@ -91,7 +91,7 @@ def trades_table(
         low=prices[2],
         close=prices[3],
         volume=(lots * path.model.lot_size).tolist(),
-        wap=_rounded((wap * path.tick).tolist(), path.decimals + 2),
+        wap=rounded((wap * path.tick).tolist(), path.decimals + 2),
         count=((lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT if count is None else count).tolist(),
         trading_date=trading_date,
     )
@@ -140,5 +140,6 @@ def decimal_prices(path: PricePath, half: bool, *columns: Ints) -> list[list[flo
     return out
 
 
-def _rounded(values: list[float], places: int) -> list[float]:
+def rounded(values: list[float], places: int) -> list[float]:
+    """Python's round(v, places) of each (correctly rounded, as the builders round)."""
     return list(map(round, values, repeat(places)))

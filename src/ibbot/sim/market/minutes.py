@@ -13,30 +13,29 @@ the float steps are the builders' own operations in their order (tested against 
 from __future__ import annotations
 
 import math
-from itertools import repeat
 
 import numpy as np
 
 from ibbot.sim.market import batch, noise
 from ibbot.sim.market.batch import Floats, Ints
-from ibbot.sim.market.grid import day_points
-from ibbot.sim.market.gridbars import decimal_prices, quote_table, trades_table
+from ibbot.sim.market.grid import day_points, spread_table
+from ibbot.sim.market.gridbars import decimal_prices, quote_table, rounded, trades_table
 from ibbot.sim.market.path import SECONDS_PLAN, PricePath
 from ibbot.sim.market.series import WhatToShow
 from ibbot.sim.market.table import BarTable
 from ibbot.sim.market.tree import MINUTES_PER_DAY, Node, rounds_of
 
-_SECOND_ROUNDS = rounds_of([Node(i, p.lo, p.mid, p.hi, p.frac, p.spread) for i, p in enumerate(SECONDS_PLAN)], width=60)
+_SECONDS = [Node(i, p.lo, p.mid, p.hi, p.frac, p.spread) for i, p in enumerate(SECONDS_PLAN)]
+_SECOND_PLAN = batch.plan(rounds_of(_SECONDS, width=60), width=60)  # a minute's bisection, in rounds
 _SECOND_DRAWS = len(SECONDS_PLAN)
-SERIES = frozenset({WhatToShow.TRADES, WhatToShow.MIDPOINT, WhatToShow.BID, WhatToShow.ASK, WhatToShow.BID_ASK})
 
 
 def minute_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow) -> BarTable:
     """The bars [lo[i], hi[i]) (epoch seconds, whole minutes, 60 to 299 seconds long, oldest first) of `what`."""
     res = np.maximum(1, (hi - lo) // 60)  # `spans._resolution` below a minute's worth of points
     counts = -(-(hi - lo) // res) + 1  # every res seconds from lo, and hi
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    times = np.repeat(lo, counts) + (np.arange(int(counts.sum())) - np.repeat(starts, counts)) * np.repeat(res, counts)
+    starts, position = batch.runs(counts)
+    times = np.repeat(lo, counts) + position * np.repeat(res, counts)
     times[starts + counts - 1] = hi
     minutes, row = np.unique(times // 60, return_inverse=True)  # every minute a bar covers holds points
     x, volume = _seconds(path, minutes)
@@ -71,7 +70,7 @@ def minute_table(path: PricePath, lo: Ints, hi: Ints, what: WhatToShow) -> BarTa
         high = np.maximum.reduceat(np.where(inner, asks, 0), starts) * tick
         low_ = np.minimum.reduceat(np.where(inner, bids, 1 << 62), starts) * tick
         values = (bid_sum / length * tick, high, low_, ask_sum / length * tick)
-        o, h_, l_, c = (list(map(round, v.tolist(), repeat(digits + 2))) for v in values)
+        o, h_, l_, c = (rounded(v.tolist(), digits + 2) for v in values)
     else:
         series = bids + asks if what is WhatToShow.MIDPOINT else bids if what is WhatToShow.BID else asks
         h, low = np.maximum.reduceat(series, starts), np.minimum.reduceat(series, starts)
@@ -91,7 +90,7 @@ def _seconds(path: PricePath, minutes: Ints) -> tuple[Floats, Ints]:
     day_scale = np.array([path.day_variance * p.variance_scale for p in profiles])[day_row]
     scales = np.sqrt(day_scale * (var_cum[day_row, m + 1] - var_cum[day_row, m]))
     draws = noise.normals_rows(path.draw_keys[2], minutes.tolist(), _SECOND_DRAWS)
-    x = batch.bridge(ends, draws, scales, _SECOND_ROUNDS, width=60)
+    x = batch.bridge(ends, draws, scales, _SECOND_PLAN)
     volume = segments[day_row, m] if segments is not None else np.zeros(len(minutes), dtype=np.int64)
     return x, volume
 
@@ -101,6 +100,5 @@ def _spreads(path: PricePath, minutes: Ints) -> Ints:
     first = int(minutes.min()) // MINUTES_PER_DAY
     days = range(first, int(minutes.max()) // MINUTES_PER_DAY + 1)
     states = np.frombuffer(b"".join(path.minute_states(d) for d in days), dtype=np.uint8)
-    spread_of = np.array([path.spread(s) for s in range(3)], dtype=np.int64)
-    found: Ints = spread_of[states[minutes - first * MINUTES_PER_DAY]]
+    found: Ints = spread_table(path)[states[minutes - first * MINUTES_PER_DAY]]
     return found

@@ -307,7 +307,7 @@ class PricePath:
         for (step, volume_step), days in wanted.items():
             found = grid_batch(self, sorted(days), step, volume_step)
             for i, day in enumerate(found.days):
-                self._scoped_grids[(day, step, volume_step)] = found.row(i, self)
+                self._scoped_grids[(day, step, volume_step)] = found.row(i)
         finest: dict[int, int] = {}
         for day, step in trees:
             finest[day] = min(step, finest.get(day, step))
@@ -338,7 +338,7 @@ class PricePath:
         for i in range(max(0, len(days) - _GRID_CACHE), len(days)):
             if len(cache) >= _GRID_CACHE:
                 del cache[next(iter(cache))]
-            cache[(days[i], step, volume_step)] = found.row(i, self)
+            cache[(days[i], step, volume_step)] = found.row(i)
         return found
 
     # What a grid reads of the path (`ibbot.sim.market.grid.GridSource`).

@@ -19,7 +19,7 @@ from datetime import date
 
 import numpy as np
 
-from ibbot.sim.market import noise
+from ibbot.sim.market import batch, noise
 from ibbot.sim.market.batch import Floats, Ints
 from ibbot.sim.market.grid import day_points
 from ibbot.sim.market.gridbars import trades_table
@@ -27,7 +27,7 @@ from ibbot.sim.market.model import LOTS_PER_PRINT
 from ibbot.sim.market.path import PricePath
 from ibbot.sim.market.spans import GRID_SPAN, grid_steps
 from ibbot.sim.market.table import BarTable
-from ibbot.sim.market.tree import LEVELS, MINUTES_PER_DAY
+from ibbot.sim.market.tree import MINUTES_PER_DAY, level_of
 
 _DAY = 86_400
 Group = tuple[int, list[tuple[int, int]], date]  # (bar start, sessions, trading date)
@@ -58,8 +58,7 @@ def sampled_trades(path: PricePath, groups: Sequence[Group]) -> BarTable | None:
     inner_first = (first // step + 1) * step
     inner = np.maximum(0, -(-(last - inner_first) // step))
     counts = inner + 2
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    position = np.arange(int(counts.sum())) - np.repeat(starts, counts)
+    starts, position = batch.runs(counts)
     minute = np.repeat(inner_first, counts) + (position - 1) * np.repeat(step, counts)
     minute[starts] = first
     minute[starts + counts - 1] = last
@@ -83,12 +82,8 @@ def _finest(days: Ints, row: Ints, first: Ints, last: Ints, step: Ints) -> list[
     """Per day, the finest grid step its parts need: their steps and the grids their ends lie on."""
     finest = [480] * len(days)
     for r, f, la, s in zip(row.tolist(), first.tolist(), last.tolist(), step.tolist(), strict=True):
-        finest[r] = min(finest[r], s, _level_of(f), _level_of(la))
+        finest[r] = min(finest[r], s, level_of(f), level_of(la))
     return finest
-
-
-def _level_of(minute: int) -> int:
-    return next(level for level in LEVELS if minute % level == 0)
 
 
 class _Points:
@@ -147,7 +142,7 @@ def _bars(
     b_lots = np.add.reduceat(s_lots, b_first)
     count = np.add.reduceat((s_lots + LOTS_PER_PRINT - 1) // LOTS_PER_PRINT, b_first)
     total = np.zeros(len(b_first), dtype=np.float64)  # the sessions' notionals summed in their order
-    place = np.arange(len(bar_of)) - np.repeat(b_first, np.diff(np.r_[b_first, len(bar_of)]))
+    place = batch.runs(np.diff(np.r_[b_first, len(bar_of)]))[1]  # each session's place in its bar
     for k in range(int(place.max()) + 1):
         column = np.zeros(len(b_first), dtype=np.float64)
         at = place == k

@@ -21,7 +21,7 @@ from itertools import pairwise
 
 from ibbot.sim.market.model import prints_of
 from ibbot.sim.market.path import PricePath
-from ibbot.sim.market.tree import LEVELS, level_at_most
+from ibbot.sim.market.tree import LEVELS, level_at_most, level_of
 
 _WAP_SEGMENTS = 12  # long bars weight their WAP by the volume of at most this many segments
 GRID_SPAN = 300  # seconds: spans this long and longer read the path's grids
@@ -130,14 +130,9 @@ def span_reads(a: int, b: int, *, trades: bool) -> tuple[list[tuple[int, int, in
         if trades and lo % aligned == 0 and hi % aligned == 0:
             grids.append((lo // _DAY, step, volume_step))
         else:  # its ends' points, the grid's inside, the volume between: nodes of the finest of their grids
-            ends = [_level_of(m % _DAY // 60) for m in (lo, hi)]
+            ends = [level_of(m % _DAY // 60) for m in (lo, hi)]
             trees.append((lo // _DAY, min(step, *ends)))
     return grids, trees
-
-
-def _level_of(minute: int) -> int:
-    """The coarsest grid step (of tree.LEVELS) minute `minute` of a day lies on."""
-    return next(level for level in LEVELS if minute % level == 0)
 
 
 def _trade_grid(path: PricePath, a: int, b: int) -> TradeSpan:

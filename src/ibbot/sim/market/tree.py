@@ -83,6 +83,11 @@ def chain_nodes(*minutes: int) -> tuple[Node, ...]:
     return tuple(NODES[index] for index in wanted)
 
 
+def level_of(minute: int) -> int:
+    """The coarsest grid step (of LEVELS) minute `minute` of a day lies on (480 for 0 and 1440)."""
+    return next(level for level in LEVELS if minute % level == 0)
+
+
 def level_at_most(minutes: float) -> int:
     """The coarsest grid step (of LEVELS) no longer than `minutes` (1 below a minute)."""
     for step in LEVELS:
