@@ -68,6 +68,15 @@ def target_arguments(p: argparse.ArgumentParser, *, what: str = "") -> None:
     p.add_argument("--client-id", type=int, default=None, help="API client id (default 1; the next ones on 326)")
 
 
+def reader_arguments(p: argparse.ArgumentParser, command: str, *, what: str) -> None:
+    """The tail every journal reader shares (orders, fills, positions, account): --json, the target to ask
+    instead of the journal, the journal's own, and the command's function."""
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    target_arguments(p, what=what)
+    state_arguments(p)
+    p.set_defaults(func=Runs(command, "main"))
+
+
 def session_arguments(p: argparse.ArgumentParser) -> None:
     target_arguments(p)
     state_arguments(p)
@@ -270,37 +279,25 @@ def orders(sub: Subparsers) -> None:
     p.add_argument("--open", action="store_true", help="only orders still working")
     p.add_argument("--strategy", help="only this strategy's orders (journal)")
     p.add_argument("--completed", action="store_true", help="with --target: IB's completed orders too")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    target_arguments(p, what="ask TWS / IB Gateway there instead of reading the journal")
-    state_arguments(p)
-    p.set_defaults(func=Runs("orders", "main"))
+    reader_arguments(p, "orders", what="ask TWS / IB Gateway there instead of reading the journal")
 
 
 def fills(sub: Subparsers) -> None:
     p = sub.add_parser("fills", help="fills from the journal, or the target's executions with --target")
     p.add_argument("--since", help="only fills from this day (YYYY-MM-DD, UTC) or ISO time on")
     p.add_argument("--order", metavar="REF", help="only the fills of this order (journal)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    target_arguments(p, what="ask TWS / IB Gateway there (reqExecutions) instead of reading the journal")
-    state_arguments(p)
-    p.set_defaults(func=Runs("fills", "main"))
+    reader_arguments(p, "fills", what="ask TWS / IB Gateway there (reqExecutions) instead of reading the journal")
 
 
 def positions(sub: Subparsers) -> None:
     p = sub.add_parser("positions", help="positions from the journal's fills, or the target's with --target")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    target_arguments(p, what="ask TWS / IB Gateway there instead of reading the journal")
-    state_arguments(p)
-    p.set_defaults(func=Runs("positions", "main"))
+    reader_arguments(p, "positions", what="ask TWS / IB Gateway there instead of reading the journal")
 
 
 def account(sub: Subparsers) -> None:
     p = sub.add_parser("account", help="the journal's account summary, or the target's account values")
     p.add_argument("--all", action="store_true", help="with --target: every account value, not only the main ones")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    target_arguments(p, what="ask TWS / IB Gateway there instead of reading the journal")
-    state_arguments(p)
-    p.set_defaults(func=Runs("account", "main"))
+    reader_arguments(p, "account", what="ask TWS / IB Gateway there instead of reading the journal")
 
 
 def cancel(sub: Subparsers) -> None:
